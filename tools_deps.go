@@ -4,6 +4,7 @@ package main
 
 import (
 	_ "github.com/gocarina/gocsv"
+	_ "github.com/google/uuid"
 	_ "github.com/santhosh-tekuri/jsonschema/v6"
 	_ "github.com/schollz/progressbar/v3"
 	_ "github.com/xuri/excelize/v2"
@@ -13,5 +14,4 @@ import (
 	_ "golang.org/x/time/rate"
 	_ "gopkg.in/yaml.v3"
 	_ "modernc.org/sqlite"
-	_ "github.com/google/uuid"
 )

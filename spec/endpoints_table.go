@@ -43,4 +43,5 @@ var Endpoints = []Endpoint{
 	{Op: "getTeams", Method: "GET", Path: "/legacyTeams", Cost: 20, Status: 200, Request: "", Response: "", ErrorResponse: "", MaxLimit: 0},
 	{Op: "addTeam", Method: "POST", Path: "/legacyTeams", Cost: 10, Status: 200, Request: "LegacyTeamsAddNewTeamRequest", Response: "", ErrorResponse: "LegacyTeamsAddNewTeam403Response", MaxLimit: 0},
 	{Op: "getTeam", Method: "GET", Path: "/legacyTeams/{id}", Cost: 2, Status: 200, Request: "", Response: "", ErrorResponse: "", MaxLimit: 0},
+	{Op: "updateTeam", Method: "PUT", Path: "/legacyTeams/{id}", Cost: 10, Status: 200, Request: "", Response: "", ErrorResponse: "", MaxLimit: 0},
 }
