@@ -7,7 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Observation is what one response said about the limits. Fields the server did not send
@@ -23,6 +27,7 @@ type Observation struct {
 	HasWindow      bool          // x-ratelimit-limit and -remaining were present
 	HasDaily       bool          // x-daily-ratelimit-token-remaining was present
 	DailyExhausted bool          // the 429 says the daily budget is spent
+	Search         bool          // the answer was to a search endpoint (sent after WaitSearch): its window limit is tracked apart
 }
 
 // ErrBudgetExhausted is matched (errors.Is) by a *BudgetError.
@@ -49,24 +54,474 @@ type Options struct {
 	Window      time.Duration // rolling window; 0 means 2s
 	DailyBudget int           // daily tokens; 0 means unknown until the server reports it
 	MaxBackoff  time.Duration // cap of retry backoff; 0 means 60s
+	SearchLimit int           // search requests per Window (WaitSearch); 0 means start at 10 and learn from headers
 }
 
+const (
+	defaultLimit       = 20
+	defaultSearchLimit = 10
+	defaultWindow      = 2 * time.Second
+	defaultMaxBackoff  = 60 * time.Second
+	baseBackoff        = 250 * time.Millisecond
+
+	// AIMD: a 429 multiplies the rate by decreaseFactor (never below minFactor); every
+	// success adds recoverPerWindow/limit, so a full window of successes adds 5%.
+	decreaseFactor   = 0.75
+	minFactor        = 0.25
+	recoverPerWindow = 0.05
+)
+
 // Pacer is shared by all workers of a run. It is safe for concurrent use.
+//
+// The steady cap is a token bucket (golang.org/x/time/rate) of burst 1 and rate
+// (limit-1)/window: any span of one window then holds at most limit releases. Releases are
+// not arrivals, though (a new connection or a slow network bunches them up), so a guard also
+// counts what may have reached the server inside the window: requests still in flight plus
+// those answered less than a window ago. A release waits while that count is at the limit,
+// which keeps the server's rolling window safe whatever the jitter.
+//
+// Answers adjust the pacing: the window limit is learned from x-ratelimit-limit; a 429 holds
+// every worker until Retry-After and lowers the rate (recovering slowly on successes);
+// x-ratelimit-remaining 0 that the pacer's own traffic does not explain (someone else uses
+// the token) holds every worker until x-ratelimit-reset. Daily tokens are counted against
+// the known budget.
 type Pacer struct {
-	// TODO(ratelimit owner): real implementation.
+	window     time.Duration
+	maxBackoff time.Duration
+
+	main   *lane
+	search *lane
+
+	mu         sync.Mutex
+	rnd        *rand.Rand
+	budget     int       // daily budget configured by Options; 0 unknown
+	dailyLimit int       // daily budget as last reported by the server or configured
+	remaining  int       // tokens left today; meaningful when known
+	known      bool      // remaining is known
+	resetAt    time.Time // next refill of the daily budget
+	stats      Stats
+	changed    chan struct{} // closed and replaced by Observe: wakes releases held by the guard
+}
+
+// lane is one window limit: the general one, or the separate one of search endpoints.
+type lane struct {
+	lim *rate.Limiter
+
+	// Guarded by Pacer.mu.
+	limit    int
+	factor   float64     // AIMD multiplier of the rate, in [minFactor, 1]
+	hold     time.Time   // no request of this lane is released before it
+	inflight []time.Time // release times of requests not yet observed, oldest first
+	done     []time.Time // times of the answers observed within the last window, oldest first
 }
 
 // New returns a Pacer for o.
-func New(o Options) *Pacer { return &Pacer{} }
+func New(o Options) *Pacer {
+	if o.Limit <= 0 {
+		o.Limit = defaultLimit
+	}
+	if o.SearchLimit <= 0 {
+		o.SearchLimit = defaultSearchLimit
+	}
+	if o.Window <= 0 {
+		o.Window = defaultWindow
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = defaultMaxBackoff
+	}
+	p := &Pacer{
+		window:     o.Window,
+		maxBackoff: o.MaxBackoff,
+		rnd:        rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x5eed)),
+		budget:     max(0, o.DailyBudget),
+		changed:    make(chan struct{}),
+	}
+	p.main = p.newLane(o.Limit)
+	p.search = p.newLane(o.SearchLimit)
+	now := time.Now()
+	p.resetAt = nextMidnight(now)
+	if p.budget > 0 {
+		p.dailyLimit, p.remaining, p.known = p.budget, p.budget, true
+	}
+	return p
+}
+
+func (p *Pacer) newLane(limit int) *lane {
+	l := &lane{limit: limit, factor: 1}
+	l.lim = rate.NewLimiter(p.rateFor(l), 1)
+	return l
+}
+
+// rateFor is the steady rate of l: burst 1 + rate*window <= limit.
+func (p *Pacer) rateFor(l *lane) rate.Limit {
+	per := float64(max(1, l.limit-1)) * l.factor
+	return rate.Limit(per / p.window.Seconds())
+}
+
+func (p *Pacer) retuneLocked(l *lane) { l.lim.SetLimit(p.rateFor(l)) }
 
 // Wait blocks until a request costing cost tokens may be sent, or ctx ends. It returns a
 // *BudgetError, without waiting, when the daily budget is known not to cover cost.
-func (p *Pacer) Wait(ctx context.Context, cost int) error { return ctx.Err() }
+func (p *Pacer) Wait(ctx context.Context, cost int) error {
+	return p.wait(ctx, cost, p.main)
+}
 
-// Observe feeds the pacer what a response said about the limits.
-func (p *Pacer) Observe(o Observation) {}
+// WaitSearch is Wait for a request to a search endpoint (itemSearch, leads/search): it also
+// keeps the separate, lower window limit of search. Report its answer with Observation.Search.
+func (p *Pacer) WaitSearch(ctx context.Context, cost int) error {
+	return p.wait(ctx, cost, p.search, p.main)
+}
+
+func (p *Pacer) wait(ctx context.Context, cost int, lanes ...*lane) error {
+	start := time.Now()
+	waited := false
+	defer func() {
+		if waited {
+			p.mu.Lock()
+			p.stats.Waits++
+			p.stats.WaitTime += time.Since(start)
+			p.mu.Unlock()
+		}
+	}()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p.mu.Lock()
+		now := time.Now()
+		if err := p.checkBudgetLocked(now, cost); err != nil {
+			p.mu.Unlock()
+			return err
+		}
+		hold := p.holdLocked(lanes)
+		p.mu.Unlock()
+		if hold.After(now) {
+			waited = true
+			if err := sleep(ctx, hold.Sub(now)); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, l := range lanes {
+			r := l.lim.Reserve()
+			if d := r.Delay(); d > 0 {
+				waited = true
+				if err := sleep(ctx, d); err != nil {
+					r.Cancel()
+					return err
+				}
+			}
+		}
+		released, err := p.release(ctx, cost, lanes, &waited)
+		if released || err != nil {
+			return err
+		}
+		// A 429 arrived while this request queued: wait out the hold, then queue again.
+	}
+}
+
+// release lets a request whose bucket turn has come go, once the window guard of every lane
+// has room. It reports false when a hold began meanwhile.
+func (p *Pacer) release(ctx context.Context, cost int, lanes []*lane, waited *bool) (bool, error) {
+	for {
+		p.mu.Lock()
+		now := time.Now()
+		if p.holdLocked(lanes).After(now) {
+			p.mu.Unlock()
+			return false, nil
+		}
+		if err := p.checkBudgetLocked(now, cost); err != nil {
+			p.mu.Unlock()
+			return false, err
+		}
+		wake, full := time.Time{}, false
+		for _, l := range lanes {
+			if n, free := p.guardLocked(l, now); n >= l.limit {
+				full = true
+				if wake.IsZero() || free.After(wake) {
+					wake = free
+				}
+			}
+		}
+		if !full {
+			if p.known {
+				p.remaining -= cost
+			}
+			p.stats.Requests++
+			p.stats.TokensSpent += int64(max(0, cost))
+			for _, l := range lanes {
+				l.inflight = append(l.inflight, now)
+			}
+			p.mu.Unlock()
+			return true, nil
+		}
+		changed := p.changed
+		p.mu.Unlock()
+		*waited = true
+		t := time.NewTimer(wake.Sub(now))
+		select {
+		case <-t.C:
+		case <-changed:
+		case <-ctx.Done():
+			t.Stop()
+			return false, ctx.Err()
+		}
+		t.Stop()
+	}
+}
+
+// holdLocked is the latest hold of lanes.
+func (p *Pacer) holdLocked(lanes []*lane) time.Time {
+	var hold time.Time
+	for _, l := range lanes {
+		if l.hold.After(hold) {
+			hold = l.hold
+		}
+	}
+	return hold
+}
+
+// guardLocked counts the requests of l that may have reached the server within the last
+// window: those in flight (released less than two windows ago: older ones have arrived long
+// since) and those answered within the window. It also says when that count drops next.
+func (p *Pacer) guardLocked(l *lane, now time.Time) (n int, free time.Time) {
+	l.inflight = pruneTimes(l.inflight, now.Add(-2*p.window))
+	l.done = pruneTimes(l.done, now.Add(-p.window))
+	free = now.Add(p.window)
+	if len(l.done) > 0 {
+		free = l.done[0].Add(p.window)
+	}
+	if len(l.inflight) > 0 {
+		if f := l.inflight[0].Add(2 * p.window); f.Before(free) {
+			free = f
+		}
+	}
+	return len(l.inflight) + len(l.done), free
+}
+
+// answeredLocked moves one request of l from in flight to answered.
+func (p *Pacer) answeredLocked(l *lane, now time.Time) {
+	l.inflight = pruneTimes(l.inflight, now.Add(-2*p.window))
+	if len(l.inflight) == 0 {
+		return // its entry expired: it no longer counts anyway
+	}
+	l.inflight = append(l.inflight[:0], l.inflight[1:]...)
+	l.done = append(pruneTimes(l.done, now.Add(-p.window)), now)
+}
+
+// checkBudgetLocked rolls the day over when due and refuses cost when the known budget
+// cannot cover it.
+func (p *Pacer) checkBudgetLocked(now time.Time, cost int) error {
+	p.rollDayLocked(now)
+	if p.known && p.remaining < cost {
+		p.stats.BudgetRefusals++
+		return &BudgetError{Cost: cost, Remaining: max(0, p.remaining), ResetAt: p.resetAt}
+	}
+	return nil
+}
+
+func (p *Pacer) rollDayLocked(now time.Time) {
+	if now.Before(p.resetAt) {
+		return
+	}
+	p.resetAt = nextMidnight(now)
+	p.known = p.budget > 0
+	p.remaining = p.budget
+	if p.budget > 0 {
+		p.dailyLimit = p.budget
+	}
+}
+
+// Observe feeds the pacer what a response said about the limits. Call it exactly once for
+// every request that Wait or WaitSearch released, also when no answer arrived (Status 0): the
+// window guard counts requests in flight by it. Answers to WaitSearch requests must carry
+// Search, or their lower limit would be learned as the general one.
+func (p *Pacer) Observe(o Observation) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	p.rollDayLocked(now)
+	l := p.main
+	p.answeredLocked(p.main, now)
+	if o.Search {
+		l = p.search
+		p.answeredLocked(p.search, now)
+	}
+	close(p.changed)
+	p.changed = make(chan struct{})
+	if o.HasWindow && o.Limit > 0 && o.Limit != l.limit {
+		l.limit = o.Limit
+		p.retuneLocked(l)
+	}
+	if o.HasDaily && o.DailyRemaining >= 0 {
+		p.remaining, p.known = o.DailyRemaining, true
+		if o.DailyLimit > 0 {
+			p.dailyLimit = o.DailyLimit
+		}
+	}
+	switch {
+	case o.Status == 429 && o.DailyExhausted:
+		p.stats.TooMany++
+		p.remaining, p.known = 0, true
+		if o.RetryAfter > 0 {
+			p.resetAt = now.Add(o.RetryAfter)
+		}
+	case o.Status == 429:
+		p.stats.TooMany++
+		d := o.RetryAfter
+		if d <= 0 {
+			d = o.Reset
+		}
+		if d <= 0 {
+			d = p.window
+		}
+		if until := now.Add(d); until.After(l.hold) {
+			l.hold = until
+		}
+		l.factor = max(minFactor, l.factor*decreaseFactor)
+		p.retuneLocked(l)
+	case o.Status >= 200 && o.Status < 300:
+		if l.factor < 1 {
+			l.factor += recoverPerWindow / float64(max(1, l.limit))
+			if l.factor > 1-1e-9 {
+				l.factor = 1
+			}
+			p.retuneLocked(l)
+		}
+		if o.HasWindow && o.Remaining == 0 && o.Reset > 0 {
+			// At full pace the pacer itself fills the window (limit-1 or limit requests in
+			// it) and its bucket and guard already space the next one; fewer means someone
+			// else shares the token, so everyone waits for the window to free up.
+			if n, _ := p.guardLocked(l, now); n < l.limit-1 {
+				if until := now.Add(o.Reset); until.After(l.hold) {
+					l.hold = until
+				}
+			}
+		}
+	}
+}
 
 // Backoff waits before retry number attempt (1-based) of a request whose last answer was o:
 // exactly Retry-After or x-ratelimit-reset when the server gave one, otherwise exponential
-// with jitter up to MaxBackoff. It returns ctx.Err() if ctx ends first.
-func (p *Pacer) Backoff(ctx context.Context, attempt int, o Observation) error { return ctx.Err() }
+// with jitter up to MaxBackoff. It returns ctx.Err() if ctx ends first, and a *BudgetError
+// at once, without waiting, when o says the daily budget is spent.
+func (p *Pacer) Backoff(ctx context.Context, attempt int, o Observation) error {
+	p.mu.Lock()
+	if o.DailyExhausted {
+		p.rollDayLocked(time.Now())
+		err := &BudgetError{Remaining: max(0, p.remaining), ResetAt: p.resetAt}
+		p.mu.Unlock()
+		return err
+	}
+	d := o.RetryAfter
+	if d <= 0 && (o.Status == 429 || (o.HasWindow && o.Remaining == 0)) {
+		d = o.Reset
+	}
+	if d <= 0 {
+		d = p.jitterLocked(attempt)
+	}
+	p.stats.Retries++
+	p.stats.BackoffTime += d
+	p.mu.Unlock()
+	return sleep(ctx, d)
+}
+
+// jitterLocked is the full-jitter exponential backoff of attempt: uniform in
+// [0, min(MaxBackoff, 250ms * 2^(attempt-1))).
+func (p *Pacer) jitterLocked(attempt int) time.Duration {
+	ceiling := baseBackoff
+	for i := 1; i < attempt && ceiling < p.maxBackoff; i++ {
+		ceiling *= 2
+	}
+	ceiling = min(ceiling, p.maxBackoff)
+	return time.Duration(p.rnd.Int64N(int64(ceiling)) + 1)
+}
+
+// Fits reports whether tokens more tokens fit in what is left of today's budget, the tokens
+// remaining, and whether the budget is known at all (when it is not, ok is true and
+// remaining is -1).
+func (p *Pacer) Fits(tokens int) (ok bool, remaining int, known bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rollDayLocked(time.Now())
+	if !p.known {
+		return true, -1, false
+	}
+	return p.remaining >= tokens, p.remaining, true
+}
+
+// Stats is a snapshot of what a Pacer did and what it knows.
+type Stats struct {
+	Requests       int64         // requests released by Wait/WaitSearch
+	Waits          int64         // Wait calls that had to wait
+	WaitTime       time.Duration // total time spent waiting in Wait
+	Retries        int64         // Backoff calls (waits before a retry)
+	BackoffTime    time.Duration // total backoff requested
+	TooMany        int64         // 429 answers observed
+	BudgetRefusals int64         // Wait calls refused for lack of daily budget
+	TokensSpent    int64         // sum of the costs of released requests
+	Limit          int           // window limit in use (learned or configured)
+	SearchLimit    int           // search window limit in use
+	Rate           float64       // steady rate now, requests per second
+	DailyLimit     int           // daily budget, 0 when unknown
+	DailyRemaining int           // tokens left today, -1 when unknown
+	DailyResetAt   time.Time     // next refill of the daily budget
+}
+
+// Stats returns a snapshot of the pacer's counters. It is safe for concurrent use.
+func (p *Pacer) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rollDayLocked(time.Now())
+	s := p.stats
+	s.Limit = p.main.limit
+	s.SearchLimit = p.search.limit
+	s.Rate = float64(p.main.lim.Limit())
+	s.DailyLimit = p.dailyLimit
+	s.DailyRemaining = -1
+	if p.known {
+		s.DailyRemaining = max(0, p.remaining)
+	}
+	s.DailyResetAt = p.resetAt
+	return s
+}
+
+// String is a one-line summary of s.
+func (s Stats) String() string {
+	daily := "daily budget unknown"
+	if s.DailyRemaining >= 0 {
+		daily = fmt.Sprintf("%d tokens left today", s.DailyRemaining)
+	}
+	return fmt.Sprintf("%d requests, %d tokens, %d waits (%s), %d retries, %d × 429, limit %d/window, %s",
+		s.Requests, s.TokensSpent, s.Waits, s.WaitTime.Round(time.Millisecond), s.Retries, s.TooMany, s.Limit, daily)
+}
+
+func pruneTimes(sends []time.Time, cut time.Time) []time.Time {
+	i := 0
+	for i < len(sends) && !sends[i].After(cut) {
+		i++
+	}
+	if i == 0 {
+		return sends
+	}
+	return append(sends[:0], sends[i:]...)
+}
+
+// sleep waits d with a timer, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func midnight(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
+
+func nextMidnight(t time.Time) time.Time { return midnight(t).Add(24 * time.Hour) }
