@@ -1,0 +1,420 @@
+package sheet
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// maxQuoteRecoveries bounds how often a CSV reader re-reads the file to
+// recover from a quote left open to the end of the file.
+const maxQuoteRecoveries = 100
+
+const bufSize = 64 << 10
+
+// csvReader reads a CSV file with encoding/csv over a decoding stream.
+type csvReader struct {
+	path      string
+	o         Options
+	enc       string // resolved encoding name
+	checkUTF8 bool
+	comma     rune
+
+	file       *os.File
+	br         *bufio.Reader // decoded text, shared with cr
+	cr         *csv.Reader
+	lineOffset int // lines skipped before cr started (after a recovery)
+	recoveries int
+
+	header []string
+	err    error // sticky final error (io.EOF or *FileError)
+}
+
+func openCSV(path string, o Options) (*csvReader, error) {
+	r := &csvReader{path: path, o: o, comma: o.Delimiter}
+	if err := r.open(0); err != nil {
+		return nil, err
+	}
+	if err := r.readHeader(); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *csvReader) fileErr(line int, err error) error {
+	return &FileError{Path: r.path, Line: line, Err: err}
+}
+
+// open opens the file, sets up decoding, skips skipLines decoded lines and
+// starts a csv.Reader. The first call resolves encoding and delimiter.
+func (r *csvReader) open(skipLines int) error {
+	if r.file != nil {
+		r.file.Close()
+		r.file = nil
+	}
+	f, err := os.Open(r.path)
+	if err != nil {
+		return r.fileErr(0, err)
+	}
+	r.file = f
+	raw := bufio.NewReaderSize(f, bufSize)
+	dec, err := r.decoder(raw)
+	if err != nil {
+		return err
+	}
+	var text io.Reader = raw
+	if dec != nil {
+		text = transform.NewReader(raw, dec.NewDecoder())
+	}
+	r.br = bufio.NewReaderSize(text, bufSize)
+	if r.checkUTF8 {
+		// A BOM written after a transcoding step is still a BOM.
+		if b, _ := r.br.Peek(3); bytes.Equal(b, []byte("\xEF\xBB\xBF")) {
+			r.br.Discard(3)
+		}
+	}
+	if r.comma == 0 {
+		r.comma = detectDelimiter(r.br)
+	}
+	for i := 0; i < skipLines; i++ {
+		if _, err := r.br.ReadSlice('\n'); err != nil {
+			if errors.Is(err, bufio.ErrBufferFull) {
+				i-- // same line continues
+				continue
+			}
+			break
+		}
+	}
+	r.lineOffset = skipLines
+	r.cr = csv.NewReader(r.br)
+	r.cr.Comma = r.comma
+	r.cr.FieldsPerRecord = -1
+	r.cr.ReuseRecord = true
+	if !validDelim(r.comma) {
+		return r.fileErr(0, fmt.Errorf("open csv: invalid delimiter %q", r.comma))
+	}
+	return nil
+}
+
+func validDelim(c rune) bool {
+	return c != 0 && c != '"' && c != '\r' && c != '\n' && utf8.ValidRune(c) && c != utf8.RuneError
+}
+
+// decoder resolves the encoding (once), consumes a BOM and returns the
+// decoder to apply, nil for UTF-8.
+func (r *csvReader) decoder(raw *bufio.Reader) (encoding.Encoding, error) {
+	head, _ := raw.Peek(4)
+	bom := func(p string) bool { return bytes.HasPrefix(head, []byte(p)) }
+	enc := r.enc
+	if enc == "" {
+		enc = strings.ToLower(strings.TrimSpace(r.o.Encoding))
+		switch enc {
+		case "":
+			switch {
+			case bom("\xEF\xBB\xBF"):
+				enc = "utf-8"
+			case bom("\xFF\xFE"):
+				enc = "utf-16le"
+			case bom("\xFE\xFF"):
+				enc = "utf-16be"
+			case len(head) == 4 && head[0] != 0 && head[1] == 0 && head[2] != 0 && head[3] == 0:
+				enc = "utf-16le"
+			case len(head) == 4 && head[0] == 0 && head[1] != 0 && head[2] == 0 && head[3] != 0:
+				enc = "utf-16be"
+			default:
+				if line, ok := invalidUTF8Line(raw); !ok {
+					return nil, r.fileErr(line, detail(ErrEncoding,
+						"not valid utf-8; if the file was saved by excel on windows set encoding: windows-1252"))
+				}
+				enc = "utf-8"
+			}
+		case "utf8":
+			enc = "utf-8"
+		case "utf-16":
+			enc = "utf-16le"
+			if bom("\xFE\xFF") {
+				enc = "utf-16be"
+			}
+		case "cp1252", "windows1252":
+			enc = "windows-1252"
+		case "latin1", "latin-1", "iso8859-1":
+			enc = "iso-8859-1"
+		}
+		r.enc = enc
+	}
+	switch enc {
+	case "utf-8":
+		r.checkUTF8 = true
+		if bom("\xEF\xBB\xBF") {
+			raw.Discard(3)
+		}
+		return nil, nil
+	case "utf-16le":
+		if bom("\xFF\xFE") {
+			raw.Discard(2)
+		}
+		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), nil
+	case "utf-16be":
+		if bom("\xFE\xFF") {
+			raw.Discard(2)
+		}
+		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), nil
+	case "windows-1252":
+		return charmap.Windows1252, nil
+	case "iso-8859-1":
+		return charmap.ISO8859_1, nil
+	}
+	return nil, r.fileErr(0, detail(ErrEncoding,
+		"unknown encoding %q (use utf-8, utf-16, utf-16le, utf-16be or windows-1252)", r.o.Encoding))
+}
+
+// invalidUTF8Line checks the first bufSize bytes; it returns ok, or the
+// 1-based line of the first invalid byte.
+func invalidUTF8Line(raw *bufio.Reader) (int, bool) {
+	b, err := raw.Peek(bufSize)
+	if err == nil {
+		// Full window: drop a rune cut at its end.
+		for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+			if utf8.RuneStart(b[i]) {
+				if !utf8.FullRune(b[i:]) {
+					b = b[:i]
+				}
+				break
+			}
+		}
+	}
+	if utf8.Valid(b) {
+		return 0, true
+	}
+	for i := 0; i < len(b); {
+		c, size := utf8.DecodeRune(b[i:])
+		if c == utf8.RuneError && size <= 1 {
+			return bytes.Count(b[:i], []byte("\n")) + 1, false
+		}
+		i += size
+	}
+	return 0, true
+}
+
+// detectDelimiter picks the candidate occurring most often outside quotes in
+// the first lines of the text; ',' on a tie or when none occurs.
+func detectDelimiter(br *bufio.Reader) rune {
+	b, _ := br.Peek(bufSize)
+	cands := []byte{',', ';', '\t', '|'}
+	counts := make([]int, len(cands))
+	inQuote, lines := false, 0
+	for _, c := range b {
+		switch {
+		case c == '"':
+			inQuote = !inQuote
+		case inQuote:
+		case c == '\n':
+			lines++
+		default:
+			if i := bytes.IndexByte(cands, c); i >= 0 {
+				counts[i]++
+			}
+		}
+		if lines >= 10 {
+			break
+		}
+	}
+	best := 0
+	for i := range cands {
+		if counts[i] > counts[best] {
+			best = i
+		}
+	}
+	return rune(cands[best])
+}
+
+func (r *csvReader) readHeader() error {
+	for i := 1; ; i++ {
+		rec, err := r.cr.Read()
+		if err == io.EOF {
+			return r.fileErr(0, detail(ErrEmptyFile, "no header row"))
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			if i < r.o.headerRow() {
+				continue
+			}
+			return r.fileErr(pe.StartLine, detail(ErrBadQuotes, "header: %v", pe.Err))
+		}
+		if err != nil {
+			return r.fileErr(0, err)
+		}
+		if i < r.o.headerRow() {
+			continue
+		}
+		line, _ := r.cr.FieldPos(0)
+		for _, s := range rec {
+			if r.checkUTF8 && !utf8.ValidString(s) {
+				return r.fileErr(line, detail(ErrEncoding, "header is not valid utf-8; set encoding: windows-1252"))
+			}
+			if strings.IndexByte(s, 0) >= 0 {
+				return r.fileErr(line, detail(ErrNUL, "header"))
+			}
+		}
+		h, err := cleanHeader(rec)
+		if err != nil {
+			return r.fileErr(line, err)
+		}
+		r.header = h
+		return nil
+	}
+}
+
+// Header returns the column names.
+func (r *csvReader) Header() []string { return r.header }
+
+// Close closes the file.
+func (r *csvReader) Close() error {
+	if r.file == nil {
+		return nil
+	}
+	err := r.file.Close()
+	r.file = nil
+	if r.err == nil {
+		r.err = &FileError{Path: r.path, Err: os.ErrClosed}
+	}
+	return err
+}
+
+// next reads one record. It returns the record (reused on the next call),
+// its first line, and a *RowError for bad quotes; or a final error.
+func (r *csvReader) next() ([]string, int, error) {
+	if r.err != nil {
+		return nil, 0, r.err
+	}
+	rec, err := r.cr.Read()
+	if err == nil {
+		line, _ := r.cr.FieldPos(0)
+		return rec, line + r.lineOffset, nil
+	}
+	if err == io.EOF {
+		r.err = io.EOF
+		return nil, 0, io.EOF
+	}
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		r.err = r.fileErr(0, fmt.Errorf("read csv: %w", err))
+		return nil, 0, r.err
+	}
+	start := pe.StartLine + r.lineOffset
+	rerr := &RowError{Path: r.path, Row: start, Column: r.column(len(rec)),
+		Err: detail(ErrBadQuotes, "%v at line %d", pe.Err, pe.Line+r.lineOffset)}
+	if pe.Line > pe.StartLine {
+		if _, perr := r.br.Peek(1); perr == io.EOF {
+			// The open quote swallowed every following line: go back and
+			// read on from the line after the record's first line.
+			if r.recoveries >= maxQuoteRecoveries {
+				r.err = r.fileErr(start, detail(ErrBadQuotes, "too many unterminated quotes"))
+				return nil, 0, r.err
+			}
+			r.recoveries++
+			rerr.Err = detail(ErrBadQuotes, "quote opened on line %d is never closed", start)
+			if err := r.open(start); err != nil {
+				r.err = err
+				return nil, 0, r.err
+			}
+		}
+	}
+	return rec, start, rerr
+}
+
+func (r *csvReader) column(i int) string {
+	if i < len(r.header) {
+		return r.header[i]
+	}
+	return ""
+}
+
+// Next returns the next record as a Row.
+func (r *csvReader) Next() (Row, error) {
+	rec, num, err := r.next()
+	if rec == nil && err != nil {
+		return Row{}, err
+	}
+	cells := make([]Cell, len(rec))
+	for i, s := range rec {
+		cells[i] = Cell{Text: s}
+		if s != "" {
+			cells[i].Kind = KindString
+		}
+	}
+	var extra int
+	cells, extra = fitCells(cells, len(r.header))
+	row := Row{Num: num, Cells: cells}
+	if err != nil {
+		return row, err
+	}
+	if extra >= 0 {
+		return row, &RowError{Path: r.path, Row: num,
+			Err: detail(ErrTooManyFields, "%d fields for %d columns, column %d holds %q",
+				len(cells), len(r.header), extra+1, clip(cells[extra].Text))}
+	}
+	for i, c := range cells {
+		if err := r.checkField(c.Text); err != nil {
+			return row, &RowError{Path: r.path, Row: num, Column: r.column(i), Err: err}
+		}
+	}
+	return row, nil
+}
+
+func (r *csvReader) checkField(s string) error {
+	if len(s) > r.o.maxCell() {
+		return detail(ErrCellTooLarge, "%d bytes, limit %d", len(s), r.o.maxCell())
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return ErrNUL
+	}
+	if r.checkUTF8 && !utf8.ValidString(s) {
+		return detail(ErrInvalidUTF8, "set encoding: windows-1252 if the file was saved by excel on windows")
+	}
+	return nil
+}
+
+// clip shortens s for an error message.
+func clip(s string) string {
+	if len(s) <= 40 {
+		return s
+	}
+	i := 40
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "..."
+}
+
+func countCSV(path string, o Options) (int, error) {
+	r, err := openCSV(path, o)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	n := 0
+	for {
+		_, _, err := r.next()
+		if err == io.EOF {
+			return n, nil
+		}
+		var re *RowError
+		if err != nil && !errors.As(err, &re) {
+			return n, err
+		}
+		n++
+	}
+}

@@ -1,0 +1,191 @@
+package sheet
+
+import (
+	"errors"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+)
+
+func encode(t *testing.T, e encoding.Encoding, s string) []byte {
+	t.Helper()
+	b, err := e.NewEncoder().Bytes([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestCSVEncodings(t *testing.T) {
+	const text = "Name,City\nJosé,Köln\n\"Zoë, Ltd\",Zürich\n"
+	utf16le := unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+	utf16be := unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
+	tests := []struct {
+		name string
+		data func(t *testing.T) []byte
+		enc  string
+	}{
+		{"utf-8", func(t *testing.T) []byte { return []byte(text) }, ""},
+		{"utf-8 bom", func(t *testing.T) []byte { return append([]byte("\xEF\xBB\xBF"), text...) }, ""},
+		{"utf-8 bom explicit", func(t *testing.T) []byte { return append([]byte("\xEF\xBB\xBF"), text...) }, "utf-8"},
+		{"utf-16le bom", func(t *testing.T) []byte { return append([]byte{0xFF, 0xFE}, encode(t, utf16le, text)...) }, ""},
+		{"utf-16be bom", func(t *testing.T) []byte { return append([]byte{0xFE, 0xFF}, encode(t, utf16be, text)...) }, ""},
+		{"utf-16le no bom detected", func(t *testing.T) []byte { return encode(t, utf16le, text) }, ""},
+		{"utf-16le explicit", func(t *testing.T) []byte { return encode(t, utf16le, text) }, "utf-16le"},
+		{"utf-16be explicit", func(t *testing.T) []byte { return encode(t, utf16be, text) }, "UTF-16BE"},
+		{"utf-16 with bom", func(t *testing.T) []byte { return append([]byte{0xFE, 0xFF}, encode(t, utf16be, text)...) }, "utf-16"},
+		{"windows-1252", func(t *testing.T) []byte { return encode(t, charmap.Windows1252, text) }, "windows-1252"},
+	}
+	want := [][]string{{"José", "Köln"}, {"Zoë, Ltd", "Zürich"}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeFile(t, "in.csv", tt.data(t))
+			res := readAll(t, p, Options{Encoding: tt.enc})
+			if res.final != io.EOF {
+				t.Fatalf("read %s: final error %v, want io.EOF", tt.name, res.final)
+			}
+			if !reflect.DeepEqual(res.header, []string{"Name", "City"}) {
+				t.Errorf("Header() = %q, want [Name City]", res.header)
+			}
+			if got := texts(res.rows); !reflect.DeepEqual(got, want) {
+				t.Errorf("rows = %q, want %q", got, want)
+			}
+			if got := res.nums(); !reflect.DeepEqual(got, []int{2, 3}) {
+				t.Errorf("row numbers = %v, want [2 3]", got)
+			}
+		})
+	}
+}
+
+func TestCSVEncodingErrors(t *testing.T) {
+	cp1252 := []byte("Name,City\nJos\xe9,K\xf6ln\n")
+	tests := []struct {
+		name string
+		data []byte
+		enc  string
+		want error
+	}{
+		{"windows-1252 not detected", cp1252, "", ErrEncoding},
+		{"unknown encoding", []byte("a\n1\n"), "ebcdic", ErrEncoding},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Open(writeFile(t, "in.csv", tt.data), Options{Encoding: tt.enc})
+			var fe *FileError
+			if !errors.As(err, &fe) || !errors.Is(err, tt.want) {
+				t.Fatalf("Open = %v, want *FileError wrapping %v", err, tt.want)
+			}
+			if !strings.Contains(err.Error(), "in.csv") {
+				t.Errorf("error %q does not name the file", err)
+			}
+		})
+	}
+}
+
+func TestCSVDelimiters(t *testing.T) {
+	tests := []struct {
+		name  string
+		data  string
+		delim rune
+		want  [][]string
+	}{
+		{"comma", "a,b,c\n1,2,3\n", 0, [][]string{{"1", "2", "3"}}},
+		{"semicolon", "a;b;c\n1,5;2;3\n", 0, [][]string{{"1,5", "2", "3"}}},
+		{"tab", "a\tb\tc\n1\t2\t3\n", 0, [][]string{{"1", "2", "3"}}},
+		{"pipe", "a|b|c\n1|2|3\n", 0, [][]string{{"1", "2", "3"}}},
+		{"quoted commas do not count", "\"a,x\";\"b,y\";c\n1;2;3\n", 0, [][]string{{"1", "2", "3"}}},
+		{"explicit", "a;b,c\n1;2,3\n", ',', [][]string{{"1;2", "3"}}},
+		{"single column", "name\nx\n", 0, [][]string{{"x"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := readAll(t, writeFile(t, "in.csv", []byte(tt.data)), Options{Delimiter: tt.delim})
+			if res.final != io.EOF || len(res.rowErrs) > 0 {
+				t.Fatalf("read: final %v, row errors %v", res.final, res.rowErrs)
+			}
+			if got := texts(res.rows); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("rows = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCSVRowNumbers(t *testing.T) {
+	tests := []struct {
+		name     string
+		data     string
+		header   int
+		wantHead []string
+		wantNums []int
+		wantRows [][]string
+	}{
+		{
+			name:     "multi-line quoted field",
+			data:     "id,note\n1,\"line one\nline two\"\n2,plain\n\n3,\"a\r\nb\"\n",
+			wantHead: []string{"id", "note"},
+			wantNums: []int{2, 4, 6},
+			wantRows: [][]string{{"1", "line one\nline two"}, {"2", "plain"}, {"3", "a\nb"}},
+		},
+		{
+			name:     "header on row 3 and blank lines",
+			data:     "Report of leads\nexported 2024-01-01\nTitle, Amount \nA,1\n\nB,2\n",
+			header:   3,
+			wantHead: []string{"Title", "Amount"},
+			wantNums: []int{4, 6},
+			wantRows: [][]string{{"A", "1"}, {"B", "2"}},
+		},
+		{
+			name:     "leading zeros and crlf",
+			data:     "zip,code\r\n00123,0012\r\n",
+			wantHead: []string{"zip", "code"},
+			wantNums: []int{2},
+			wantRows: [][]string{{"00123", "0012"}},
+		},
+		{
+			name:     "trailing empty header names dropped",
+			data:     "a,b,,\n1,2,,\n",
+			wantHead: []string{"a", "b"},
+			wantNums: []int{2},
+			wantRows: [][]string{{"1", "2"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeFile(t, "in.csv", []byte(tt.data))
+			res := readAll(t, p, Options{HeaderRow: tt.header})
+			if res.final != io.EOF || len(res.rowErrs) > 0 {
+				t.Fatalf("read: final %v, row errors %v", res.final, res.rowErrs)
+			}
+			if !reflect.DeepEqual(res.header, tt.wantHead) {
+				t.Errorf("Header() = %q, want %q", res.header, tt.wantHead)
+			}
+			if got := res.nums(); !reflect.DeepEqual(got, tt.wantNums) {
+				t.Errorf("row numbers = %v, want %v", got, tt.wantNums)
+			}
+			if got := texts(res.rows); !reflect.DeepEqual(got, tt.wantRows) {
+				t.Errorf("rows = %q, want %q", got, tt.wantRows)
+			}
+			n, err := CountRows(p, Options{HeaderRow: tt.header})
+			if err != nil || n != len(tt.wantRows) {
+				t.Errorf("CountRows = %d, %v, want %d", n, err, len(tt.wantRows))
+			}
+		})
+	}
+}
+
+func TestCSVCellKinds(t *testing.T) {
+	res := readAll(t, writeFile(t, "in.csv", []byte("a,b\n0012,\n")), Options{})
+	if len(res.rows) != 1 {
+		t.Fatalf("rows = %d, want 1 (final %v)", len(res.rows), res.final)
+	}
+	got := res.rows[0].Cells
+	want := []Cell{{Text: "0012", Kind: KindString}, {}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("cells = %+v, want %+v", got, want)
+	}
+}

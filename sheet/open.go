@@ -1,0 +1,169 @@
+package sheet
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf16"
+)
+
+var (
+	zipMagic  = []byte("PK\x03\x04")
+	zipEmpty  = []byte("PK\x05\x06")
+	ole2Magic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+)
+
+type format int
+
+const (
+	formatCSV format = iota
+	formatXLSX
+)
+
+// Open opens a spreadsheet for streaming. The format is chosen by content
+// first: a ZIP file is read as XLSX; an OLE2 compound file is reported as a
+// password-protected workbook (ErrEncrypted) or an old .xls (ErrLegacyXLS).
+// Anything else is read as CSV when the extension is .csv, .tsv or .txt and
+// refused with ErrNotSpreadsheet otherwise. Errors are *FileError.
+func Open(path string, o Options) (Reader, error) {
+	f, err := sniff(path)
+	if err != nil {
+		return nil, err
+	}
+	if f == formatXLSX {
+		return openXLSX(path, o)
+	}
+	return openCSV(path, o)
+}
+
+// CountRows returns the number of data rows after the header, for a progress
+// estimate. For CSV it is exact (records, blank lines not counted, a record
+// with bad quotes counted once). For XLSX it counts the row elements below
+// the header, so rows whose cells are all blank are counted too: an upper
+// bound of what Next returns.
+func CountRows(path string, o Options) (int, error) {
+	f, err := sniff(path)
+	if err != nil {
+		return 0, err
+	}
+	if f == formatXLSX {
+		return countXLSX(path, o)
+	}
+	return countCSV(path, o)
+}
+
+func sniff(path string) (format, error) {
+	fail := func(err error) (format, error) { return 0, &FileError{Path: path, Err: err} }
+	fh, err := os.Open(path)
+	if err != nil {
+		return fail(err)
+	}
+	defer fh.Close()
+	head := make([]byte, 8)
+	n, err := io.ReadFull(fh, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return fail(err)
+	}
+	head = head[:n]
+	if n == 0 {
+		return fail(ErrEmptyFile)
+	}
+	switch {
+	case bytes.HasPrefix(head, zipMagic):
+		return formatXLSX, nil
+	case bytes.HasPrefix(head, zipEmpty):
+		return fail(detail(ErrNotSpreadsheet, "empty zip archive"))
+	case bytes.HasPrefix(head, ole2Magic):
+		if ole2Encrypted(fh) {
+			return fail(ErrEncrypted)
+		}
+		return fail(ErrLegacyXLS)
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv", ".tsv", ".txt":
+		return formatCSV, nil
+	case ".xlsx", ".xlsm", ".xltx", ".xltm":
+		return fail(detail(ErrNotSpreadsheet, "an .xlsx file must be a zip package"))
+	case ".xls":
+		return fail(detail(ErrNotSpreadsheet, "not an excel workbook"))
+	}
+	return fail(detail(ErrNotSpreadsheet, "unsupported extension %q (use .csv, .tsv, .txt or .xlsx)", filepath.Ext(path)))
+}
+
+// ole2Encrypted reports whether a compound file holds an "EncryptionInfo"
+// stream, which is how Office stores a password-protected .xlsx. The directory
+// entry names are UTF-16LE; the first 64 MiB are searched.
+func ole2Encrypted(r io.Reader) bool {
+	needle := utf16le("EncryptionInfo")
+	buf := make([]byte, 0, 1<<16+len(needle))
+	chunk := make([]byte, 1<<16)
+	lr := io.LimitReader(r, 64<<20)
+	for {
+		n, err := lr.Read(chunk)
+		buf = append(buf, chunk[:n]...)
+		if bytes.Contains(buf, needle) {
+			return true
+		}
+		if len(buf) > len(needle) {
+			buf = append(buf[:0], buf[len(buf)-len(needle):]...)
+		}
+		if err != nil {
+			return false
+		}
+	}
+}
+
+func utf16le(s string) []byte {
+	u := utf16.Encode([]rune(s))
+	b := make([]byte, 0, 2*len(u))
+	for _, c := range u {
+		b = append(b, byte(c), byte(c>>8))
+	}
+	return b
+}
+
+// cleanHeader trims names, drops trailing empty ones and checks the rest:
+// an empty name before a named column or a repeated name is an error.
+func cleanHeader(raw []string) ([]string, error) {
+	h := make([]string, len(raw))
+	for i, s := range raw {
+		h[i] = strings.TrimSpace(s)
+	}
+	for len(h) > 0 && h[len(h)-1] == "" {
+		h = h[:len(h)-1]
+	}
+	if len(h) == 0 {
+		return nil, detail(ErrEmptyFile, "header row has no column names")
+	}
+	seen := make(map[string]int, len(h))
+	for i, s := range h {
+		if s == "" {
+			return nil, detail(ErrEmptyHeader, "column %d", i+1)
+		}
+		if j, ok := seen[s]; ok {
+			return nil, detail(ErrDuplicateHeader, "%q in columns %d and %d", s, j+1, i+1)
+		}
+		seen[s] = i
+	}
+	return h, nil
+}
+
+// fitCells pads cells to n, or reports the first non-empty cell beyond n.
+// It returns the (possibly padded) cells and the index of the first extra
+// non-empty cell, or -1.
+func fitCells(cells []Cell, n int) ([]Cell, int) {
+	if len(cells) < n {
+		out := make([]Cell, n)
+		copy(out, cells)
+		return out, -1
+	}
+	for i := n; i < len(cells); i++ {
+		if cells[i].Text != "" {
+			return cells, i
+		}
+	}
+	return cells[:n], -1
+}

@@ -1,0 +1,149 @@
+// Package sheet streams rows out of CSV and XLSX files and writes CSV and XLSX
+// files atomically.
+//
+// Readers keep the spreadsheet's own row numbers (1-based, header counted) so
+// that a reject report can point a user at the line they see. Problems with
+// one row come back from Next as a *RowError together with the Row, and the
+// reader goes on with the next row; problems with the file as a whole come
+// back as a *FileError. Every record of the file is either returned as a Row
+// or reported in a *RowError: none is dropped silently.
+//
+// Writers escape text that a spreadsheet program would run as a formula (see
+// EscapeFormula).
+package sheet
+
+import "time"
+
+// Kind is the type of a cell's value.
+type Kind uint8
+
+// The kinds of cell value. CSV readers only produce KindEmpty and KindString;
+// XLSX readers produce every kind.
+const (
+	KindEmpty    Kind = iota // no value
+	KindString               // text, kept as written (leading zeros too)
+	KindNumber               // a number; Cell.Number holds it, Cell.Text its exact digits
+	KindBool                 // a boolean; Cell.Text is "TRUE" or "FALSE", Cell.Number 1 or 0
+	KindDate                 // a date without time of day; Cell.Time is midnight UTC
+	KindDateTime             // a date and time (or a time of day); Cell.Time in UTC
+	KindError                // a spreadsheet error value such as #N/A; Cell.Text holds it
+)
+
+// String returns the kind's lowercase name.
+func (k Kind) String() string {
+	switch k {
+	case KindEmpty:
+		return "empty"
+	case KindString:
+		return "string"
+	case KindNumber:
+		return "number"
+	case KindBool:
+		return "bool"
+	case KindDate:
+		return "date"
+	case KindDateTime:
+		return "datetime"
+	case KindError:
+		return "error"
+	}
+	return "unknown"
+}
+
+// Cell is one value of a row.
+//
+// Text is what a user sees: for CSV the field exactly as read; for an XLSX
+// number the digits stored in the file (so 12345678901234.56 keeps every
+// digit), for an XLSX date "2006-01-02" and for a date-time
+// "2006-01-02 15:04:05" (fractional seconds when present). Number is set for
+// KindNumber (and 1/0 for KindBool). Time is set for KindDate and
+// KindDateTime, in UTC with no zone shift: the wall-clock value stored in the
+// file.
+type Cell struct {
+	Text   string
+	Kind   Kind
+	Number float64
+	Time   time.Time
+}
+
+// Row is one data row.
+//
+// Num is the row's 1-based number as a spreadsheet user counts it, header row
+// counted. For XLSX it is the sheet's row number; for CSV it is the physical
+// line on which the record starts (a quoted field may span several lines, and
+// blank lines are counted, so the number matches a text editor's).
+//
+// Cells has one entry per header column, padded with empty cells when the
+// record is shorter. When a record has more non-empty fields than the header
+// (ErrTooManyFields) Cells holds all of them, so that the original fields can
+// be written to a reject report.
+type Row struct {
+	Num   int
+	Cells []Cell
+}
+
+// Texts returns the Text of every cell, for writing the row to a report.
+func (r Row) Texts() []string {
+	out := make([]string, len(r.Cells))
+	for i, c := range r.Cells {
+		out[i] = c.Text
+	}
+	return out
+}
+
+// Options tunes Open and CountRows. The zero value reads the first sheet or
+// the whole CSV with the header on row 1, detecting delimiter and encoding.
+type Options struct {
+	// Sheet names the XLSX sheet to read; "" means SheetIndex or the first.
+	Sheet string
+	// SheetIndex is the 1-based position of the XLSX sheet; 0 means the first
+	// (or Sheet when set).
+	SheetIndex int
+	// HeaderRow is the 1-based row that holds the column names; 0 means 1.
+	// Rows above it are skipped. For CSV it counts records, not lines.
+	HeaderRow int
+	// Delimiter is the CSV field separator; 0 detects it among , ; TAB and |
+	// from the header line (the most frequent outside quotes, ',' on a tie or
+	// when none occurs).
+	Delimiter rune
+	// Encoding of a CSV file: "" detects it (a BOM for UTF-8, UTF-16LE or
+	// UTF-16BE; otherwise UTF-8, and a FileError suggesting windows-1252 when
+	// the start of the file is not valid UTF-8), or one of "utf-8",
+	// "utf-16" (BOM required, little endian without), "utf-16le",
+	// "utf-16be", "windows-1252".
+	Encoding string
+	// MaxCellBytes is the largest cell accepted, in bytes; 0 means 1 MiB.
+	// A larger cell gives a RowError wrapping ErrCellTooLarge.
+	MaxCellBytes int
+}
+
+func (o Options) headerRow() int {
+	if o.HeaderRow <= 0 {
+		return 1
+	}
+	return o.HeaderRow
+}
+
+func (o Options) maxCell() int {
+	if o.MaxCellBytes <= 0 {
+		return 1 << 20
+	}
+	return o.MaxCellBytes
+}
+
+// Reader streams the data rows of one sheet or CSV file. A Reader is not safe
+// for concurrent use; the Rows it returns are not reused and may be handed to
+// other goroutines.
+type Reader interface {
+	// Header returns the column names of the header row (trimmed of white
+	// space; trailing empty names dropped).
+	Header() []string
+	// Next returns the next data row, skipping blank rows. It returns io.EOF
+	// after the last row. With a *RowError it also returns the Row (Num set,
+	// cells as far as they could be read) and the following call goes on with
+	// the next row. Any other error is a *FileError and is final: Next keeps
+	// returning it.
+	Next() (Row, error)
+	// Close releases the file. It is safe to call more than once.
+	Close() error
+}
