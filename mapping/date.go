@@ -1,0 +1,251 @@
+package mapping
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// Excel's 1900 date system: serial 1 is 1900-01-01 and serial 60 is 1900-02-29, a day that
+// never existed (Lotus 1-2-3's leap-year bug, kept by Excel). Serials after 60 count from
+// 1899-12-30, those before from 1899-12-31.
+const (
+	excelLeapBug   = 60
+	excelMaxSerial = 2958465 // 9999-12-31
+)
+
+// formatDate renders a calendar date as YYYY-MM-DD.
+func formatDate(y int, m time.Month, d int) string {
+	if y < 0 || y > 9999 {
+		return fmt.Sprintf("%04d-%02d-%02d", y, int(m), d)
+	}
+	var b [10]byte
+	b[0] = byte('0' + y/1000)
+	b[1] = byte('0' + y/100%10)
+	b[2] = byte('0' + y/10%10)
+	b[3] = byte('0' + y%10)
+	b[4] = '-'
+	b[5] = byte('0' + int(m)/10)
+	b[6] = byte('0' + int(m)%10)
+	b[7] = '-'
+	b[8] = byte('0' + d/10)
+	b[9] = byte('0' + d%10)
+	return string(b[:])
+}
+
+// daysIn returns the number of days of month m in year y (proleptic Gregorian).
+func daysIn(m time.Month, y int) int {
+	switch m {
+	case time.February:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
+}
+
+// parseISODate reads YYYY-MM-DD. ok is false when s does not have that shape; err is set
+// when it does but names a day that does not exist (2024-02-30).
+func parseISODate(s string) (y int, m time.Month, d int, ok bool, err error) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0, 0, 0, false, nil
+	}
+	num := func(p string) (int, bool) {
+		n := 0
+		for i := 0; i < len(p); i++ {
+			if p[i] < '0' || p[i] > '9' {
+				return 0, false
+			}
+			n = n*10 + int(p[i]-'0')
+		}
+		return n, true
+	}
+	y, ok1 := num(s[:4])
+	mm, ok2 := num(s[5:7])
+	d, ok3 := num(s[8:])
+	if !ok1 || !ok2 || !ok3 {
+		return 0, 0, 0, false, nil
+	}
+	m = time.Month(mm)
+	if m < time.January || m > time.December {
+		return 0, 0, 0, true, reason(ErrBadDate, "is not a valid date: there is no month %d", mm)
+	}
+	if d < 1 || d > daysIn(m, y) {
+		return 0, 0, 0, true, reason(ErrBadDate, "is not a valid date: %s %d has no day %d", m, y, d)
+	}
+	return y, m, d, true, nil
+}
+
+// excelSerialDays splits an Excel serial into the calendar date of its whole part and the
+// seconds of its fraction.
+func excelSerialDays(serial float64) (date time.Time, seconds int64, err error) {
+	if math.IsNaN(serial) || serial < 1 || serial >= excelMaxSerial+1 {
+		return time.Time{}, 0, reason(ErrBadDate, "is not a date: Excel serial numbers run from 1 (1900-01-01) to %d (9999-12-31)", excelMaxSerial)
+	}
+	whole := math.Floor(serial)
+	seconds = int64(math.Round((serial - whole) * 86400))
+	n := int(whole)
+	switch {
+	case n == excelLeapBug:
+		return time.Time{}, 0, reason(ErrBadDate, "is not a date: Excel serial 60 is 1900-02-29, a day that never existed")
+	case n < excelLeapBug:
+		date = time.Date(1899, 12, 31+n, 0, 0, 0, 0, time.UTC)
+	default:
+		date = time.Date(1899, 12, 30+n, 0, 0, 0, 0, time.UTC)
+	}
+	return date, seconds, nil
+}
+
+// looksSerial reports whether s is a plain positive number, as a date typed into a CSV from
+// an Excel serial would be.
+func looksSerial(s string) bool {
+	if s == "" || s[0] == '-' || s[0] == '+' {
+		return false
+	}
+	dot := false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] >= '0' && s[i] <= '9':
+		case s[i] == '.' && !dot:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// toDate converts a cell to YYYY-MM-DD from its calendar date alone: no conversion through
+// time.Local ever happens, so the date never shifts with the machine's time zone.
+func toDate(c Cell, text string, layouts []string) (string, error) {
+	switch c.Kind {
+	case KindDate:
+		y, m, d := c.Time.UTC().Date()
+		return formatDate(y, m, d), nil
+	case KindDateTime:
+		y, m, d := c.Time.Date() // the wall date as the sheet holds it
+		return formatDate(y, m, d), nil
+	case KindNumber:
+		date, _, err := excelSerialDays(c.Number)
+		if err != nil {
+			return "", err
+		}
+		return formatDate(date.Date()), nil
+	}
+	if len(layouts) == 0 {
+		y, m, d, ok, err := parseISODate(text)
+		if ok {
+			if err != nil {
+				return "", err
+			}
+			return formatDate(y, m, d), nil
+		}
+		if t, err := time.Parse(time.RFC3339, text); err == nil {
+			return formatDate(t.Date()), nil
+		}
+	} else {
+		var firstErr error
+		for _, l := range layouts {
+			t, err := time.Parse(l, text)
+			if err == nil {
+				return formatDate(t.Date()), nil
+			}
+			if firstErr == nil {
+				firstErr = err
+			}
+		}
+		if pe, ok := firstErr.(*time.ParseError); ok && strings.Contains(pe.Message, "out of range") {
+			return "", reason(ErrBadDate, "is not a valid date:%s", pe.Message)
+		}
+	}
+	if looksSerial(text) {
+		f, err := parseNumber(text, false)
+		if err == nil {
+			date, _, err := excelSerialDays(f)
+			if err != nil {
+				return "", err
+			}
+			return formatDate(date.Date()), nil
+		}
+	}
+	return "", reason(ErrBadDate, "is not a valid date (want %s)", wantLayouts(layouts, time.DateOnly))
+}
+
+// datetimeLayouts are tried, in order, when a datetime field names no layout. Layouts
+// without a zone read the time as UTC.
+var datetimeLayouts = []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04", time.DateOnly}
+
+// toDateTime converts a cell to an RFC 3339 time in UTC.
+func toDateTime(c Cell, text string, layouts []string) (string, error) {
+	switch c.Kind {
+	case KindDate, KindDateTime:
+		return c.Time.UTC().Format(time.RFC3339), nil
+	case KindNumber:
+		date, secs, err := excelSerialDays(c.Number)
+		if err != nil {
+			return "", reason(ErrBadTime, "%s", err.Error())
+		}
+		return date.Add(time.Duration(secs) * time.Second).Format(time.RFC3339), nil
+	}
+	try := layouts
+	if len(try) == 0 {
+		try = datetimeLayouts
+	}
+	for _, l := range try {
+		if t, err := time.Parse(l, text); err == nil {
+			return t.UTC().Format(time.RFC3339), nil
+		}
+	}
+	if looksSerial(text) {
+		if f, err := parseNumber(text, false); err == nil {
+			date, secs, err := excelSerialDays(f)
+			if err != nil {
+				return "", reason(ErrBadTime, "%s", err.Error())
+			}
+			return date.Add(time.Duration(secs) * time.Second).Format(time.RFC3339), nil
+		}
+	}
+	return "", reason(ErrBadTime, "is not a valid date and time (want %s)", wantLayouts(layouts, "RFC 3339, 2006-01-02T15:04:05Z"))
+}
+
+func wantLayouts(layouts []string, def string) string {
+	if len(layouts) == 0 {
+		return def
+	}
+	return strings.Join(layouts, " or ")
+}
+
+// checkLayout verifies that layout is a Go time layout that carries a full date, by
+// formatting a reference time and reading it back.
+func checkLayout(layout string) error {
+	if checkLayoutPlain(layout) {
+		return nil
+	}
+	msg := fmt.Sprintf("date format %q is not a Go time layout with a year, month and day", layout)
+	if hint := layoutHint(layout); hint != layout && checkLayoutPlain(hint) {
+		msg += fmt.Sprintf(" (write %q)", hint)
+	} else {
+		msg += " (write it with 2006, 01, 02, 15, 04, 05, as in 02/01/2006)"
+	}
+	return fmt.Errorf("%s", msg)
+}
+
+func checkLayoutPlain(layout string) bool {
+	ref := time.Date(2013, 11, 27, 13, 45, 56, 0, time.UTC)
+	p, err := time.Parse(layout, ref.Format(layout))
+	return err == nil && p.Year() == 2013 && p.Month() == 11 && p.Day() == 27
+}
+
+// layoutHint translates common strftime-like patterns (dd/mm/yyyy, yyyy-MM-dd HH:mm) into
+// a Go layout.
+func layoutHint(layout string) string {
+	s := strings.ToLower(layout)
+	for _, r := range [][2]string{{"yyyy", "2006"}, {"yy", "06"}, {"dd", "02"}, {"hh", "15"}, {":mm", ":04"}, {"mm", "01"}, {"ss", "05"}} {
+		s = strings.ReplaceAll(s, r[0], r[1])
+	}
+	return s
+}

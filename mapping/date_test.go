@@ -1,0 +1,109 @@
+package mapping
+
+import (
+	"testing"
+	"time"
+)
+
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+func TestConvertDate(t *testing.T) {
+	dmy := []string{"02/01/2006"}
+	runConv(t, []convCase{
+		{"iso", Field{Type: TypeDate}, s("2024-03-01"), "2024-03-01", nil},
+		{"leap day", Field{Type: TypeDate}, s("2024-02-29"), "2024-02-29", nil},
+		{"not a leap year", Field{Type: TypeDate}, s("2023-02-29"), nil, ErrBadDate},
+		{"impossible", Field{Type: TypeDate}, s("2024-02-30"), nil, ErrBadDate},
+		{"month 13", Field{Type: TypeDate}, s("2024-13-01"), nil, ErrBadDate},
+		{"rfc3339 keeps its wall date", Field{Type: TypeDate}, s("2024-03-01T23:30:00-08:00"), "2024-03-01", nil},
+		{"layout", Field{Type: TypeDate, Formats: dmy}, s("31/12/2024"), "2024-12-31", nil},
+		{"second layout", Field{Type: TypeDate, Formats: []string{"02/01/2006", "2.1.2006"}}, s("5.3.2024"), "2024-03-05", nil},
+		{"layout impossible", Field{Type: TypeDate, Formats: dmy}, s("30/02/2024"), nil, ErrBadDate},
+		{"layout mismatch", Field{Type: TypeDate, Formats: dmy}, s("2024-12-31"), nil, ErrBadDate},
+		{"garbage", Field{Type: TypeDate}, s("soon"), nil, ErrBadDate},
+		{"xlsx date cell", Field{Type: TypeDate}, Cell{Kind: KindDate, Time: date(2024, 1, 1)}, "2024-01-01", nil},
+		{"xlsx datetime cell", Field{Type: TypeDate}, Cell{Kind: KindDateTime, Time: time.Date(2024, 1, 1, 23, 59, 0, 0, time.UTC)}, "2024-01-01", nil},
+		{"serial 1", Field{Type: TypeDate}, num(1), "1900-01-01", nil},
+		{"serial 59", Field{Type: TypeDate}, num(59), "1900-02-28", nil},
+		{"serial 60 is the 1900 bug", Field{Type: TypeDate}, num(60), nil, ErrBadDate},
+		{"serial 61", Field{Type: TypeDate}, num(61), "1900-03-01", nil},
+		{"serial 45292", Field{Type: TypeDate}, num(45292), "2024-01-01", nil},
+		{"serial with time", Field{Type: TypeDate}, num(45292.99), "2024-01-01", nil},
+		{"serial as text", Field{Type: TypeDate}, s("45292"), "2024-01-01", nil},
+		{"serial as text with layouts", Field{Type: TypeDate, Formats: dmy}, s("45292"), "2024-01-01", nil},
+		{"serial 0", Field{Type: TypeDate}, num(0), nil, ErrBadDate},
+		{"serial negative", Field{Type: TypeDate}, num(-3), nil, ErrBadDate},
+		{"serial too large", Field{Type: TypeDate}, num(3e6), nil, ErrBadDate},
+		{"serial max", Field{Type: TypeDate}, num(2958465), "9999-12-31", nil},
+	})
+}
+
+func TestConvertDateTime(t *testing.T) {
+	runConv(t, []convCase{
+		{"rfc3339 to utc", Field{Type: TypeDateTime}, s("2024-03-01T10:00:00+02:00"), "2024-03-01T08:00:00Z", nil},
+		{"fraction", Field{Type: TypeDateTime}, s("2024-03-01T10:00:00.123Z"), "2024-03-01T10:00:00Z", nil},
+		{"no zone is utc", Field{Type: TypeDateTime}, s("2024-03-01 10:00:00"), "2024-03-01T10:00:00Z", nil},
+		{"date only", Field{Type: TypeDateTime}, s("2024-03-01"), "2024-03-01T00:00:00Z", nil},
+		{"layout", Field{Type: TypeDateTime, Formats: []string{"02/01/2006 15:04"}}, s("31/12/2024 18:30"), "2024-12-31T18:30:00Z", nil},
+		{"serial with time", Field{Type: TypeDateTime}, num(45292.75), "2024-01-01T18:00:00Z", nil},
+		{"serial text", Field{Type: TypeDateTime}, s("45292.5"), "2024-01-01T12:00:00Z", nil},
+		{"xlsx datetime", Field{Type: TypeDateTime}, Cell{Kind: KindDateTime, Time: time.Date(2024, 1, 1, 9, 0, 0, 0, time.UTC)}, "2024-01-01T09:00:00Z", nil},
+		{"serial 60", Field{Type: TypeDateTime}, num(60.5), nil, ErrBadTime},
+		{"garbage", Field{Type: TypeDateTime}, s("2024-03-01T25:00:00Z"), nil, ErrBadTime},
+	})
+}
+
+// TestDateNeverShifts runs date conversions with time.Local set to zones far from UTC on
+// both sides: a date-only value must come out as the same calendar date.
+func TestDateNeverShifts(t *testing.T) {
+	saved := time.Local
+	t.Cleanup(func() { time.Local = saved })
+	for _, zone := range []string{"Pacific/Auckland", "America/Los_Angeles", "Pacific/Kiritimati", "Pacific/Pago_Pago"} {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			t.Skipf("time zone data missing: %v", err)
+		}
+		time.Local = loc
+		t.Run(zone, func(t *testing.T) {
+			cases := []struct {
+				name  string
+				field Field
+				cell  Cell
+			}{
+				{"iso text", Field{Type: TypeDate}, s("2024-03-31")},
+				{"layout text", Field{Type: TypeDate, Formats: []string{"02.01.2006"}}, s("31.03.2024")},
+				{"xlsx date", Field{Type: TypeDate}, Cell{Kind: KindDate, Time: date(2024, 3, 31)}},
+				{"serial", Field{Type: TypeDate}, num(45382)},
+				{"serial text", Field{Type: TypeDate}, s("45382")},
+				{"datetime cell near midnight", Field{Type: TypeDate}, Cell{Kind: KindDateTime, Time: time.Date(2024, 3, 31, 23, 59, 59, 0, time.UTC)}},
+			}
+			for _, c := range cases {
+				got, err := mapOne(t, c.field, c.cell)
+				if err != nil || got != "2024-03-31" {
+					t.Errorf("%s: Map(%+v) = %v, %v; want 2024-03-31", c.name, c.cell, got, err)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckLayout(t *testing.T) {
+	tests := []struct {
+		layout string
+		ok     bool
+	}{
+		{"02/01/2006", true},
+		{"2006-01-02T15:04:05Z07:00", true},
+		{"January 2, 2006", true},
+		{"dd/mm/yyyy", false},
+		{"15:04", false},
+		{"01/2006", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.layout, func(t *testing.T) {
+			if err := checkLayout(tt.layout); (err == nil) != tt.ok {
+				t.Errorf("checkLayout(%q) = %v, want ok=%v", tt.layout, err, tt.ok)
+			}
+		})
+	}
+}
