@@ -1,0 +1,386 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Errors callers branch on.
+var (
+	// ErrChanged: the job file or its input changed since the job's recorded run; resume is
+	// refused unless the caller restarts.
+	ErrChanged = errors.New("the job or its input file changed since its last run")
+	// ErrClosed: the State was closed.
+	ErrClosed = errors.New("state store is closed")
+	// ErrUnknownRecord: MarkUndone named a record that no job created.
+	ErrUnknownRecord = errors.New("no such created record")
+)
+
+// DefaultStatePath is where a job's state lives unless the caller says otherwise:
+// <job folder>/.pdbulk/state.db. Jobs in one folder share it, so the id map crosses them.
+func DefaultStatePath(j *Job) string {
+	return filepath.Join(j.Dir, ".pdbulk", "state.db")
+}
+
+// migrations are applied in order; PRAGMA user_version counts those applied. Never edit one
+// that has shipped: append a new one.
+var migrations = []string{
+	`CREATE TABLE jobs (
+		name        TEXT PRIMARY KEY,
+		fingerprint TEXT NOT NULL,
+		entity      TEXT NOT NULL DEFAULT '',
+		total       INTEGER NOT NULL DEFAULT 0,
+		started_at  INTEGER NOT NULL,
+		updated_at  INTEGER NOT NULL
+	);
+	CREATE TABLE rows (
+		job        TEXT NOT NULL,
+		row        INTEGER NOT NULL,
+		key        TEXT NOT NULL DEFAULT '',
+		status     TEXT NOT NULL,
+		remote_id  TEXT NOT NULL DEFAULT '',
+		action     TEXT NOT NULL DEFAULT '',
+		reason     TEXT NOT NULL DEFAULT '',
+		attempts   INTEGER NOT NULL DEFAULT 0,
+		updated_at INTEGER NOT NULL,
+		PRIMARY KEY (job, row)
+	) WITHOUT ROWID;
+	CREATE TABLE created (
+		entity     TEXT NOT NULL,
+		remote_id  TEXT NOT NULL,
+		job        TEXT NOT NULL,
+		row        INTEGER NOT NULL,
+		undone     INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL,
+		undone_at  INTEGER,
+		PRIMARY KEY (entity, remote_id)
+	);
+	CREATE INDEX created_by_job ON created (job, row);
+	CREATE TABLE ids (
+		entity     TEXT NOT NULL,
+		key        TEXT NOT NULL,
+		remote_id  TEXT NOT NULL,
+		job        TEXT NOT NULL DEFAULT '',
+		updated_at INTEGER NOT NULL,
+		PRIMARY KEY (entity, key)
+	) WITHOUT ROWID;
+	CREATE INDEX ids_by_remote ON ids (entity, remote_id);
+	CREATE TABLE bookmarks (
+		job        TEXT PRIMARY KEY,
+		value      TEXT NOT NULL,
+		updated_at INTEGER NOT NULL
+	);`,
+}
+
+// maxBatch bounds how many changes one group commit carries.
+const maxBatch = 512
+
+// State is the embedded state store of the jobs of one folder. It is safe for concurrent
+// use; all changes go through one writer goroutine that commits concurrent callers' changes
+// together (group commit), and every change is durable when its method returns.
+type State struct {
+	path string
+	rdb  *sql.DB // readers
+	wdb  *sql.DB // the single writer connection
+
+	ops     chan *op
+	quit    chan struct{}
+	stopped chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// op is one change waiting for the writer.
+type op struct {
+	ctx  context.Context
+	fn   func(tx *sql.Tx) error
+	done chan error
+}
+
+// OpenState opens (creating it and its folder if needed) the state database at path and
+// brings its schema up to date.
+//
+// Durability: the database runs in WAL mode with synchronous=FULL. A committed transaction
+// is in the WAL file before the commit returns, so it survives a SIGKILL of the process in
+// both NORMAL and FULL mode; FULL also fsyncs the WAL at every commit, so it survives a
+// power cut or an OS crash. We need that: MarkInFlight must be on disk before a create is
+// sent, or a lost mark after a crash would resend the create and duplicate the record. The
+// cost of the fsync is shared by group commit (many workers' marks in one transaction).
+func OpenState(path string) (*State, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: open state %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fmt.Errorf("jobs: open state %s: %w", path, err)
+	}
+	// Create the file private to the user: row keys can be e-mail addresses.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: open state %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("jobs: open state %s: %w", path, err)
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_txlock", "immediate")
+	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: abs, RawQuery: q.Encode()}).String()
+	wdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: open state %s: %w", path, err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	if err := migrate(wdb); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("jobs: open state %s: %w", path, err)
+	}
+	rdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("jobs: open state %s: %w", path, err)
+	}
+	rdb.SetMaxOpenConns(4)
+	s := &State{path: abs, rdb: rdb, wdb: wdb, ops: make(chan *op), quit: make(chan struct{}), stopped: make(chan struct{})}
+	go s.writer()
+	return s, nil
+}
+
+func migrate(db *sql.DB) error {
+	ctx := context.Background()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback()
+	var v int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("migrate: the state database has schema version %d; this pdbulk knows up to %d (use a newer pdbulk)", v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migrate to version %d: %w", i+1, err)
+		}
+	}
+	if v < len(migrations) {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Close waits for the writer to finish the changes it holds and closes the database.
+// It is safe to call more than once; later calls return the first result.
+func (s *State) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.quit)
+		<-s.stopped
+		err := s.rdb.Close()
+		if werr := s.wdb.Close(); err == nil {
+			err = werr
+		}
+		if err != nil {
+			s.closeErr = fmt.Errorf("jobs: close state: %w", err)
+		}
+	})
+	return s.closeErr
+}
+
+// do runs fn in a write transaction, possibly shared with other callers' changes, and
+// returns after that transaction committed (or failed). fn must only touch the database.
+func (s *State) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	o := &op{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.ops <- o:
+	case <-s.quit:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// The writer answers every op it took, in bounded time: wait for the real outcome even if
+	// ctx ends now, so that a caller never believes an applied change was not made.
+	return <-o.done
+}
+
+// writer is the only goroutine that writes. Callers blocked in do while it commits are
+// taken together into the next transaction.
+func (s *State) writer() {
+	defer close(s.stopped)
+	batch := make([]*op, 0, maxBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case o := <-s.ops:
+			batch = append(batch, o)
+		case <-s.quit:
+			return
+		}
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case o := <-s.ops:
+				batch = append(batch, o)
+			default:
+				break drain
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit applies batch in one transaction; each op runs inside a savepoint so that one
+// failing op leaves the others' changes intact.
+func (s *State) commit(batch []*op) {
+	// Statements run with a background context: interrupting one statement inside an
+	// explicit transaction would roll back every caller's change in it.
+	ctx := context.Background()
+	errs := make([]error, len(batch))
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		for _, o := range batch {
+			o.done <- fmt.Errorf("jobs: state: begin transaction: %w", err)
+		}
+		return
+	}
+	single := len(batch) == 1
+	for i, o := range batch {
+		if err := o.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		if single {
+			errs[i] = o.fn(tx)
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT op`); err != nil {
+			errs[i] = err
+			continue
+		}
+		if err := o.fn(tx); err != nil {
+			errs[i] = err
+			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO op`); rerr != nil {
+				errs[i] = errors.Join(err, rerr)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE op`); err != nil && errs[i] == nil {
+			errs[i] = err
+		}
+	}
+	var cerr error
+	if single && errs[0] != nil {
+		cerr = tx.Rollback()
+		if cerr != nil {
+			errs[0] = errors.Join(errs[0], cerr)
+		}
+		batch[0].done <- errs[0]
+		return
+	}
+	if cerr = tx.Commit(); cerr != nil {
+		cerr = fmt.Errorf("jobs: state: commit: %w", cerr)
+	}
+	for i, o := range batch {
+		if errs[i] != nil {
+			o.done <- errs[i]
+		} else {
+			o.done <- cerr
+		}
+	}
+}
+
+func now() int64 { return time.Now().UnixMicro() }
+
+func fromMicros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
+
+// PutID records in the cross-job id map that the record of entity with source key key has
+// the Pipedrive id id. It replaces an earlier id for the same key.
+func (s *State) PutID(ctx context.Context, entity, key, id string) error {
+	if entity == "" || key == "" || id == "" {
+		return fmt.Errorf("jobs: put id: entity, key and id must not be empty")
+	}
+	err := s.do(ctx, func(tx *sql.Tx) error {
+		return putID(tx, entity, key, id, "")
+	})
+	if err != nil {
+		return fmt.Errorf("jobs: put id %s: %w", entity, err)
+	}
+	return nil
+}
+
+func putID(tx *sql.Tx, entity, key, id, job string) error {
+	_, err := tx.Exec(`INSERT INTO ids (entity, key, remote_id, job, updated_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (entity, key) DO UPDATE SET remote_id = excluded.remote_id, job = excluded.job,
+		updated_at = excluded.updated_at`, entity, key, id, job, now())
+	return err
+}
+
+// LookupID returns the Pipedrive id that the id map holds for entity and source key key.
+func (s *State) LookupID(ctx context.Context, entity, key string) (id string, ok bool, err error) {
+	err = s.rdb.QueryRowContext(ctx, `SELECT remote_id FROM ids WHERE entity = ? AND key = ?`, entity, key).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("jobs: lookup id %s: %w", entity, err)
+	}
+	return id, true, nil
+}
+
+// Bookmark returns the export bookmark saved for job, and whether there is one.
+func (s *State) Bookmark(ctx context.Context, job string) (string, bool, error) {
+	var v string
+	err := s.rdb.QueryRowContext(ctx, `SELECT value FROM bookmarks WHERE job = ?`, job).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("jobs: bookmark %s: %w", job, err)
+	}
+	return v, true, nil
+}
+
+// SetBookmark saves the export bookmark of job (for example the update_time of the newest
+// record exported), replacing the previous one.
+func (s *State) SetBookmark(ctx context.Context, job, value string) error {
+	err := s.do(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO bookmarks (job, value, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (job) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, job, value, now())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("jobs: set bookmark %s: %w", job, err)
+	}
+	return nil
+}
+
+// Job returns the recorded progress of the job called jobName, and whether the store knows
+// it, without beginning a run (for `pdbulk status`).
+func (s *State) Job(ctx context.Context, jobName string) (Summary, bool, error) {
+	sum, ok, err := summary(ctx, s.rdb, jobName)
+	if err != nil {
+		return Summary{}, false, fmt.Errorf("jobs: status %s: %w", jobName, err)
+	}
+	return sum, ok, nil
+}
