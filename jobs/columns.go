@@ -24,7 +24,7 @@ var types = []string{string(mapping.TypeString), string(mapping.TypeInt), string
 
 // Lookups lists the fixed lookups a column may name; "ids.<entity>" (the cross-job id map)
 // is accepted too.
-var Lookups = []string{"lead_labels.name", "persons.email", "persons.name", "organizations.name", "users.email"}
+var Lookups = []string{"lead_labels.name", "persons.email", "persons.name", "organizations.name"}
 
 // customField matches the key of a Pipedrive custom field (40 hex digits).
 var customField = regexp.MustCompile(`^[0-9a-f]{40}$`)

@@ -30,7 +30,6 @@ var guesses = map[Entity][]guess{
 		{field: "person_id", names: []string{"email", "e mail", "contact email", "contact e mail", "person email", "person e mail", "email address", "e mail address"}, extra: "lookup: persons.email"},
 		{field: "person_id", names: []string{"person", "contact", "contact name", "person name"}, extra: "lookup: persons.name"},
 		{field: "organization_id", names: []string{"organization", "organisation", "company", "org", "account", "company name", "organization name"}, extra: "lookup: organizations.name"},
-		{field: "owner_id", names: []string{"owner email", "owner e mail"}, extra: "lookup: users.email"},
 		{field: "owner_id", names: []string{"owner id", "owner"}, extra: "type: int"},
 		{field: "visible_to", names: []string{"visible to", "visibility"}},
 		{field: "was_seen", names: []string{"was seen", "seen"}, extra: "type: bool"},

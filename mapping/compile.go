@@ -18,7 +18,6 @@ const (
 	LookupPersonEmail      = "persons.email"
 	LookupPersonName       = "persons.name"
 	LookupOrganizationName = "organizations.name"
-	LookupUserEmail        = "users.email"
 	lookupIDsPrefix        = "ids."
 )
 
@@ -127,7 +126,7 @@ var knownTypes = map[Type]bool{"": true, TypeString: true, TypeInt: true, TypeNu
 
 func validLookup(l string) bool {
 	switch l {
-	case "", LookupLeadLabelName, LookupPersonEmail, LookupPersonName, LookupOrganizationName, LookupUserEmail:
+	case "", LookupLeadLabelName, LookupPersonEmail, LookupPersonName, LookupOrganizationName:
 		return true
 	}
 	ent, ok := strings.CutPrefix(l, lookupIDsPrefix)
@@ -164,8 +163,12 @@ func (m *Mapper) compileField(fs Field, header []string, cols headerIndex) (*fie
 	default:
 		bad("unknown empty policy %q (omit, null, error)", fs.Empty)
 	}
-	if !validLookup(fs.Lookup) {
-		bad("unknown lookup %q (lead_labels.name, persons.email, persons.name, organizations.name, users.email, ids.<entity>)", fs.Lookup)
+	switch {
+	case fs.Lookup == "users.email":
+		// The seed API (and so pdbulk's client) has no users endpoint to search.
+		bad("lookup users.email is not available: the Pipedrive endpoints pdbulk uses cannot list users; map the user's id (type: int)")
+	case !validLookup(fs.Lookup):
+		bad("unknown lookup %q (lead_labels.name, persons.email, persons.name, organizations.name, ids.<entity>)", fs.Lookup)
 	}
 	if fs.CreateMissing && fs.Lookup != LookupLeadLabelName {
 		bad("create_missing works only with lookup %s", LookupLeadLabelName)

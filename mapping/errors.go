@@ -116,8 +116,6 @@ func describeLookup(lookup string) (what, by string) {
 		return "person", "named"
 	case LookupOrganizationName:
 		return "organization", "named"
-	case LookupUserEmail:
-		return "user", "with email"
 	}
 	if ent, ok := strings.CutPrefix(lookup, lookupIDsPrefix); ok {
 		return "record imported by the " + ent + " job", "with key"

@@ -101,7 +101,7 @@ func (f *field) convertText(text string) result {
 // lookupKey normalizes a lookup key: emails fold case, id-map keys are canonical.
 func (f *field) lookupKey(s string) string {
 	switch {
-	case f.lookup == LookupPersonEmail || f.lookup == LookupUserEmail:
+	case f.lookup == LookupPersonEmail:
 		return strings.ToLower(s)
 	case strings.HasPrefix(f.lookup, lookupIDsPrefix):
 		return CanonicalKey(s)
