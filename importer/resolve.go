@@ -1,0 +1,181 @@
+package importer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/pdbulk/pdbulk/mapping"
+	"github.com/pdbulk/pdbulk/pipedrive"
+)
+
+// plannedLabelID stands in, during a dry run, for the id of a label that would be created.
+const plannedLabelID = "00000000-0000-4000-8000-000000000000"
+
+// resolver answers the mapping's lookups through the API and the checkpoint's id map. It is
+// wrapped in mapping.NewCache, so each distinct key reaches it once per run.
+type resolver struct {
+	run *run
+
+	mu     sync.Mutex
+	labels map[string]string // lead label name → id, loaded once, then kept up to date
+}
+
+// Resolve implements mapping.Resolver.
+func (rs *resolver) Resolve(ctx context.Context, lookup, key string, create bool) (any, error) {
+	r := rs.run
+	if ent, ok := strings.CutPrefix(lookup, "ids."); ok {
+		return rs.idMap(ctx, ent, key)
+	}
+	if r.o.Client == nil {
+		return nil, &errUnsupported{fmt.Sprintf("lookup %s needs a connection to Pipedrive (set PIPEDRIVE_API_TOKEN, or use --sandbox)", lookup)}
+	}
+	switch lookup {
+	case mapping.LookupLeadLabelName:
+		return rs.label(ctx, key, create)
+	case mapping.LookupPersonEmail:
+		return rs.search(ctx, "person", "email", key)
+	case mapping.LookupPersonName:
+		return rs.search(ctx, "person", "name", key)
+	case mapping.LookupOrganizationName:
+		return rs.search(ctx, "organization", "name", key)
+	}
+	return nil, &errUnsupported{fmt.Sprintf("lookup %s is not supported by the Pipedrive API endpoints pdbulk uses", lookup)}
+}
+
+func (rs *resolver) idMap(ctx context.Context, entity, key string) (any, error) {
+	st := rs.run.o.State
+	if st == nil {
+		return nil, &errUnsupported{"ids lookups need the checkpoint store"}
+	}
+	id, ok, err := st.LookupID(ctx, entity, key)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("no %s imported with key %q (run the %s job first): %w", entity, key, entity, mapping.ErrNotFound)
+	}
+	switch entity {
+	case "files", "filters", "teams":
+		if n, ok := intOf(id); ok {
+			return int64(n), nil
+		}
+	}
+	return id, nil
+}
+
+// label finds a lead label by name (exactly, else ignoring case when only one matches), and
+// creates it (gray) when asked to.
+func (rs *resolver) label(ctx context.Context, name string, create bool) (any, error) {
+	r := rs.run
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.labels == nil {
+		if err := rs.loadLabelsLocked(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if id, ok := findLabel(rs.labels, name); ok {
+		return id, nil
+	}
+	if !create {
+		return nil, mapping.ErrNotFound
+	}
+	if r.o.DryRun {
+		r.plan.addLookup("addLeadLabel")
+		rs.labels[name] = plannedLabelID
+		return plannedLabelID, nil
+	}
+	l, _, err := r.o.Client.CreateLeadLabelRaw(ctx, map[string]any{"name": name, "color": "gray"})
+	if errors.Is(err, pipedrive.ErrInDoubt) {
+		// The label may exist now: look again before anything else.
+		if lerr := rs.loadLabelsLocked(ctx); lerr != nil {
+			return nil, lerr
+		}
+		if id, ok := rs.labels[name]; ok {
+			return id, nil
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create lead label %q: %w", name, err)
+	}
+	rs.labels[name] = l.ID
+	return l.ID, nil
+}
+
+func (rs *resolver) loadLabelsLocked(ctx context.Context) error {
+	rs.run.plan.addLookup("getLeadLabels")
+	labels, _, err := rs.run.o.Client.LeadLabels(ctx)
+	if err != nil {
+		return err
+	}
+	rs.labels = make(map[string]string, len(labels))
+	for _, l := range labels {
+		rs.labels[l.Name] = l.ID
+	}
+	return nil
+}
+
+func findLabel(labels map[string]string, name string) (string, bool) {
+	if id, ok := labels[name]; ok {
+		return id, true
+	}
+	var found []string
+	for n, id := range labels {
+		if strings.EqualFold(n, name) {
+			found = append(found, id)
+		}
+	}
+	if len(found) == 1 {
+		return found[0], true
+	}
+	return "", false
+}
+
+// search finds the one person or organization whose field equals key (ignoring case)
+// through item search with exact match.
+func (rs *resolver) search(ctx context.Context, itemType, field, key string) (any, error) {
+	r := rs.run
+	r.plan.addLookup("searchItem")
+	q := pipedrive.ItemSearchQuery{Term: key, ItemTypes: []string{itemType}, Fields: []string{field}, ExactMatch: true}
+	var ids []int64
+	for hit, err := range r.o.Client.AllSearchItems(ctx, q) {
+		if err != nil {
+			return nil, err
+		}
+		if hit.Related {
+			continue
+		}
+		var item struct {
+			ID     int64    `json:"id"`
+			Type   string   `json:"type"`
+			Name   string   `json:"name"`
+			Emails []string `json:"emails"`
+		}
+		if json.Unmarshal(hit.Item, &item) != nil || item.Type != itemType {
+			continue
+		}
+		if (field == "email" && containsFold(item.Emails, key)) || (field == "name" && strings.EqualFold(item.Name, key)) {
+			ids = append(ids, item.ID)
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return nil, mapping.ErrNotFound
+	case 1:
+		return ids[0], nil
+	}
+	return nil, fmt.Errorf("%d %ss have %s %q: %w", len(ids), itemType, field, key, mapping.ErrAmbiguous)
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(strings.TrimSpace(v), s) {
+			return true
+		}
+	}
+	return false
+}

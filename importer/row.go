@@ -1,0 +1,343 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pdbulk/pdbulk/jobs"
+	"github.com/pdbulk/pdbulk/mapping"
+	"github.com/pdbulk/pdbulk/pipedrive"
+	"github.com/pdbulk/pdbulk/sheet"
+)
+
+// maxCreateAttempts bounds how often one row's create is sent when every answer is lost:
+// each resend comes only after a lookup found no record.
+const maxCreateAttempts = 4
+
+// process takes one row from mapping to its final state. It returns an error only when the
+// whole run must stop (401, a broken checkpoint); row failures end in the reject report.
+func (r *run) process(feed, ctx context.Context, t task, stopFeeding func()) error {
+	if r.stopped() || ctx.Err() != nil {
+		return nil // stays pending
+	}
+	payload, err := r.mapper.Map(ctx, toMappingRow(t.row), r.res)
+	if err != nil {
+		return r.failed(ctx, t, err, stopFeeding)
+	}
+	if r.o.DryRun {
+		r.plan.addRow(r.job.Mode)
+		r.stats.DryRunValid.Add(1)
+		r.stats.Pending.Add(-1)
+		return nil
+	}
+	match := r.matchOf(payload)
+	if r.job.Entity == jobs.EntityFiles {
+		if err := r.resolveFile(t.row.Num, payload); err != nil {
+			return r.failed(ctx, t, err, stopFeeding)
+		}
+	}
+	body := payload
+	if _, ok := body["id"]; ok {
+		body = withoutID(payload)
+	}
+	switch r.job.Mode {
+	case jobs.ModeCreate:
+		return r.create(ctx, t, body, match, stopFeeding)
+	case jobs.ModeUpdate, jobs.ModeUpsert:
+		return r.upsert(ctx, t, body, match, stopFeeding)
+	case jobs.ModeDelete, jobs.ModeArchive:
+		return r.removeRow(ctx, t, match, stopFeeding)
+	}
+	return fmt.Errorf("importer: mode %q is not supported", r.job.Mode)
+}
+
+func withoutID(p map[string]any) map[string]any {
+	out := make(map[string]any, len(p))
+	for k, v := range p {
+		if k != "id" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// create sends a row's create exactly once: journaled in flight first; after an answer
+// that may have been lost, the record is looked up before anything is sent again.
+func (r *run) create(ctx context.Context, t task, body, match map[string]any, stopFeeding func()) error {
+	ident := match
+	if len(ident) == 0 {
+		ident = identity(r.job.Entity, body)
+	}
+	if t.inDoubt {
+		r.stats.InDoubt.Add(1)
+		done, err := r.reconcile(ctx, t, ident)
+		if err != nil || done {
+			return r.failedOrNil(ctx, t, err, stopFeeding)
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		if err := r.state.MarkInFlight(context.WithoutCancel(ctx), t.row.Num, t.srcKey); err != nil {
+			return r.fatal(err)
+		}
+		id, err := r.remote.create(ctx, body)
+		if err == nil {
+			return r.finish(ctx, t, id, "created")
+		}
+		if !errors.Is(err, pipedrive.ErrInDoubt) {
+			// The server did not take the create (validation, budget, not sent): nothing to
+			// reconcile.
+			if rerr := r.state.ResetRow(context.WithoutCancel(ctx), t.row.Num); rerr != nil {
+				return r.fatal(rerr)
+			}
+			return r.failed(ctx, t, err, stopFeeding)
+		}
+		r.stats.InDoubt.Add(1)
+		r.logf("row %d: create in doubt (%v); looking the record up", t.row.Num, err)
+		done, rerr := r.reconcile(ctx, t, ident)
+		if rerr != nil || done {
+			return r.failedOrNil(ctx, t, rerr, stopFeeding)
+		}
+		if attempt >= maxCreateAttempts {
+			return r.rejectRow(ctx, t, "", fmt.Sprintf("not created: %d attempts failed and no record was found (%v)", attempt, err))
+		}
+	}
+}
+
+// reconcile looks up the record an in-doubt create may have made. It finishes the row and
+// returns true when one is found that no other row of the job owns.
+func (r *run) reconcile(ctx context.Context, t task, ident map[string]any) (bool, error) {
+	ids, err := r.remote.find(ctx, ident)
+	if err != nil {
+		return false, err
+	}
+	for _, id := range ids {
+		if r.claim(id, t.row.Num) {
+			r.stats.Reconciled.Add(1)
+			return true, r.finish(ctx, t, id, "created")
+		}
+	}
+	return false, nil
+}
+
+// upsert updates the one record that matches, or (upsert) creates it when none does.
+func (r *run) upsert(ctx context.Context, t task, body, match map[string]any, stopFeeding func()) error {
+	ids, err := r.findFor(ctx, t, match)
+	if err != nil {
+		return r.failed(ctx, t, err, stopFeeding)
+	}
+	switch {
+	case len(ids) > 1:
+		return r.rejectRow(ctx, t, "", fmt.Sprintf("ambiguous: %d records match %s (%s)", len(ids), r.matchOnText(), strings.Join(ids, ", ")))
+	case len(ids) == 1:
+		if err := r.remote.update(ctx, ids[0], body); err != nil {
+			return r.failed(ctx, t, err, stopFeeding)
+		}
+		return r.finish(ctx, t, ids[0], "updated")
+	case r.job.Mode == jobs.ModeUpsert:
+		return r.create(ctx, t, body, match, stopFeeding)
+	}
+	return r.rejectRow(ctx, t, "", fmt.Sprintf("no record matches %s (%s)", r.matchOnText(), t.key))
+}
+
+// removeRow deletes or archives the one record that matches.
+func (r *run) removeRow(ctx context.Context, t task, match map[string]any, stopFeeding func()) error {
+	ids, err := r.findFor(ctx, t, match)
+	if err != nil {
+		return r.failed(ctx, t, err, stopFeeding)
+	}
+	action := "deleted"
+	if r.job.Mode == jobs.ModeArchive {
+		action = "archived"
+	}
+	switch {
+	case len(ids) > 1:
+		return r.rejectRow(ctx, t, "", fmt.Sprintf("ambiguous: %d records match %s (%s)", len(ids), r.matchOnText(), strings.Join(ids, ", ")))
+	case len(ids) == 0 && t.inDoubt && r.job.Mode == jobs.ModeDelete:
+		// An earlier run sent the delete and stopped before recording the answer.
+		return r.finish(ctx, t, "", action)
+	case len(ids) == 0:
+		return r.rejectRow(ctx, t, "", fmt.Sprintf("no record matches %s (%s)", r.matchOnText(), t.key))
+	}
+	if err := r.state.MarkInFlight(context.WithoutCancel(ctx), t.row.Num, t.srcKey); err != nil {
+		return r.fatal(err)
+	}
+	if r.job.Mode == jobs.ModeArchive {
+		err = r.remote.archive(ctx, ids[0])
+	} else {
+		err = r.remote.remove(ctx, ids[0])
+		if isNotFound(err) {
+			err = nil // gone already: what the row asked for
+		}
+	}
+	if err != nil {
+		return r.failed(ctx, t, err, stopFeeding)
+	}
+	return r.finish(ctx, t, ids[0], action)
+}
+
+// findFor finds the records a row's match key names, first through the id map of earlier
+// jobs and runs, then through the API.
+func (r *run) findFor(ctx context.Context, t task, match map[string]any) ([]string, error) {
+	if len(match) == 0 {
+		return nil, &errUnsupported{fmt.Sprintf("mode %s needs match_on", r.job.Mode)}
+	}
+	if id, ok := match["id"]; ok && len(match) == 1 {
+		s := idText(id)
+		found, err := r.remote.exists(ctx, s)
+		if err != nil || !found {
+			return nil, err
+		}
+		return []string{s}, nil
+	}
+	if t.srcKey != "" {
+		if id, ok, err := r.o.State.LookupID(ctx, string(r.job.Entity), t.srcKey); err != nil {
+			return nil, r.fatal(err)
+		} else if ok {
+			if found, err := r.remote.exists(ctx, id); err != nil {
+				return nil, err
+			} else if found {
+				return []string{id}, nil
+			}
+		}
+	}
+	return r.remote.find(ctx, match)
+}
+
+// finish records a row as done.
+func (r *run) finish(ctx context.Context, t task, id, action string) error {
+	wctx := context.WithoutCancel(ctx)
+	if err := r.state.MarkDone(wctx, t.row.Num, id, action); err != nil {
+		return r.fatal(err)
+	}
+	if action == "updated" && t.srcKey != "" {
+		// Creates, deletes and archives went through MarkInFlight, which keeps the key for
+		// the id map; an update did not.
+		if err := r.o.State.PutID(wctx, string(r.job.Entity), t.srcKey, id); err != nil {
+			return r.fatal(err)
+		}
+	}
+	if id != "" {
+		r.claim(id, t.row.Num)
+	}
+	switch action {
+	case "created":
+		r.stats.Created.Add(1)
+	case "updated":
+		r.stats.Updated.Add(1)
+	default:
+		r.stats.Deleted.Add(1)
+	}
+	r.stats.Pending.Add(-1)
+	return nil
+}
+
+func (r *run) rejectRow(ctx context.Context, t task, column, reason string) error {
+	r.stats.Pending.Add(-1)
+	r.reject(ctx, t.row.Num, column, reason, t.key)
+	return nil
+}
+
+// fatal stops the run for a checkpoint failure and returns the error for the group.
+func (r *run) fatal(err error) error {
+	r.fail(err)
+	return fmt.Errorf("importer: checkpoint: %w", err)
+}
+
+func (r *run) failedOrNil(ctx context.Context, t task, err error, stopFeeding func()) error {
+	if err == nil {
+		return nil
+	}
+	return r.failed(ctx, t, err, stopFeeding)
+}
+
+// failed classifies a row's error once: fatal for the run (401, 403 on auth), a stop
+// (budget spent, interrupted: the row stays pending and a later run resumes it), or a
+// rejected row.
+func (r *run) failed(ctx context.Context, t task, err error, stopFeeding func()) error {
+	var unsupported *errUnsupported
+	switch {
+	case ctx.Err() != nil:
+		return nil // interrupted: pending
+	case isBudget(err):
+		r.setStopped(err)
+		stopFeeding()
+		return nil
+	case errors.Is(err, pipedrive.ErrUnauthorized):
+		r.setStopped(err)
+		return fmt.Errorf("importer: %w", err)
+	case errors.As(err, &unsupported):
+		r.setStopped(&JobError{Path: r.job.Path, Err: err})
+		return &JobError{Path: r.job.Path, Err: err}
+	}
+	if fes := mapping.FieldErrors(err); len(fes) > 0 {
+		return r.rejectRow(ctx, t, fes[0].Column, fieldReasons(fes))
+	}
+	return r.rejectRow(ctx, t, "", err.Error())
+}
+
+// fieldReasons renders a row's field errors without the row number the report already has:
+// column "Amount" (value.amount): "12,3x" is not a number; column "Close" ...
+func fieldReasons(fes []*mapping.FieldError) string {
+	parts := make([]string, len(fes))
+	for i, fe := range fes {
+		switch {
+		case fe.Column != "" && fe.Field != "":
+			parts[i] = fmt.Sprintf("column %q (%s): %s", fe.Column, fe.Field, fe.Reason())
+		case fe.Column != "":
+			parts[i] = fmt.Sprintf("column %q: %s", fe.Column, fe.Reason())
+		case fe.Field != "":
+			parts[i] = fmt.Sprintf("field %s: %s", fe.Field, fe.Reason())
+		default:
+			parts[i] = fe.Reason()
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func isNotFound(err error) bool { return errors.Is(err, pipedrive.ErrNotFound) }
+
+// toMappingRow hands a row's typed cells to the mapper.
+func toMappingRow(row sheet.Row) mapping.Row {
+	cells := make([]mapping.Cell, len(row.Cells))
+	for i, c := range row.Cells {
+		cells[i] = mapping.Cell{Text: c.Text, Kind: mapping.Kind(c.Kind), Number: c.Number, Time: c.Time}
+	}
+	return mapping.Row{Num: row.Num, Cells: cells}
+}
+
+// identity is what identifies the record a create made when the job has no match_on.
+func identity(e jobs.Entity, p map[string]any) map[string]any {
+	pick := func(keys ...string) map[string]any {
+		m := map[string]any{}
+		for _, k := range keys {
+			if v, ok := p[k]; ok {
+				m[k] = v
+			}
+		}
+		return m
+	}
+	switch e {
+	case jobs.EntityLeadLabels, jobs.EntityTeams:
+		return pick("name")
+	case jobs.EntityFilters:
+		return pick("name", "type")
+	case jobs.EntityGoals:
+		return pick("title")
+	case jobs.EntityFiles:
+		return pick("name", "lead_id", "deal_id", "person_id", "org_id", "product_id", "activity_id")
+	}
+	return p
+}
+
+// resolveFile checks, before any request, that a files row names a readable file inside
+// the job's files root.
+func (r *run) resolveFile(row int, p map[string]any) error {
+	rel, _ := p["file"].(string)
+	if _, err := r.job.ResolveFile(rel); err != nil {
+		f, _ := fieldFor(r.job.Mapping, "file")
+		return &mapping.FieldError{Row: row, Column: f.Column, Field: "file", Value: rel, Err: err}
+	}
+	return nil
+}

@@ -1,0 +1,464 @@
+// Package importer runs an import job: source rows → mapping → a worker pool → the API,
+// with every row's outcome journaled in the job's checkpoint so that a run stopped at any
+// moment resumes where it stopped, with no duplicate and no lost row.
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/pdbulk/pdbulk/jobs"
+	"github.com/pdbulk/pdbulk/mapping"
+	"github.com/pdbulk/pdbulk/pipedrive"
+	"github.com/pdbulk/pdbulk/ratelimit"
+	"github.com/pdbulk/pdbulk/sheet"
+)
+
+// Options configures Run. Job is required; Client and State are required unless DryRun.
+type Options struct {
+	Job         *jobs.Job
+	Client      *pipedrive.Client // nil in a dry run without a connection: lookups then fail per row
+	Pacer       *ratelimit.Pacer  // the client's pacer, for request counts; nil = none
+	State       *jobs.State       // the checkpoint store; nil only in a dry run
+	DryRun      bool              // read, map and validate every row; send no write
+	Restart     bool              // forget the job's recorded progress (a changed job or input)
+	OnlyFailed  bool              // re-run only the rows of the reject report, as the user fixed them
+	Concurrency int               // 0 = the job's option
+	Stats       *Stats            // counters for a progress display (NewStats); nil = internal
+	MaxProblems int               // problems kept for the summary; 0 = 20
+	Logf        func(format string, args ...any)
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	Stats    Snapshot
+	Problems []Problem // the first rejected rows, in row order
+	// Stopped says why the run stopped before every row was finished (a *ratelimit.BudgetError,
+	// or context.Canceled on interruption); nil when every row read was finished.
+	Stopped error
+	Plan    Plan // what the rows finished in this run would cost (always filled)
+}
+
+// Problem is one rejected row, for the summary.
+type Problem struct {
+	Row    int
+	Column string
+	Reason string
+}
+
+// ErrChanged is returned (wrapped) when the job or its input changed since its checkpoint
+// was written and Restart was not given.
+var ErrChanged = jobs.ErrChanged
+
+// Run imports o.Job. stop ends the feeding of new rows (rows in flight finish); abort
+// cancels requests in flight. Run returns after every goroutine it started has ended, and
+// writes the reports from the checkpoint on every way out. A non-nil error is fatal (the
+// job could not run: invalid mapping, unreadable file, 401, state failure); row failures
+// are in Result.
+func Run(stop, abort context.Context, o Options) (*Result, error) {
+	r, err := newRun(o)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	return r.run(stop, abort)
+}
+
+type run struct {
+	o       Options
+	job     *jobs.Job
+	stats   *Stats
+	mapper  *mapping.Mapper
+	header  []string
+	remote  remote
+	state   *jobs.Run
+	prior   map[int]jobs.RowState
+	res     mapping.Resolver
+	plan    *planner
+	logf    func(string, ...any)
+	keyCols []keyCol
+	idCols  []int // columns whose values form the row's source key for the id map
+
+	mu       sync.Mutex
+	problems []Problem
+	claimed  map[string]int // remote id → row that owns it (reconciliation of in-doubt creates)
+	firstRow map[string]int // match key → first row that has it (duplicates in one file)
+	stopErr  error
+}
+
+func newRun(o Options) (*run, error) {
+	if o.Job == nil {
+		return nil, errors.New("importer: no job")
+	}
+	if !o.DryRun && (o.Client == nil || o.State == nil) {
+		return nil, errors.New("importer: a run that writes needs a client and a state store")
+	}
+	if o.MaxProblems <= 0 {
+		o.MaxProblems = 20
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = o.Job.Options.Concurrency
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	logf := o.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	st := o.Stats
+	if st == nil {
+		st = NewStats(o.Pacer, o.DryRun)
+	}
+	r := &run{
+		o: o, job: o.Job, stats: st, logf: logf,
+		claimed: map[string]int{}, firstRow: map[string]int{},
+	}
+	return r, nil
+}
+
+func (r *run) close() {}
+
+// inputPath is the file this run reads: the job's source, or its reject report with
+// OnlyFailed.
+func (r *run) inputPath() string {
+	if r.o.OnlyFailed {
+		return r.job.Reports.Rejects
+	}
+	return r.job.Source.Path
+}
+
+func (r *run) sheetOptions() sheet.Options { return r.readOptions(r.o.OnlyFailed) }
+
+func (r *run) readOptions(rejects bool) sheet.Options { return sourceOptions(r.job, rejects) }
+
+// sourceOptions are the reader options of j's source, or of its reject report.
+func sourceOptions(j *jobs.Job, rejects bool) sheet.Options {
+	src := j.Source
+	o := sheet.Options{Sheet: src.Sheet, SheetIndex: src.SheetIndex, HeaderRow: src.HeaderRow, Encoding: src.Encoding}
+	if src.Delimiter != "" {
+		o.Delimiter = []rune(src.Delimiter)[0]
+	}
+	if rejects {
+		// The reject report is a UTF-8 CSV written by pdbulk with its header on row 1.
+		o = sheet.Options{Delimiter: ','}
+	}
+	return o
+}
+
+func (r *run) run(stop, abort context.Context) (*Result, error) {
+	ctx, cancel := context.WithCancelCause(abort)
+	defer cancel(nil)
+
+	in, err := sheet.Open(r.inputPath(), r.sheetOptions())
+	if err != nil {
+		return nil, fmt.Errorf("importer: %w", err)
+	}
+	defer in.Close()
+	r.header = in.Header()
+	if err := r.compile(); err != nil {
+		return nil, err
+	}
+	if r.job.Options.Duplicates == jobs.DuplicatesError {
+		if err := r.checkDuplicates(); err != nil {
+			return nil, err
+		}
+	}
+	r.remote = newRemote(r.job, r.o.Client)
+	r.plan = newPlanner(r.job)
+	r.res = mapping.NewCache(&resolver{run: r})
+
+	if n, err := sheet.CountRows(r.inputPath(), r.sheetOptions()); err == nil {
+		r.stats.Total.Store(int64(n))
+	}
+	if !r.o.DryRun {
+		if err := r.begin(ctx); err != nil {
+			return nil, err
+		}
+	}
+
+	feed, stopFeeding := context.WithCancel(stop)
+	defer stopFeeding()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.o.Concurrency)
+	readErr := r.feed(feed, gctx, g, in, stopFeeding)
+	werr := g.Wait()
+
+	res := &Result{Plan: r.plan.snapshot()}
+	if r.state != nil {
+		// Reports are written from the checkpoint on every way out, so that they always agree
+		// with it, even after a crash of an earlier run.
+		if err := r.writeReports(); err != nil && werr == nil && readErr == nil {
+			werr = err
+		}
+	}
+	r.mu.Lock()
+	res.Problems = r.problems
+	sort.Slice(res.Problems, func(a, b int) bool { return res.Problems[a].Row < res.Problems[b].Row })
+	res.Stopped = r.stopErr
+	r.mu.Unlock()
+	if res.Stopped == nil && stop.Err() != nil {
+		res.Stopped = context.Canceled
+	}
+	res.Stats = r.stats.Snapshot()
+	if abort.Err() != nil && werr != nil {
+		werr = fmt.Errorf("importer: aborted: %w", context.Canceled)
+	}
+	if werr != nil {
+		return res, werr
+	}
+	if readErr != nil {
+		return res, readErr
+	}
+	return res, nil
+}
+
+func (r *run) compile() error {
+	spec := r.job.Mapping
+	m, err := mapping.Compile(spec, r.header)
+	if err != nil {
+		return &JobError{Path: r.job.Path, Err: err}
+	}
+	r.mapper = m
+	cols, err := r.matchColumns()
+	if err != nil {
+		return &JobError{Path: r.job.Path, Err: err}
+	}
+	r.keyCols = cols
+	if r.job.Key != "" {
+		i := indexOf(r.header, r.job.Key)
+		if i < 0 {
+			return &JobError{Path: r.job.Path, Err: fmt.Errorf("key column %q is not in %s (columns: %v)", r.job.Key, r.inputPath(), r.header)}
+		}
+		r.idCols = []int{i}
+	}
+	if r.o.OnlyFailed && indexOf(r.header, reportRowColumn) < 0 {
+		return &JobError{Path: r.job.Path, Err: fmt.Errorf("%s is not a pdbulk reject report: it has no %q column", r.inputPath(), reportRowColumn)}
+	}
+	return nil
+}
+
+// JobError is a problem of the job itself (mapping, columns), found before any write.
+type JobError struct {
+	Path string
+	Err  error
+}
+
+func (e *JobError) Error() string { return fmt.Sprintf("%s: %v", e.Path, e.Err) }
+func (e *JobError) Unwrap() error { return e.Err }
+
+func (r *run) begin(ctx context.Context) error {
+	fp, err := r.job.Fingerprint()
+	if err != nil {
+		return fmt.Errorf("importer: %w", err)
+	}
+	st, err := r.o.State.BeginJob(ctx, r.job, fp, r.o.Restart)
+	if err != nil {
+		if errors.Is(err, jobs.ErrChanged) {
+			return &JobError{Path: r.job.Path, Err: fmt.Errorf("the job or its input changed since its checkpoint was written; run with --restart to start it over (%w)", err)}
+		}
+		return fmt.Errorf("importer: %w", err)
+	}
+	r.state = st
+	prior, err := st.Rows(ctx)
+	if err != nil {
+		return fmt.Errorf("importer: %w", err)
+	}
+	r.prior = prior
+	for _, rs := range prior {
+		if rs.Status == jobs.StatusDone && rs.RemoteID != "" {
+			r.claimed[rs.RemoteID] = rs.Row
+		}
+	}
+	if !r.o.OnlyFailed {
+		if err := st.SetTotal(ctx, int(r.stats.Total.Load())); err != nil {
+			return fmt.Errorf("importer: %w", err)
+		}
+	}
+	return nil
+}
+
+// feed reads every row and hands each to a worker. It returns a fatal read error, if any.
+func (r *run) feed(feed, ctx context.Context, g *errgroup.Group, in sheet.Reader, stopFeeding func()) error {
+	rowCol := -1
+	if r.o.OnlyFailed {
+		rowCol = indexOf(r.header, reportRowColumn)
+	}
+	for {
+		if feed.Err() != nil || ctx.Err() != nil || r.stopped() {
+			return nil
+		}
+		row, err := in.Next()
+		if err == io.EOF {
+			return nil
+		}
+		var rowErr *sheet.RowError
+		if err != nil && !errors.As(err, &rowErr) {
+			return fmt.Errorf("importer: %w", err)
+		}
+		if rowCol >= 0 {
+			n, perr := strconv.Atoi(cellText(row, rowCol))
+			if perr != nil || n <= 0 {
+				return fmt.Errorf("importer: %s row %d: column %q must hold the source row number", r.inputPath(), row.Num, reportRowColumn)
+			}
+			row.Num = n
+		}
+		r.stats.Read.Add(1)
+		if rowErr != nil {
+			r.reject(ctx, row.Num, rowErr.Column, rowErr.Error(), "")
+			continue
+		}
+		t, skip := r.admit(ctx, row)
+		if skip {
+			continue
+		}
+		r.stats.Pending.Add(1)
+		g.Go(func() error {
+			return r.process(feed, ctx, t, stopFeeding)
+		})
+	}
+}
+
+// task is one row on its way to a worker.
+type task struct {
+	row     sheet.Row
+	key     string // match key ("" when the job has no match_on)
+	srcKey  string // source key for the cross-job id map
+	inDoubt bool   // recorded in flight by an earlier run: reconcile before sending
+}
+
+// admit decides what to do with a row before any work: skip it (done or rejected in an
+// earlier run), reject it as a duplicate, or send it to a worker.
+func (r *run) admit(ctx context.Context, row sheet.Row) (task, bool) {
+	t := task{row: row, key: r.matchKey(row), srcKey: r.sourceKey(row)}
+	if prev, ok := r.prior[row.Num]; ok && !r.o.OnlyFailed {
+		switch prev.Status {
+		case jobs.StatusDone:
+			r.stats.Unchanged.Add(1)
+			r.noteKey(t.key, row.Num)
+			return t, true
+		case jobs.StatusRejected:
+			r.stats.Rejected.Add(1)
+			r.addProblem(row.Num, "", prev.Reason)
+			return t, true
+		case jobs.StatusInFlight:
+			t.inDoubt = true
+		}
+	}
+	if r.o.OnlyFailed && r.state != nil {
+		if err := r.state.ResetRow(ctx, row.Num); err != nil {
+			r.fail(err)
+			return t, true
+		}
+	}
+	if t.key != "" {
+		if first, dup := r.noteKey(t.key, row.Num); dup {
+			r.reject(ctx, row.Num, "", fmt.Sprintf("duplicate: row %d has the same %s (%s); the first row wins", first, r.matchOnText(), t.key), t.key)
+			return t, true
+		}
+	}
+	return t, false
+}
+
+// noteKey records the first row with key, and reports whether an earlier row had it.
+func (r *run) noteKey(key string, row int) (first int, dup bool) {
+	if key == "" {
+		return 0, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if f, ok := r.firstRow[key]; ok && f != row {
+		return f, true
+	}
+	r.firstRow[key] = row
+	return row, false
+}
+
+func (r *run) addProblem(row int, column, reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p := Problem{Row: row, Column: column, Reason: reason}
+	if len(r.problems) < r.o.MaxProblems {
+		r.problems = append(r.problems, p)
+		return
+	}
+	// Full: keep the lowest rows, whatever order the workers finished them in.
+	last := 0
+	for i, q := range r.problems {
+		if q.Row > r.problems[last].Row {
+			last = i
+		}
+	}
+	if len(r.problems) > 0 && row < r.problems[last].Row {
+		r.problems[last] = p
+	}
+}
+
+// reject records a rejected row in the checkpoint and the counters.
+func (r *run) reject(ctx context.Context, row int, column, reason, key string) {
+	r.stats.Rejected.Add(1)
+	r.addProblem(row, column, reason)
+	if r.state != nil {
+		if err := r.state.MarkRejected(context.WithoutCancel(ctx), row, reason); err != nil {
+			r.fail(err)
+		}
+	}
+	if max := r.job.Options.MaxRejects; max > 0 && r.stats.Rejected.Load() > int64(max) {
+		r.setStopped(fmt.Errorf("more than %d rows rejected (options.max_rejects)", max))
+	}
+}
+
+// fail records a fatal state error: the run cannot keep its promises without a checkpoint.
+func (r *run) fail(err error) {
+	r.setStopped(fmt.Errorf("importer: checkpoint: %w", err))
+}
+
+func (r *run) setStopped(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopErr == nil {
+		r.stopErr = err
+	}
+}
+
+func (r *run) stopped() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stopErr != nil
+}
+
+// claim gives remote id to row, unless another row of the job already owns it.
+func (r *run) claim(id string, row int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if owner, ok := r.claimed[id]; ok && owner != row {
+		return false
+	}
+	r.claimed[id] = row
+	return true
+}
+
+func isBudget(err error) bool { return errors.Is(err, ratelimit.ErrBudgetExhausted) }
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func cellText(row sheet.Row, i int) string {
+	if i < 0 || i >= len(row.Cells) {
+		return ""
+	}
+	return row.Cells[i].Text
+}
