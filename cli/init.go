@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/pdbulk/pdbulk/jobs"
+	"github.com/pdbulk/pdbulk/sheet"
+)
+
+func initCmd(env Env, args []string) error {
+	fs := newFlagSet(env, "init", "--entity ENTITY FILE [-o JOB.yaml]")
+	entity := fs.String("entity", "leads", "entity the job imports: leads, lead_labels, filters, goals, teams, files")
+	out := fs.String("o", "", "write the job here instead of stdout (an existing file is not overwritten)")
+	sheetName := fs.String("sheet", "", "XLSX sheet to read the header from (default: the first)")
+	headerRow := fs.Int("header-row", 1, "row that holds the column names")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError("init: give one spreadsheet file")
+	}
+	in, err := sheet.Open(pos[0], sheet.Options{Sheet: *sheetName, HeaderRow: *headerRow})
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	header := in.Header()
+	if err := in.Close(); err != nil {
+		return err
+	}
+	draft, err := jobs.Draft(jobs.Entity(*entity), pos[0], header)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if *out == "" {
+		_, err = env.Stdout.Write(draft)
+		return err
+	}
+	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	if _, err := f.Write(draft); err != nil {
+		f.Close()
+		return fmt.Errorf("init: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	fmt.Fprintf(env.Stderr, "pdbulk: wrote %s; check its mapping, then: pdbulk validate %s\n", *out, *out)
+	return nil
+}

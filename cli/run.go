@@ -1,0 +1,345 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/pdbulk/pdbulk/importer"
+	"github.com/pdbulk/pdbulk/jobs"
+	"github.com/pdbulk/pdbulk/pipedrive"
+	"github.com/pdbulk/pdbulk/ratelimit"
+	"github.com/pdbulk/pdbulk/sandbox"
+)
+
+// runOptions are the flags of `pdbulk run` and `pdbulk validate`.
+type runOptions struct {
+	jobFiles      []string
+	sandbox       bool
+	sandboxData   string
+	emulation     emulationFlags
+	dryRun        bool
+	restart       bool
+	onlyFailed    bool
+	waitForBudget bool
+	jsonOut       bool
+	tokenFile     string
+	statePath     string
+	concurrency   int
+}
+
+func (o *runOptions) register(fs flagSet, validate bool) {
+	fs.BoolVar(&o.sandbox, "sandbox", false, "run against a Pipedrive-compatible sandbox started inside this process")
+	fs.StringVar(&o.sandboxData, "sandbox-data", "", "with --sandbox: keep the sandbox's data (and the checkpoint) in this folder")
+	o.emulation.register(prefixed{fs, "sandbox-"})
+	fs.StringVar(&o.tokenFile, "token-file", "", "read the API token from this file instead of PIPEDRIVE_API_TOKEN")
+	fs.BoolVar(&o.jsonOut, "json", false, "print progress and the summary as JSON events on stderr")
+	if validate {
+		return
+	}
+	fs.BoolVar(&o.dryRun, "dry-run", false, "read, map and validate every row; send no write (same as pdbulk validate)")
+	fs.BoolVar(&o.restart, "restart", false, "start the job over although it or its input changed since its checkpoint")
+	fs.BoolVar(&o.onlyFailed, "only-failed", false, "re-run only the rows of the job's reject report (fix them there first)")
+	fs.BoolVar(&o.waitForBudget, "wait-for-budget", false, "when the daily budget runs out, wait for it to refill and go on")
+	fs.StringVar(&o.statePath, "state", "", "checkpoint database (default: .pdbulk/state.db beside the first job file)")
+	fs.IntVar(&o.concurrency, "concurrency", 0, "parallel requests (default: the job's options.concurrency)")
+}
+
+func runCmd(env Env, args []string) error {
+	var o runOptions
+	fs := newFlagSet(env, "run", "JOB.yaml... [flags]")
+	o.register(fs, false)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	o.jobFiles = pos
+	return runJobs(env, o)
+}
+
+func validateCmd(env Env, args []string) error {
+	var o runOptions
+	fs := newFlagSet(env, "validate", "JOB.yaml... [flags]")
+	o.register(fs, true)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	o.jobFiles = pos
+	o.dryRun = true
+	return runJobs(env, o)
+}
+
+// entityOrder is the order jobs of one invocation run in: what others refer to goes first.
+var entityOrder = map[jobs.Entity]int{
+	jobs.EntityLeadLabels: 0, jobs.EntityTeams: 1, jobs.EntityFilters: 2,
+	jobs.EntityLeads: 3, jobs.EntityGoals: 4, jobs.EntityFiles: 5,
+}
+
+// loadJobs loads every job file, reporting the problems of all of them at once, and sorts
+// them so that labels come before leads and leads before files.
+func loadJobs(env Env, files []string) ([]*jobs.Job, error) {
+	if len(files) == 0 {
+		return nil, usageError("no job file given")
+	}
+	var list []*jobs.Job
+	var errs []error
+	for _, f := range files {
+		j, err := jobs.Load(f)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		list = append(list, j)
+	}
+	if len(errs) > 0 {
+		return nil, &ExitError{Code: ExitUsage, Err: errors.Join(errs...)}
+	}
+	sort.SliceStable(list, func(a, b int) bool { return entityOrder[list[a].Entity] < entityOrder[list[b].Entity] })
+	return list, nil
+}
+
+// connection is what the jobs of one invocation talk to.
+type connection struct {
+	client  *pipedrive.Client
+	pacer   *ratelimit.Pacer
+	state   *jobs.State
+	cleanup []func() error
+}
+
+func (c *connection) close() error {
+	var errs []error
+	for i := len(c.cleanup) - 1; i >= 0; i-- {
+		errs = append(errs, c.cleanup[i]())
+	}
+	return errors.Join(errs...)
+}
+
+// unlimitedSandbox is the pacer's window for an in-process sandbox without emulated limits.
+const unlimitedSandbox = 100000
+
+func connect(env Env, o runOptions, list []*jobs.Job) (*connection, error) {
+	c := &connection{}
+	var opts ratelimit.Options
+	for _, j := range list {
+		opts.Limit = max(opts.Limit, j.Options.RateLimit)
+		opts.DailyBudget = max(opts.DailyBudget, j.Options.DailyBudget)
+	}
+	if o.sandbox && o.emulation.rate == 0 && o.emulation.searchRate == 0 && opts.Limit == 0 {
+		// The in-process sandbox has no burst limit unless one is emulated: do not pace it
+		// as if it were a Lite account. With --sandbox-rate the pacer starts at the plan
+		// default and learns the emulated limit from the headers, as with the real API.
+		opts.Limit, opts.SearchLimit = unlimitedSandbox, unlimitedSandbox
+	}
+	c.pacer = ratelimit.New(opts)
+
+	statePath := o.statePath
+	var cfg pipedrive.Config
+	switch {
+	case o.sandbox:
+		em, err := o.emulation.emulation()
+		if err != nil {
+			return nil, usageError("--sandbox-faults: %v", err)
+		}
+		token := randomToken()
+		srv, err := sandbox.New(sandbox.Options{Token: token, DataDir: o.sandboxData, Emulation: em})
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+		c.cleanup = append(c.cleanup, srv.Close)
+		base, err := srv.Start()
+		if err != nil {
+			_ = c.close()
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+		fmt.Fprintf(env.Stderr, "pdbulk: using the in-process sandbox at %s\n", base)
+		cfg = pipedrive.Config{BaseURL: base, Token: token}
+		if statePath == "" {
+			// The sandbox's records live as long as its data: so does the checkpoint.
+			dir := o.sandboxData
+			if dir == "" {
+				tmp, err := os.MkdirTemp("", "pdbulk-sandbox-state-")
+				if err != nil {
+					_ = c.close()
+					return nil, err
+				}
+				c.cleanup = append(c.cleanup, func() error { return os.RemoveAll(tmp) })
+				dir = tmp
+			}
+			statePath = dir + string(os.PathSeparator) + "state.db"
+		}
+	default:
+		var err error
+		cfg, err = pipedrive.ConfigFromEnv(o.tokenFile)
+		if err != nil {
+			if !o.dryRun {
+				return nil, &ExitError{Code: ExitUsage, Err: err}
+			}
+			// A dry run needs the API only for lookups; without a connection those rows say so.
+			fmt.Fprintf(env.Stderr, "pdbulk: no connection (%v): lookups cannot be checked\n", err)
+			cfg = pipedrive.Config{}
+		}
+	}
+	if cfg.BaseURL != "" {
+		cfg.Pacer = c.pacer
+		client, err := pipedrive.New(cfg)
+		if err != nil {
+			_ = c.close()
+			return nil, &ExitError{Code: ExitUsage, Err: err}
+		}
+		c.client = client
+	}
+	if statePath == "" {
+		statePath = jobs.DefaultStatePath(list[0])
+	}
+	st, err := jobs.OpenState(statePath)
+	if err != nil {
+		_ = c.close()
+		return nil, err
+	}
+	c.state = st
+	c.cleanup = append(c.cleanup, st.Close)
+	return c, nil
+}
+
+func runJobs(env Env, o runOptions) (err error) {
+	list, err := loadJobs(env, o.jobFiles)
+	if err != nil {
+		return err
+	}
+	conn, err := connect(env, o, list)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := conn.close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	worst := ExitOK
+	for _, j := range list {
+		code, err := runJob(env, o, conn, j)
+		if err != nil {
+			return err
+		}
+		worst = max(worst, code)
+		if code != ExitOK && code != ExitRejected {
+			break // a later job may need this one's records
+		}
+	}
+	if worst != ExitOK {
+		return &ExitError{Code: worst}
+	}
+	return nil
+}
+
+// runJob runs one job, resuming after the daily budget refills with --wait-for-budget, and
+// returns the exit code its outcome calls for.
+func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
+	if len(o.jobFiles) > 1 || o.dryRun {
+		fmt.Fprintf(env.Stderr, "pdbulk: job %s (%s %s from %s)\n", j.Name, j.Mode, j.Entity, j.Source.Path)
+	}
+	for {
+		if !o.dryRun {
+			budgetNotice(env, conn, j)
+		}
+		stats := importer.NewStats(conn.pacer, o.dryRun)
+		disp := startDisplay(env.Stderr, chooseProgress(env.Stderr, o.jsonOut), j.Name, stats)
+		res, err := importer.Run(env.Stop, env.Abort, importer.Options{
+			Job: j, Client: conn.client, Pacer: conn.pacer, State: conn.state,
+			DryRun: o.dryRun, Restart: o.restart, OnlyFailed: o.onlyFailed,
+			Concurrency: o.concurrency, Stats: stats,
+		})
+		disp.stop()
+		o.restart = false // a resumed run after a budget wait continues, it does not start over
+		if res != nil {
+			printResult(env, o, j, res)
+		}
+		var jobErr *importer.JobError
+		switch {
+		case errors.As(err, &jobErr):
+			return ExitUsage, &ExitError{Code: ExitUsage, Err: err}
+		case err != nil && env.Abort.Err() != nil:
+			return ExitInterrupted, &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("aborted; run the same command again to resume")}
+		case err != nil:
+			return ExitFatal, &ExitError{Code: ExitFatal, Err: err}
+		}
+		var be *ratelimit.BudgetError
+		switch {
+		case errors.As(res.Stopped, &be):
+			if !o.waitForBudget {
+				fmt.Fprintf(env.Stderr, "pdbulk: %s: stopped: the daily token budget is spent; it refills at %s — run the same command again then to resume (or add --wait-for-budget)\n",
+					j.Name, be.ResetAt.Local().Format(time.RFC1123))
+				return ExitResumable, nil
+			}
+			fmt.Fprintf(env.Stderr, "pdbulk: %s: the daily token budget is spent; waiting until %s\n", j.Name, be.ResetAt.Local().Format(time.RFC1123))
+			if err := sleepUntil(env.Stop, be.ResetAt); err != nil {
+				return ExitResumable, nil
+			}
+			continue
+		case errors.Is(res.Stopped, context.Canceled):
+			fmt.Fprintf(env.Stderr, "pdbulk: %s: interrupted; run the same command again to resume\n", j.Name)
+			return ExitResumable, nil
+		case res.Stopped != nil:
+			fmt.Fprintf(env.Stderr, "pdbulk: %s: stopped: %v\n", j.Name, res.Stopped)
+			return ExitFatal, nil
+		case res.Stats.Rejected > 0:
+			return ExitRejected, nil
+		}
+		return ExitOK, nil
+	}
+}
+
+func sleepUntil(ctx context.Context, t time.Time) error {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+// budgetNotice says before a run whether the job's remaining rows fit today's budget.
+func budgetNotice(env Env, conn *connection, j *jobs.Job) {
+	rows, err := importer.RemainingRows(context.Background(), j, conn.state)
+	if err != nil || rows == 0 {
+		return
+	}
+	plan := importer.Estimate(j, rows)
+	ok, remaining, known := conn.pacer.Fits(int(plan.Tokens))
+	switch {
+	case !known:
+		fmt.Fprintf(env.Stderr, "pdbulk: %s: %d rows to send, about %d tokens of the daily budget (today's budget is not known yet)\n", j.Name, rows, plan.Tokens)
+	case ok:
+		fmt.Fprintf(env.Stderr, "pdbulk: %s: %d rows to send, about %d tokens; %d left today: fits\n", j.Name, rows, plan.Tokens, remaining)
+	default:
+		fmt.Fprintf(env.Stderr, "pdbulk: %s: %d rows to send, about %d tokens, but only %d are left today: the run will stop when they are spent and can be resumed after the budget refills\n", j.Name, rows, plan.Tokens, remaining)
+	}
+}
+
+func printResult(env Env, o runOptions, j *jobs.Job, res *importer.Result) {
+	w := env.Stderr
+	if o.jsonOut {
+		b, _ := json.Marshal(map[string]any{"event": "summary", "job": j.Name, "stats": res.Stats, "problems": res.Problems, "plan": res.Plan})
+		fmt.Fprintf(w, "%s\n", b)
+		return
+	}
+	fmt.Fprintf(w, "pdbulk: %s: %s\n", j.Name, res.Stats)
+	if len(res.Problems) > 0 {
+		fmt.Fprintf(w, "first problems:\n")
+		for _, p := range res.Problems {
+			fmt.Fprintf(w, "  row %d: %s\n", p.Row, p.Reason)
+		}
+	}
+	if o.dryRun {
+		fmt.Fprintf(w, "plan: %s", res.Plan)
+		return
+	}
+	fmt.Fprintf(w, "reports: %s, %s\n", j.Reports.Success, j.Reports.Rejects)
+}

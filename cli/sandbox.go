@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/pdbulk/pdbulk/sandbox"
+)
+
+func sandboxCmd(env Env, args []string) error {
+	fs := newFlagSet(env, "sandbox", "[flags]")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address (loopback unless --allow-remote)")
+	token := fs.String("token", "", "API token clients must send (default: a random one, printed)")
+	data := fs.String("data", "", "folder for the SQLite database (default: in memory)")
+	allowRemote := fs.Bool("allow-remote", false, "allow listening on a non-loopback address")
+	var em emulationFlags
+	em.register(fs)
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	emulation, err := em.emulation()
+	if err != nil {
+		return usageError("sandbox: %v", err)
+	}
+	if *token == "" {
+		*token = randomToken()
+		fmt.Fprintf(env.Stderr, "pdbulk sandbox: generated token %s\n", *token)
+	}
+	srv, err := sandbox.New(sandbox.Options{
+		Token:       *token,
+		DataDir:     *data,
+		Addr:        *addr,
+		AllowRemote: *allowRemote,
+		Emulation:   emulation,
+		Logf: func(format string, a ...any) {
+			fmt.Fprintf(env.Stderr, "pdbulk sandbox: "+format+"\n", a...)
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	base, err := srv.Start()
+	if err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	fmt.Fprintf(env.Stderr, "pdbulk sandbox: serving %s (Ctrl-C to stop)\n", base)
+	fmt.Fprintf(env.Stdout, "PIPEDRIVE_BASE_URL=%s\n", base)
+	<-env.Stop.Done()
+	return srv.Close()
+}
+
+// emulationFlags are the sandbox's limit and fault flags, shared by `pdbulk sandbox` and
+// `pdbulk run --sandbox`.
+type emulationFlags struct {
+	rate, searchRate, budget int
+	latency                  time.Duration
+	faults                   string
+	seed                     int64
+}
+
+func (f *emulationFlags) register(fs flagSet) {
+	fs.IntVar(&f.rate, "rate", 0, "burst limit: requests per 2-second window per token (0 = none; plans: 20, 40, 100, 120)")
+	fs.IntVar(&f.searchRate, "search-rate", 0, "burst limit of search endpoints per 2 s (0 = same as --rate)")
+	fs.IntVar(&f.budget, "daily-budget", 0, "daily token budget (0 = unlimited; real: 30000 x plan multiplier x seats)")
+	fs.DurationVar(&f.latency, "latency", 0, "latency added to every answer, e.g. 20ms")
+	fs.StringVar(&f.faults, "faults", "", "fault rates, e.g. 5xx=0.1,reset=0.02,lost=0.02,slow=0.01,slow_delay=2s,429=0.01,storm=3s")
+	fs.Int64Var(&f.seed, "seed", 0, "random seed of the faults (0 = time-based)")
+}
+
+func (f *emulationFlags) emulation() (sandbox.Emulation, error) {
+	e := sandbox.Emulation{
+		RateLimit:       f.rate,
+		SearchRateLimit: f.searchRate,
+		DailyBudget:     f.budget,
+		Latency:         f.latency,
+		Seed:            f.seed,
+	}
+	if f.faults != "" {
+		faults, err := sandbox.ParseFaults(f.faults)
+		if err != nil {
+			return e, err
+		}
+		e.Faults = faults
+	}
+	return e, nil
+}
+
+func randomToken() string {
+	b := make([]byte, 20)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+// flagSet is the part of *flag.FlagSet that commands register flags with.
+type flagSet interface {
+	BoolVar(*bool, string, bool, string)
+	IntVar(*int, string, int, string)
+	Int64Var(*int64, string, int64, string)
+	StringVar(*string, string, string, string)
+	DurationVar(*time.Duration, string, time.Duration, string)
+}
+
+// prefixed registers flags under a prefix (--sandbox-rate for the sandbox of pdbulk run).
+type prefixed struct {
+	fs     flagSet
+	prefix string
+}
+
+func (p prefixed) BoolVar(v *bool, name string, def bool, usage string) {
+	p.fs.BoolVar(v, p.prefix+name, def, usage)
+}
+func (p prefixed) IntVar(v *int, name string, def int, usage string) {
+	p.fs.IntVar(v, p.prefix+name, def, usage)
+}
+func (p prefixed) Int64Var(v *int64, name string, def int64, usage string) {
+	p.fs.Int64Var(v, p.prefix+name, def, usage)
+}
+func (p prefixed) StringVar(v *string, name string, def string, usage string) {
+	p.fs.StringVar(v, p.prefix+name, def, usage)
+}
+func (p prefixed) DurationVar(v *time.Duration, name string, def time.Duration, usage string) {
+	p.fs.DurationVar(v, p.prefix+name, def, usage)
+}
