@@ -144,7 +144,11 @@ func (c *Client) do(ctx context.Context, cl *call) (*Response, error) {
 			return resp, c.ctxErr(cl.op, err, last)
 		}
 		if c.pacer != nil {
-			if err := c.pacer.Wait(ctx, ep.Cost); err != nil {
+			wait := c.pacer.Wait
+			if isSearch(ep) {
+				wait = c.pacer.WaitSearch // search has its own, lower window limit
+			}
+			if err := wait(ctx, ep.Cost); err != nil {
 				if cerr := ctx.Err(); cerr != nil {
 					return resp, c.ctxErr(cl.op, cerr, last)
 				}
@@ -270,7 +274,7 @@ func (c *Client) attempt(ctx context.Context, ep spec.Endpoint, path, target str
 		}
 	}
 	if c.pacer != nil {
-		c.pacer.Observe(rl.observation(hr.StatusCode, daily))
+		c.observe(ep, rl.observation(hr.StatusCode, daily))
 	}
 	return o
 }
@@ -278,7 +282,7 @@ func (c *Client) attempt(ctx context.Context, ep spec.Endpoint, path, target str
 // success reads a 2xx answer into cl.out or cl.sink.
 func (c *Client) success(ctx, actx context.Context, ep spec.Endpoint, path string, cl *call, hr *http.Response, rl RateLimit) outcome {
 	if c.pacer != nil {
-		c.pacer.Observe(rl.observation(hr.StatusCode, false))
+		c.observe(ep, rl.observation(hr.StatusCode, false))
 	}
 	o := outcome{status: hr.StatusCode, rl: rl}
 	if cl.sink != nil {
@@ -343,7 +347,7 @@ func (c *Client) transportFailure(ctx, actx context.Context, ep spec.Endpoint, p
 	te := &TransportError{Op: ep.Op, Method: ep.Method, Path: path, Err: inner, msg: msg}
 	o := outcome{rl: RateLimit{Limit: -1, Remaining: -1, DailyRequestsLeft: -1, DailyTokenLimit: -1, DailyTokenRemaining: -1}, err: te}
 	if c.pacer != nil {
-		c.pacer.Observe(noAnswer())
+		c.observe(ep, noAnswer())
 	}
 	switch {
 	case ctx.Err() != nil:
@@ -472,4 +476,15 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// isSearch reports whether ep is a search endpoint, paced by the pacer's search window.
+func isSearch(ep spec.Endpoint) bool {
+	return strings.HasPrefix(ep.Path, "/itemSearch") || strings.HasSuffix(ep.Path, "/search")
+}
+
+// observe reports one released request's outcome to the pacer, exactly once.
+func (c *Client) observe(ep spec.Endpoint, o ratelimit.Observation) {
+	o.Search = isSearch(ep)
+	c.pacer.Observe(o)
 }
