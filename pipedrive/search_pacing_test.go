@@ -36,7 +36,13 @@ func TestSearchUsesTheSearchWindow(t *testing.T) {
 			}
 		}
 	}
-	if s := pacer.Stats(); s.TooMany != 0 {
+	s := pacer.Stats()
+	if s.TooMany != 0 {
 		t.Errorf("pacer saw %d 429 answers to 10 searches paced at the search limit, want 0", s.TooMany)
+	}
+	// The search answers' headers describe the search window: taken for the general window
+	// they would slow every other request down to the search limit.
+	if s.Limit != 100 || s.SearchLimit != 4 {
+		t.Errorf("pacer limits = %d general, %d search; want 100 and 4", s.Limit, s.SearchLimit)
 	}
 }
