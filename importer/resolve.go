@@ -22,6 +22,22 @@ type resolver struct {
 
 	mu     sync.Mutex
 	labels map[string]string // lead label name → id, loaded once, then kept up to date
+
+	noConn sync.Once // says once that a dry run without a connection skips lookups
+}
+
+// unchecked stands in for a lookup a dry run without a connection cannot answer: the row is
+// still read, mapped and checked in every other way.
+func (rs *resolver) unchecked(lookup string) any {
+	rs.noConn.Do(func() {
+		if rs.run.o.Logf != nil {
+			rs.run.o.Logf("no connection: lookups (%s, ...) are not checked in this dry run", lookup)
+		}
+	})
+	if lookup == mapping.LookupLeadLabelName {
+		return plannedLabelID
+	}
+	return int64(1)
 }
 
 // Resolve implements mapping.Resolver.
@@ -31,6 +47,9 @@ func (rs *resolver) Resolve(ctx context.Context, lookup, key string, create bool
 		return rs.idMap(ctx, ent, key)
 	}
 	if r.o.Client == nil {
+		if r.o.DryRun {
+			return rs.unchecked(lookup), nil
+		}
 		return nil, &errUnsupported{fmt.Sprintf("lookup %s needs a connection to Pipedrive (set PIPEDRIVE_API_TOKEN, or use --sandbox)", lookup)}
 	}
 	switch lookup {
