@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/pdbulk/pdbulk/jobs"
 	"github.com/pdbulk/pdbulk/sheet"
@@ -29,7 +30,16 @@ func initCmd(env Env, args []string) error {
 	if err := in.Close(); err != nil {
 		return err
 	}
-	draft, err := jobs.Draft(jobs.Entity(*entity), pos[0], header)
+	// The draft names its source relative to the folder the job file is saved in (that is
+	// where pdbulk resolves it); on stdout the job is most likely saved here.
+	source := pos[0]
+	if *out != "" {
+		source, err = relativeTo(filepath.Dir(*out), pos[0])
+		if err != nil {
+			return fmt.Errorf("init: %w", err)
+		}
+	}
+	draft, err := jobs.Draft(jobs.Entity(*entity), source, header)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -50,4 +60,22 @@ func initCmd(env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stderr, "pdbulk: wrote %s; check its mapping, then: pdbulk validate %s\n", *out, *out)
 	return nil
+}
+
+// relativeTo returns path relative to folder dir, or path made absolute when it cannot be
+// reached from dir by a relative path (another volume).
+func relativeTo(dir, path string) (string, error) {
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(absDir, abs)
+	if err != nil {
+		return abs, nil
+	}
+	return rel, nil
 }

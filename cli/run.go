@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/pdbulk/pdbulk/importer"
@@ -148,13 +150,13 @@ func connect(env Env, o runOptions, list []*jobs.Job) (*connection, error) {
 		token := randomToken()
 		srv, err := sandbox.New(sandbox.Options{Token: token, DataDir: o.sandboxData, Emulation: em})
 		if err != nil {
-			return nil, fmt.Errorf("sandbox: %w", err)
+			return nil, err // sandbox errors name the sandbox
 		}
 		c.cleanup = append(c.cleanup, srv.Close)
 		base, err := srv.Start()
 		if err != nil {
 			_ = c.close()
-			return nil, fmt.Errorf("sandbox: %w", err)
+			return nil, err
 		}
 		fmt.Fprintf(env.Stderr, "pdbulk: using the in-process sandbox at %s\n", base)
 		cfg = pipedrive.Config{BaseURL: base, Token: token}
@@ -170,11 +172,11 @@ func connect(env Env, o runOptions, list []*jobs.Job) (*connection, error) {
 				c.cleanup = append(c.cleanup, func() error { return os.RemoveAll(tmp) })
 				dir = tmp
 			}
-			statePath = dir + string(os.PathSeparator) + "state.db"
+			statePath = sandboxStatePath(dir)
 		}
 	default:
 		var err error
-		cfg, err = pipedrive.ConfigFromEnv(o.tokenFile)
+		cfg, err = configFromEnv(env, o.tokenFile)
 		if err != nil {
 			if !o.dryRun {
 				return nil, &ExitError{Code: ExitUsage, Err: err}
@@ -226,10 +228,13 @@ func runJobs(env Env, o runOptions) (err error) {
 		if err != nil {
 			return err
 		}
-		worst = max(worst, code)
 		if code != ExitOK && code != ExitRejected {
-			break // a later job may need this one's records
+			// A stop (fatal, resumable) says more than the rejects of earlier jobs, whatever
+			// its number; and a later job may need this one's records.
+			worst = code
+			break
 		}
+		worst = max(worst, code)
 	}
 	if worst != ExitOK {
 		return &ExitError{Code: worst}
@@ -342,4 +347,47 @@ func printResult(env Env, o runOptions, j *jobs.Job, res *importer.Result) {
 		return
 	}
 	fmt.Fprintf(w, "reports: %s, %s\n", j.Reports.Success, j.Reports.Rejects)
+}
+
+// sandboxStatePath is where run --sandbox keeps the checkpoint of a sandbox whose data lives
+// in dir: beside the data, since the sandbox's records live as long as it does.
+func sandboxStatePath(dir string) string { return filepath.Join(dir, "state.db") }
+
+// configFromEnv is pipedrive.ConfigFromEnv reading the environment through env.Getenv: a
+// command sees the environment its caller gives it (a test, an embedding program), never
+// the process's behind its back. The token comes from tokenFile when it is not empty, else
+// from PIPEDRIVE_API_TOKEN; the base URL from PIPEDRIVE_BASE_URL, else from
+// PIPEDRIVE_COMPANY_DOMAIN.
+func configFromEnv(env Env, tokenFile string) (pipedrive.Config, error) {
+	var cfg pipedrive.Config
+	if tokenFile != "" {
+		b, err := os.ReadFile(tokenFile)
+		if err != nil {
+			return cfg, fmt.Errorf("pipedrive: read token file: %w", err)
+		}
+		cfg.Token = strings.TrimSpace(string(b))
+		if cfg.Token == "" {
+			return cfg, fmt.Errorf("pipedrive: read token file %s: file is empty", tokenFile)
+		}
+	} else {
+		cfg.Token = strings.TrimSpace(env.Getenv(pipedrive.EnvToken))
+		if cfg.Token == "" {
+			return cfg, fmt.Errorf("pipedrive: no api token: set %s or give a token file", pipedrive.EnvToken)
+		}
+	}
+	if base := strings.TrimSpace(env.Getenv(pipedrive.EnvBaseURL)); base != "" {
+		cfg.BaseURL = base
+		return cfg, nil
+	}
+	domain := strings.TrimSpace(env.Getenv(pipedrive.EnvCompanyDomain))
+	if domain == "" {
+		return cfg, fmt.Errorf("pipedrive: no api address: set %s (e.g. acme) or %s", pipedrive.EnvCompanyDomain, pipedrive.EnvBaseURL)
+	}
+	domain = strings.TrimSuffix(strings.TrimPrefix(domain, "https://"), "/")
+	domain = strings.TrimSuffix(domain, ".pipedrive.com")
+	if domain == "" || strings.ContainsAny(domain, "/:?#@ ") {
+		return cfg, fmt.Errorf("pipedrive: %s %q is not a company domain", pipedrive.EnvCompanyDomain, domain)
+	}
+	cfg.BaseURL = "https://" + domain + ".pipedrive.com/api/v1"
+	return cfg, nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/pdbulk/pdbulk/sandbox"
@@ -22,7 +23,10 @@ func sandboxCmd(env Env, args []string) error {
 	}
 	emulation, err := em.emulation()
 	if err != nil {
-		return usageError("sandbox: %v", err)
+		return usageError("--faults: %v", err) // err names the sandbox already
+	}
+	if !*allowRemote && !isLoopbackAddr(*addr) {
+		return usageError("sandbox: --addr %s is not a loopback address; add --allow-remote to serve it to other machines", *addr)
 	}
 	if *token == "" {
 		*token = randomToken()
@@ -39,12 +43,12 @@ func sandboxCmd(env Env, args []string) error {
 		},
 	})
 	if err != nil {
-		return fmt.Errorf("sandbox: %w", err)
+		return err // sandbox errors name the sandbox
 	}
 	base, err := srv.Start()
 	if err != nil {
 		_ = srv.Close()
-		return fmt.Errorf("sandbox: %w", err)
+		return err
 	}
 	fmt.Fprintf(env.Stderr, "pdbulk sandbox: serving %s (Ctrl-C to stop)\n", base)
 	fmt.Fprintf(env.Stdout, "PIPEDRIVE_BASE_URL=%s\n", base)
@@ -86,6 +90,19 @@ func (f *emulationFlags) emulation() (sandbox.Emulation, error) {
 		e.Faults = faults
 	}
 	return e, nil
+}
+
+// isLoopbackAddr reports whether a listen address (host:port) names a loopback host.
+func isLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func randomToken() string {

@@ -4,14 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/pdbulk/pdbulk/importer"
 	"github.com/pdbulk/pdbulk/jobs"
 )
 
 func statusCmd(env Env, args []string) error {
-	fs := newFlagSet(env, "status", "JOB.yaml [--state FILE]")
+	fs := newFlagSet(env, "status", "JOB.yaml [--state FILE | --sandbox-data DIR]")
 	statePath := fs.String("state", "", "checkpoint database (default: .pdbulk/state.db beside the job file)")
+	sandboxData := fs.String("sandbox-data", "", "the job ran with --sandbox --sandbox-data DIR: read the checkpoint kept in DIR")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -25,8 +27,16 @@ func statusCmd(env Env, args []string) error {
 	}
 	j := list[0]
 	path := *statePath
+	if path == "" && *sandboxData != "" {
+		path = sandboxStatePath(*sandboxData)
+	}
 	if path == "" {
 		path = jobs.DefaultStatePath(j)
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		// No checkpoint at all: say so without creating one (status only reads).
+		neverRun(env, j)
+		return nil
 	}
 	st, err := jobs.OpenState(path)
 	if err != nil {
@@ -36,6 +46,10 @@ func statusCmd(env Env, args []string) error {
 	return printStatus(context.Background(), env, j, st)
 }
 
+func neverRun(env Env, j *jobs.Job) {
+	fmt.Fprintf(env.Stdout, "%s: never run. A run will send every row of %s.\n", j.Name, j.Source.Path)
+}
+
 func printStatus(ctx context.Context, env Env, j *jobs.Job, st *jobs.State) error {
 	w := env.Stdout
 	sum, ok, err := st.Job(ctx, j.Name)
@@ -43,7 +57,7 @@ func printStatus(ctx context.Context, env Env, j *jobs.Job, st *jobs.State) erro
 		return err
 	}
 	if !ok {
-		fmt.Fprintf(w, "%s: never run. A run will send every row of %s.\n", j.Name, j.Source.Path)
+		neverRun(env, j)
 		return nil
 	}
 	fmt.Fprintf(w, "job:       %s (%s %s)\n", j.Name, j.Mode, j.Entity)
