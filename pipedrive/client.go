@@ -33,7 +33,8 @@ type Config struct {
 	BaseURL string
 	// Token is the API token, sent in the x-api-token header. Required.
 	Token string
-	// HTTPClient sends the requests; nil means a client with the default transport.
+	// HTTPClient sends the requests; nil (or one without a Transport) means the package's
+	// shared transport, which keeps enough idle connections per host for a worker pool.
 	// Its Timeout should be zero: the per-request Timeout below applies.
 	HTTPClient *http.Client
 	// Pacer paces every request; nil means no pacing (backoff then uses the client's own
@@ -154,6 +155,9 @@ func guardRedirects(hc *http.Client, base *url.URL) *http.Client {
 	if hc != nil {
 		cp = *hc
 	}
+	if cp.Transport == nil {
+		cp.Transport = sharedTransport
+	}
 	prev := cp.CheckRedirect
 	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if req.URL.Scheme != base.Scheme || !strings.EqualFold(req.URL.Host, base.Host) {
@@ -169,6 +173,19 @@ func guardRedirects(hc *http.Client, base *url.URL) *http.Client {
 	}
 	return &cp
 }
+
+// sharedTransport is http.DefaultTransport with room for a worker pool: the default keeps
+// 2 idle connections per host, so 16 workers against one API host would open and close a
+// connection (a TLS handshake on the real API) for most requests.
+var sharedTransport = func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = maxIdlePerHost
+	return t
+}()
+
+// maxIdlePerHost is above the importer's highest useful concurrency.
+const maxIdlePerHost = 64
 
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
