@@ -45,6 +45,9 @@ type Server struct {
 	srv      *http.Server
 	serveErr chan error
 	closed   bool
+
+	connMu sync.Mutex
+	fresh  map[net.Conn]struct{} // connections accepted that have not sent a request yet
 }
 
 // New opens (or creates) the sandbox's store, seeding fixtures on first start.
@@ -116,7 +119,8 @@ func (s *Server) Start() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("sandbox: start: %w", err)
 	}
-	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	s.fresh = map[net.Conn]struct{}{}
+	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ConnState: s.trackFresh}
 	s.serveErr = make(chan error, 1)
 	go func() { s.serveErr <- s.srv.Serve(ln) }()
 	return "http://" + ln.Addr().String() + "/api/v1", nil
@@ -144,6 +148,9 @@ func (s *Server) Close() error {
 	s.closed = true
 	var errs []error
 	if s.srv != nil {
+		// Shutdown waits 5 s for a connection that was opened but never used (a client's
+		// spare dial) before it counts it as idle; nothing will come on it, so close it now.
+		s.closeFresh()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := s.srv.Shutdown(ctx); err != nil {
 			errs = append(errs, err)
@@ -161,6 +168,26 @@ func (s *Server) Close() error {
 		return fmt.Errorf("sandbox: close: %w", err)
 	}
 	return nil
+}
+
+// trackFresh keeps the set of connections that have not sent a request yet.
+func (s *Server) trackFresh(c net.Conn, state http.ConnState) {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if state == http.StateNew {
+		s.fresh[c] = struct{}{}
+	} else {
+		delete(s.fresh, c)
+	}
+}
+
+func (s *Server) closeFresh() {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	for c := range s.fresh {
+		_ = c.Close() // the client sees a closed connection before any request: safe to retry
+		delete(s.fresh, c)
+	}
 }
 
 // recoverer turns a panic into a logged 500; bad input must never get here.
