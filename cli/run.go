@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/pdbulk/pdbulk/importer"
@@ -176,7 +175,7 @@ func connect(env Env, o runOptions, list []*jobs.Job) (*connection, error) {
 		}
 	default:
 		var err error
-		cfg, err = configFromEnv(env, o.tokenFile)
+		cfg, err = pipedrive.ConfigFrom(env.Getenv, o.tokenFile)
 		if err != nil {
 			if !o.dryRun {
 				return nil, &ExitError{Code: ExitUsage, Err: err}
@@ -352,42 +351,3 @@ func printResult(env Env, o runOptions, j *jobs.Job, res *importer.Result) {
 // sandboxStatePath is where run --sandbox keeps the checkpoint of a sandbox whose data lives
 // in dir: beside the data, since the sandbox's records live as long as it does.
 func sandboxStatePath(dir string) string { return filepath.Join(dir, "state.db") }
-
-// configFromEnv is pipedrive.ConfigFromEnv reading the environment through env.Getenv: a
-// command sees the environment its caller gives it (a test, an embedding program), never
-// the process's behind its back. The token comes from tokenFile when it is not empty, else
-// from PIPEDRIVE_API_TOKEN; the base URL from PIPEDRIVE_BASE_URL, else from
-// PIPEDRIVE_COMPANY_DOMAIN.
-func configFromEnv(env Env, tokenFile string) (pipedrive.Config, error) {
-	var cfg pipedrive.Config
-	if tokenFile != "" {
-		b, err := os.ReadFile(tokenFile)
-		if err != nil {
-			return cfg, fmt.Errorf("pipedrive: read token file: %w", err)
-		}
-		cfg.Token = strings.TrimSpace(string(b))
-		if cfg.Token == "" {
-			return cfg, fmt.Errorf("pipedrive: read token file %s: file is empty", tokenFile)
-		}
-	} else {
-		cfg.Token = strings.TrimSpace(env.Getenv(pipedrive.EnvToken))
-		if cfg.Token == "" {
-			return cfg, fmt.Errorf("pipedrive: no api token: set %s or give a token file", pipedrive.EnvToken)
-		}
-	}
-	if base := strings.TrimSpace(env.Getenv(pipedrive.EnvBaseURL)); base != "" {
-		cfg.BaseURL = base
-		return cfg, nil
-	}
-	domain := strings.TrimSpace(env.Getenv(pipedrive.EnvCompanyDomain))
-	if domain == "" {
-		return cfg, fmt.Errorf("pipedrive: no api address: set %s (e.g. acme) or %s", pipedrive.EnvCompanyDomain, pipedrive.EnvBaseURL)
-	}
-	domain = strings.TrimSuffix(strings.TrimPrefix(domain, "https://"), "/")
-	domain = strings.TrimSuffix(domain, ".pipedrive.com")
-	if domain == "" || strings.ContainsAny(domain, "/:?#@ ") {
-		return cfg, fmt.Errorf("pipedrive: %s %q is not a company domain", pipedrive.EnvCompanyDomain, domain)
-	}
-	cfg.BaseURL = "https://" + domain + ".pipedrive.com/api/v1"
-	return cfg, nil
-}

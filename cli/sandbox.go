@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"time"
 
 	"github.com/pdbulk/pdbulk/sandbox"
@@ -25,7 +24,7 @@ func sandboxCmd(env Env, args []string) error {
 	if err != nil {
 		return usageError("--faults: %v", err) // err names the sandbox already
 	}
-	if !*allowRemote && !isLoopbackAddr(*addr) {
+	if !*allowRemote && !sandbox.IsLoopbackAddr(*addr) {
 		return usageError("sandbox: --addr %s is not a loopback address; add --allow-remote to serve it to other machines", *addr)
 	}
 	if *token == "" {
@@ -90,19 +89,6 @@ func (f *emulationFlags) emulation() (sandbox.Emulation, error) {
 		e.Faults = faults
 	}
 	return e, nil
-}
-
-// isLoopbackAddr reports whether a listen address (host:port) names a loopback host.
-func isLoopbackAddr(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func randomToken() string {

@@ -207,6 +207,12 @@ const (
 // from PIPEDRIVE_BASE_URL, else https://$PIPEDRIVE_COMPANY_DOMAIN.pipedrive.com/api/v1
 // (a domain given as a full host name, e.g. acme.pipedrive.com, is accepted too).
 func ConfigFromEnv(tokenFile string) (Config, error) {
+	return ConfigFrom(os.Getenv, tokenFile)
+}
+
+// ConfigFrom is ConfigFromEnv reading the variables through getenv, so that a caller (a
+// command under test, an embedding program) decides what environment the client sees.
+func ConfigFrom(getenv func(string) string, tokenFile string) (Config, error) {
 	var cfg Config
 	if tokenFile != "" {
 		b, err := os.ReadFile(tokenFile)
@@ -218,16 +224,16 @@ func ConfigFromEnv(tokenFile string) (Config, error) {
 			return cfg, fmt.Errorf("pipedrive: read token file %s: file is empty", tokenFile)
 		}
 	} else {
-		cfg.Token = strings.TrimSpace(os.Getenv(EnvToken))
+		cfg.Token = strings.TrimSpace(getenv(EnvToken))
 		if cfg.Token == "" {
 			return cfg, fmt.Errorf("pipedrive: no api token: set %s or give a token file", EnvToken)
 		}
 	}
-	if base := strings.TrimSpace(os.Getenv(EnvBaseURL)); base != "" {
+	if base := strings.TrimSpace(getenv(EnvBaseURL)); base != "" {
 		cfg.BaseURL = base
 		return cfg, nil
 	}
-	domain := strings.TrimSpace(os.Getenv(EnvCompanyDomain))
+	domain := strings.TrimSpace(getenv(EnvCompanyDomain))
 	if domain == "" {
 		return cfg, fmt.Errorf("pipedrive: no api address: set %s (e.g. acme) or %s", EnvCompanyDomain, EnvBaseURL)
 	}

@@ -104,7 +104,7 @@ func (s *Server) Start() (string, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	if !s.opts.AllowRemote && !isLoopback(addr) {
+	if !s.opts.AllowRemote && !IsLoopbackAddr(addr) {
 		return "", fmt.Errorf("sandbox: start: %s is not a loopback address (set AllowRemote to serve it)", addr)
 	}
 	s.mu.Lock()
@@ -126,7 +126,8 @@ func (s *Server) Start() (string, error) {
 	return "http://" + ln.Addr().String() + "/api/v1", nil
 }
 
-func isLoopback(addr string) bool {
+// IsLoopbackAddr reports whether a listen address (host:port) names a loopback host.
+func IsLoopbackAddr(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return false
