@@ -64,22 +64,7 @@ gen() { # format rows file
 }
 
 write_job() { # name source
-	cat >"$WORK/$1.yaml" <<YAML
-kind: import
-name: $1
-entity: leads
-source: $2
-mode: create
-columns:
-  title: Lead Title
-  value.amount: {column: Amount, type: number}
-  value.currency: Currency
-  expected_close_date: {column: Close, type: date}
-  visible_to: Visible to
-  was_seen: {column: Seen, type: bool}
-  owner_id: {column: Owner id, type: int}
-  organization_id: {value: 2}
-YAML
+	"$WORK/gen" -job "$WORK/$1.yaml" -source "$2"
 }
 
 # measure NAME ROWS TARGET_MB: runs pdbulk validate on $WORK/NAME.yaml, prints the figures.

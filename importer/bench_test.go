@@ -13,7 +13,6 @@ package importer_test
 // pct_429, DailyBudget ≥ 95 budget_used_pct.
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -25,8 +24,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
+	"github.com/pdbulk/pdbulk/bench/leadgen"
 	"github.com/pdbulk/pdbulk/importer"
 	"github.com/pdbulk/pdbulk/jobs"
 	"github.com/pdbulk/pdbulk/pipedrive"
@@ -37,97 +35,6 @@ import (
 
 const benchToken = "bench-token-0123456789"
 
-// benchHeader is the 10-column lead sheet: 7 mapped columns and 3 the job leaves out.
-var benchHeader = []string{"External ID", "Lead Title", "Amount", "Currency", "Close", "Visible to", "Seen", "Owner id", "Notes", "Phone"}
-
-// benchJobYAML maps the 7 mapped columns (no lookup: nothing needs the network in a dry
-// run) plus a constant organization, since a lead must link to a person or organization.
-const benchJobYAML = `kind: import
-name: %s
-entity: leads
-source: %s
-mode: create
-columns:
-  title: Lead Title
-  value.amount: {column: Amount, type: number}
-  value.currency: Currency
-  expected_close_date: {column: Close, type: date}
-  visible_to: Visible to
-  was_seen: {column: Seen, type: bool}
-  owner_id: {column: Owner id, type: int}
-  organization_id: {value: 2}
-`
-
-var benchVisible = [...]string{"1", "3", "5", "7"}
-
-// benchWriteCSV writes a lead CSV of rows data rows to path.
-func benchWriteCSV(path string, rows int) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<16)
-	fmt.Fprintln(w, strings.Join(benchHeader, ","))
-	for i := range rows {
-		fmt.Fprintf(w, "EXT-%07d,Lead number %d,%d.%02d,EUR,2026-%02d-%02d,%s,%t,%d,\"note, with a comma %d\",+49 30 %07d\n",
-			i, i, i*7%100000, i%100, i%12+1, i%28+1, benchVisible[i%4], i%2 == 0, i%4+1, i, i)
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-// benchWriteXLSX writes a lead XLSX of rows data rows to path with a StreamWriter: the close
-// date is an Excel serial with a date style, amounts and owners are numbers, seen a boolean.
-func benchWriteXLSX(path string, rows int) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	if err := f.SetSheetName("Sheet1", "Leads"); err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter("Leads")
-	if err != nil {
-		return err
-	}
-	dateStyle, err := f.NewStyle(&excelize.Style{NumFmt: 14})
-	if err != nil {
-		return err
-	}
-	head := make([]any, len(benchHeader))
-	for i, h := range benchHeader {
-		head[i] = h
-	}
-	if err := sw.SetRow("A1", head); err != nil {
-		return err
-	}
-	vals := make([]any, len(benchHeader))
-	for i := range rows {
-		vals[0] = fmt.Sprintf("EXT-%07d", i)
-		vals[1] = fmt.Sprintf("Lead number %d", i)
-		vals[2] = float64(i*7%100000) + float64(i%100)/100
-		vals[3] = "EUR"
-		vals[4] = excelize.Cell{StyleID: dateStyle, Value: 46023 + i%365} // 2026-01-01 onwards
-		vals[5] = benchVisible[i%4]
-		vals[6] = i%2 == 0
-		vals[7] = i%4 + 1
-		vals[8] = fmt.Sprintf("note %d", i)
-		vals[9] = fmt.Sprintf("+49 30 %07d", i)
-		cell, err := excelize.CoordinatesToCellName(1, i+2)
-		if err != nil {
-			return err
-		}
-		if err := sw.SetRow(cell, vals); err != nil {
-			return err
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	return f.SaveAs(path)
-}
-
 // benchJob writes a sheet of rows rows (by write) and its job file into dir and loads the job.
 func benchJob(tb testing.TB, dir, name, source string, rows int, write func(string, int) error) *jobs.Job {
 	tb.Helper()
@@ -135,7 +42,7 @@ func benchJob(tb testing.TB, dir, name, source string, rows int, write func(stri
 		tb.Fatalf("generate %s: %v", source, err)
 	}
 	jobPath := filepath.Join(dir, name+".yaml")
-	if err := os.WriteFile(jobPath, fmt.Appendf(nil, benchJobYAML, name, source), 0o644); err != nil {
+	if err := os.WriteFile(jobPath, []byte(leadgen.Job(name, source)), 0o644); err != nil {
 		tb.Fatal(err)
 	}
 	j, err := jobs.Load(jobPath)
@@ -165,7 +72,7 @@ func benchDryRun(b *testing.B, j *importer.Options, rows int) {
 // BenchmarkDryRunCSV: importer.Run with DryRun over a generated 100,000-row, 10-column CSV.
 func BenchmarkDryRunCSV(b *testing.B) {
 	const rows = 100_000
-	j := benchJob(b, b.TempDir(), "bench-csv", "leads.csv", rows, benchWriteCSV)
+	j := benchJob(b, b.TempDir(), "bench-csv", "leads.csv", rows, leadgen.WriteCSV)
 	benchDryRun(b, &importer.Options{Job: j, DryRun: true}, rows)
 }
 
@@ -173,7 +80,7 @@ func BenchmarkDryRunCSV(b *testing.B) {
 // (shared strings, numbers, booleans, styled date serials).
 func BenchmarkDryRunXLSX(b *testing.B) {
 	const rows = 20_000
-	j := benchJob(b, b.TempDir(), "bench-xlsx", "leads.xlsx", rows, benchWriteXLSX)
+	j := benchJob(b, b.TempDir(), "bench-xlsx", "leads.xlsx", rows, leadgen.WriteXLSX)
 	benchDryRun(b, &importer.Options{Job: j, DryRun: true}, rows)
 }
 
@@ -244,7 +151,7 @@ func benchUnlimitedPacer() *ratelimit.Pacer {
 // one request. c16 reports its speedup over c1 measured in the same benchmark run.
 func BenchmarkConcurrency(b *testing.B) {
 	const rows = 400
-	j := benchJob(b, b.TempDir(), "bench-conc", "leads.csv", rows, benchWriteCSV)
+	j := benchJob(b, b.TempDir(), "bench-conc", "leads.csv", rows, leadgen.WriteCSV)
 	measure := func(b *testing.B, base string, workers int) (float64, benchImport) {
 		r := benchRunImport(b, base, j, benchUnlimitedPacer(), workers)
 		if r.res.Stats.Created != rows || r.res.Stopped != nil {
@@ -293,7 +200,7 @@ func BenchmarkAtBurstLimit(b *testing.B) {
 		window  = 2 * time.Second
 		workers = 16
 	)
-	j := benchJob(b, b.TempDir(), "bench-burst", "leads.csv", rows, benchWriteCSV)
+	j := benchJob(b, b.TempDir(), "bench-burst", "leads.csv", rows, leadgen.WriteCSV)
 	var requests, tooMany int64
 	var elapsed time.Duration
 	for b.Loop() {
@@ -324,7 +231,7 @@ func BenchmarkDailyBudget(b *testing.B) {
 	const rows = 300
 	createCost := spec.ByOp("addLead").Cost
 	budget := 100*createCost + createCost/2 // room for 100 creates and half of one more
-	j := benchJob(b, b.TempDir(), "bench-budget", "leads.csv", rows, benchWriteCSV)
+	j := benchJob(b, b.TempDir(), "bench-budget", "leads.csv", rows, leadgen.WriteCSV)
 	var created, spent, tooMany, runs int64
 	for b.Loop() {
 		base := benchSandbox(b, sandbox.Emulation{DailyBudget: budget})
