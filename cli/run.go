@@ -181,7 +181,9 @@ func connect(env Env, o runOptions, list []*jobs.Job) (*connection, error) {
 				return nil, &ExitError{Code: ExitUsage, Err: err}
 			}
 			// A dry run needs the API only for lookups; without a connection those rows say so.
-			fmt.Fprintf(env.Stderr, "pdbulk: no connection (%v): lookups cannot be checked\n", err)
+			if hasLookups(list) {
+				fmt.Fprintf(env.Stderr, "pdbulk: no connection (%v): lookups cannot be checked\n", err)
+			}
 			cfg = pipedrive.Config{}
 		}
 	}
@@ -351,3 +353,15 @@ func printResult(env Env, o runOptions, j *jobs.Job, res *importer.Result) {
 // sandboxStatePath is where run --sandbox keeps the checkpoint of a sandbox whose data lives
 // in dir: beside the data, since the sandbox's records live as long as it does.
 func sandboxStatePath(dir string) string { return filepath.Join(dir, "state.db") }
+
+// hasLookups reports whether any of the jobs resolves a column through the API.
+func hasLookups(list []*jobs.Job) bool {
+	for _, j := range list {
+		for _, f := range j.Mapping.Fields {
+			if f.Lookup != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
