@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -218,7 +219,12 @@ func (r SearchResult) ItemType() (typ, id string) {
 // FieldSearchResult is one hit of GET /itemSearch/field: the item's id and the value of
 // the searched field.
 type FieldSearchResult struct {
+	// ID is the item's numeric id; 0 when the answer carries none (return_item_ids not
+	// set) or the id is not a number (a lead's UUID, see ItemID).
 	ID int `json:"id"`
+	// ItemID is the item's id as text: the number of a deal, person, organization,
+	// product or project, the UUID of a lead; "" when the answer carries none.
+	ItemID string `json:"-"`
 	// Value is the searched field's value when the hit has exactly one key besides id.
 	Value json.RawMessage `json:"-"`
 	// Fields holds every key of the hit (the field key names the value).
@@ -233,7 +239,7 @@ func (r *FieldSearchResult) UnmarshalJSON(b []byte) error {
 	}
 	r.Fields = m
 	if id, ok := m["id"]; ok {
-		if err := json.Unmarshal(id, &r.ID); err != nil {
+		if err := r.setID(id); err != nil {
 			return err
 		}
 	}
@@ -244,6 +250,29 @@ func (r *FieldSearchResult) UnmarshalJSON(b []byte) error {
 			}
 		}
 	}
+	return nil
+}
+
+// setID reads the hit's id: a number, a string (leads are found by UUID when
+// field_type=leadField) or null.
+func (r *FieldSearchResult) setID(raw json.RawMessage) error {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		return nil
+	case raw[0] == '"':
+		if err := json.Unmarshal(raw, &r.ItemID); err != nil {
+			return err
+		}
+		if n, err := strconv.Atoi(r.ItemID); err == nil {
+			r.ID = n
+		}
+		return nil
+	}
+	if err := json.Unmarshal(raw, &r.ID); err != nil {
+		return fmt.Errorf("id %s is neither a number nor a string: %w", raw, err)
+	}
+	r.ItemID = strconv.Itoa(r.ID)
 	return nil
 }
 
