@@ -10,6 +10,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -186,9 +187,22 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 
 	feed, stopFeeding := context.WithCancel(stop)
 	defer stopFeeding()
+	// A fixed pool of workers takes the rows from the feed: one goroutine per worker, not
+	// per row (a goroutine per row paid for its stack growth on every row).
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(r.o.Concurrency)
-	readErr := r.feed(feed, gctx, g, in, stopFeeding)
+	tasks := make(chan task)
+	for range r.o.Concurrency {
+		g.Go(func() error {
+			for t := range tasks {
+				if err := r.process(feed, gctx, t, stopFeeding); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	readErr := r.feed(feed, gctx, tasks, in)
+	close(tasks)
 	werr := g.Wait()
 
 	res := &Result{Plan: r.plan.snapshot()}
@@ -285,8 +299,9 @@ func (r *run) begin(ctx context.Context) error {
 	return nil
 }
 
-// feed reads every row and hands each to a worker. It returns a fatal read error, if any.
-func (r *run) feed(feed, ctx context.Context, g *errgroup.Group, in sheet.Reader, stopFeeding func()) error {
+// feed reads every row and hands each to a worker through tasks. It returns a fatal read
+// error, if any.
+func (r *run) feed(feed, ctx context.Context, tasks chan<- task, in sheet.Reader) error {
 	rowCol := -1
 	if r.o.OnlyFailed {
 		rowCol = indexOf(r.header, reportRowColumn)
@@ -309,6 +324,7 @@ func (r *run) feed(feed, ctx context.Context, g *errgroup.Group, in sheet.Reader
 				return fmt.Errorf("importer: %s row %d: column %q must hold the source row number", r.inputPath(), row.Num, reportRowColumn)
 			}
 			row.Num = n
+			unescapeReport(row)
 		}
 		r.stats.Read.Add(1)
 		if rowErr != nil {
@@ -320,9 +336,11 @@ func (r *run) feed(feed, ctx context.Context, g *errgroup.Group, in sheet.Reader
 			continue
 		}
 		r.stats.Pending.Add(1)
-		g.Go(func() error {
-			return r.process(feed, ctx, t, stopFeeding)
-		})
+		select {
+		case tasks <- t:
+		case <-ctx.Done():
+			return nil // aborted, or a worker failed: the row stays pending
+		}
 	}
 }
 
@@ -454,6 +472,17 @@ func indexOf(list []string, s string) int {
 		}
 	}
 	return -1
+}
+
+// unescapeReport undoes, in place, the quote that sheet.EscapeFormula put before cells
+// starting with = + - @ when pdbulk wrote its reject report: the row read back with
+// OnlyFailed must carry the user's values, not "'-20% discount".
+func unescapeReport(row sheet.Row) {
+	for i, c := range row.Cells {
+		if strings.HasPrefix(c.Text, "'") && sheet.EscapeFormula(c.Text[1:]) == c.Text {
+			row.Cells[i].Text = c.Text[1:]
+		}
+	}
 }
 
 func cellText(row sheet.Row, i int) string {
