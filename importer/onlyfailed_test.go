@@ -1,0 +1,165 @@
+package importer_test
+
+import (
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pdbulk/pdbulk/importer"
+)
+
+// TestOnlyFailed: the reject report, fixed by the user and fed back with OnlyFailed, sends
+// only its rows; fixed rows are created once, a row still wrong stays rejected; afterwards
+// the reports and the checkpoint cover every row of the source, and a normal run sends
+// nothing. Cells the report escaped against formula injection come back as they were.
+func TestOnlyFailed(t *testing.T) {
+	t.Parallel()
+	cn := newConn(t, startSandbox(t, sandboxNoEmulation))
+	dir := t.TempDir()
+	st := openState(t, filepath.Join(dir, ".pdbulk", "state.db"))
+	header := []string{"Lead Title", "Amount", "Close", "Notes"}
+	writeCSV(t, dir, "leads.csv", header, [][]string{
+		{"Good one", "10", "2026-05-01", "fine"},                      // 2
+		{"Bad amount", "12,5x", "2026-05-01", "=HYPERLINK(\"x\")"},    // 3
+		{"-20% renewal discount", "abc", "2026-05-01", "+49 30 1234"}, // 4: its title is escaped in the report
+		{"Good two", "20", "", ""},                                    // 5
+		{"Bad date", "30", "2026-02-30", "@mention"},                  // 6
+	})
+	j := loadJob(t, dir, "fix", `kind: import
+entity: leads
+source: leads.csv
+mode: create
+columns:
+  title: Lead Title
+  value.amount: {column: Amount, type: number}
+  value.currency: {value: EUR}
+  expected_close_date: {column: Close, type: date}
+  organization_id: {value: 4}
+`)
+	res := run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st})
+	if s := res.Stats; s.Created != 2 || s.Rejected != 3 {
+		t.Fatalf("first run: %s; want 2 created, 3 rejected", s)
+	}
+	_, rejects := checkCounts(t, j, res)
+	if len(rejects.rows) != 3 {
+		t.Fatalf("reject report: %v", rejects.rows)
+	}
+
+	// The user fixes the amounts in the reject report (not the date), and runs again.
+	recs := readRecords(t, j.Reports.Rejects)
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	for _, rec := range recs[1:] {
+		switch rec[col["pdbulk_row"]] {
+		case "3":
+			rec[col["Amount"]] = "12.5"
+		case "4":
+			rec[col["Amount"]] = "99"
+		}
+	}
+	writeRecords(t, j.Reports.Rejects, recs)
+
+	res = run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, OnlyFailed: true})
+	if s := res.Stats; s.Read != 3 || s.Created != 2 || s.Rejected != 1 || s.Pending != 0 || s.Unchanged != 0 {
+		t.Errorf("only-failed run: %s; want 3 read, 2 created, 1 rejected", s)
+	}
+	if len(res.Problems) != 1 || res.Problems[0].Row != 6 {
+		t.Errorf("problems %+v, want row 6", res.Problems)
+	}
+	leads := wantExactlyOnce(t, allLeads(t, cn.c), []string{"Good one", "Good two", "Bad amount", "-20% renewal discount"})
+	if l, ok := leads["Bad amount"]; ok && amountOf(l) != 12.5 {
+		t.Errorf("fixed row 3: amount %v, want 12.5", amountOf(l))
+	}
+	if l, ok := leads["-20% renewal discount"]; ok && amountOf(l) != 99 {
+		t.Errorf("fixed row 4: amount %v, want 99", amountOf(l))
+	}
+
+	// The reports are rebuilt from the checkpoint: every row of the source, in one of them.
+	success := readReport(t, j.Reports.Success)
+	rejects = readReport(t, j.Reports.Rejects)
+	if len(success.rows) != 4 || len(rejects.rows) != 1 {
+		t.Errorf("after only-failed: %d success rows and %d rejects, want 4 and 1", len(success.rows), len(rejects.rows))
+	}
+	ok := success.byRow(t)
+	for title, n := range map[string]int{"Good one": 2, "Bad amount": 3, "-20% renewal discount": 4, "Good two": 5} {
+		if l, found := leads[title]; found {
+			wantDone(t, success, n, "created", l.ID)
+		}
+		if _, found := ok[rowNum(n)]; !found {
+			t.Errorf("row %d is not in the success report", n)
+		}
+	}
+	wantRejected(t, rejects, 6, `column "Close"`)
+	sum, found, err := st.Job(context.Background(), j.Name)
+	if err != nil || !found || sum.Done != 4 || sum.Rejected != 1 || sum.Total != 5 {
+		t.Errorf("checkpoint %+v (%v, %v); want 5 rows: 4 done, 1 rejected", sum, found, err)
+	}
+
+	// A normal run now finds every row finished: nothing is sent.
+	before := cn.pacer.Stats().Requests
+	res = run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st})
+	if s := res.Stats; s.Read != 5 || s.Unchanged != 4 || s.Rejected != 1 || s.Created != 0 {
+		t.Errorf("resume after only-failed: %s; want 4 done before, 1 rejected", s)
+	}
+	if n := cn.pacer.Stats().Requests - before; n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+	wantExactlyOnce(t, allLeads(t, cn.c), []string{"Good one", "Good two", "Bad amount", "-20% renewal discount"})
+}
+
+// TestOnlyFailedNotAReport: OnlyFailed with a reject file that pdbulk did not write (no
+// pdbulk_row column) is refused before anything is sent, naming the file.
+func TestOnlyFailedNotAReport(t *testing.T) {
+	t.Parallel()
+	cn := newConn(t, startSandbox(t, sandboxNoEmulation))
+	dir := t.TempDir()
+	st := openState(t, filepath.Join(dir, "state.db"))
+	writeCSV(t, dir, "leads.csv", []string{"Lead Title"}, [][]string{{"One"}})
+	rej := writeCSV(t, dir, "out/not-a-report.csv", []string{"Lead Title"}, [][]string{{"One"}})
+	j := loadJob(t, dir, "nar", `kind: import
+entity: leads
+source: leads.csv
+columns:
+  title: Lead Title
+  organization_id: {value: 1}
+reports: {rejects: out/not-a-report.csv}
+`)
+	_, err := importer.Run(context.Background(), context.Background(), importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, OnlyFailed: true})
+	if _, ok := errorsAs[*importer.JobError](err); !ok || !namesFile(err, rej) || !strings.Contains(err.Error(), "pdbulk_row") {
+		t.Fatalf("Run = %v, want a JobError naming %s and pdbulk_row", err, rej)
+	}
+	if n := cn.pacer.Stats().Requests; n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+}
+
+func readRecords(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+func writeRecords(t *testing.T, path string, recs [][]string) {
+	t.Helper()
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	if err := w.WriteAll(recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
