@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,6 +61,8 @@ columns:
 			rec[col["Amount"]] = "12.5"
 		case "4":
 			rec[col["Amount"]] = "99"
+		case "6":
+			rec[col["Notes"]] = "date asked from sales" // a partial fix: the date is still wrong
 		}
 	}
 	writeRecords(t, j.Reports.Rejects, recs)
@@ -95,6 +98,18 @@ columns:
 		}
 	}
 	wantRejected(t, rejects, 6, `column "Close"`)
+	// The reports show the rows as the user fixed them: the amount sent, the partial fix kept.
+	for _, c := range []struct {
+		path, row, column, want string
+	}{
+		{j.Reports.Success, "3", "Amount", "12.5"},
+		{j.Reports.Success, "4", "Lead Title", "-20% renewal discount"},
+		{j.Reports.Rejects, "6", "Notes", "date asked from sales"},
+	} {
+		if got := reportCell(t, c.path, c.row, c.column); strings.TrimPrefix(got, "'") != c.want {
+			t.Errorf("%s row %s column %q = %q, want %q", filepath.Base(c.path), c.row, c.column, got, c.want)
+		}
+	}
 	sum, found, err := st.Job(context.Background(), j.Name)
 	if err != nil || !found || sum.Done != 4 || sum.Rejected != 1 || sum.Total != 5 {
 		t.Errorf("checkpoint %+v (%v, %v); want 5 rows: 4 done, 1 rejected", sum, found, err)
@@ -136,6 +151,20 @@ reports: {rejects: out/not-a-report.csv}
 	if n := cn.pacer.Stats().Requests; n != 0 {
 		t.Errorf("%d requests sent, want none", n)
 	}
+}
+
+// reportCell returns the cell of a report's row (by pdbulk_row) in column.
+func reportCell(t *testing.T, path, row, column string) string {
+	t.Helper()
+	recs := readRecords(t, path)
+	ri, ci := slices.Index(recs[0], "pdbulk_row"), slices.Index(recs[0], column)
+	for _, rec := range recs[1:] {
+		if ri >= 0 && ci >= 0 && rec[ri] == row {
+			return rec[ci]
+		}
+	}
+	t.Fatalf("%s: no row %s with a column %q", path, row, column)
+	return ""
 }
 
 func readRecords(t *testing.T, path string) [][]string {

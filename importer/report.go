@@ -66,7 +66,11 @@ func (r *run) writeReports() (err error) {
 		if !ok {
 			continue
 		}
-		cells := fit(row.Texts(), len(header))
+		cells := row.Texts()
+		if f, ok := r.fixed[row.Num]; ok {
+			cells = f // this run read the row from the reject report, as the user fixed it
+		}
+		cells = fit(cells, len(header))
 		num := fmt.Sprint(row.Num)
 		switch st.Status {
 		case jobs.StatusDone:

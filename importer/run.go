@@ -86,6 +86,9 @@ type run struct {
 	logf    func(string, ...any)
 	keyCols []keyCol
 	idCols  []int // columns whose values form the row's source key for the id map
+	// fixed holds, with OnlyFailed, the cells of each row as the user fixed them in the
+	// reject report: the reports written at the end show them, not the source's.
+	fixed map[int][]string
 
 	mu       sync.Mutex
 	problems []Problem
@@ -325,6 +328,10 @@ func (r *run) feed(feed, ctx context.Context, tasks chan<- task, in sheet.Reader
 			}
 			row.Num = n
 			unescapeReport(row)
+			if r.fixed == nil {
+				r.fixed = map[int][]string{}
+			}
+			r.fixed[n] = row.Texts()[:min(rowCol, len(row.Cells))]
 		}
 		r.stats.Read.Add(1)
 		if rowErr != nil {
