@@ -29,6 +29,8 @@ func TestBudgetResume(t *testing.T) {
 
 	r := pdbulk(t, e, "run", job)
 	wantCode(t, r, cli.ExitResumable)
+	// Before sending, the run asks what is left (2 tokens) and says the job does not fit.
+	wantContains(t, "stderr", r.stderr, "15 rows to send, about 150 tokens, but only 98 are left today")
 	wantContains(t, "stderr", r.stderr, "daily token budget is spent", "it refills at ", "run the same command again then to resume")
 	if !regexp.MustCompile(`refills at \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2}`).MatchString(r.stderr) {
 		t.Errorf("the budget message gives no time to resume at:\n%s", r.stderr)
@@ -75,7 +77,9 @@ func statusCount(t *testing.T, out, name string) int {
 func TestStatus(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	base := startSandbox(t, sandbox.Options{Emulation: sandbox.Emulation{DailyBudget: 100, Now: clock.Now}})
+	// 120 tokens a day: the first day stops before the 15 valid rows (150 tokens) are sent;
+	// the second covers the check of the budget, the hand-made lead and the rest.
+	base := startSandbox(t, sandbox.Options{Emulation: sandbox.Emulation{DailyBudget: 120, Now: clock.Now}})
 	dir := t.TempDir()
 	// Rows 2 and 3 (the first two) are invalid: rejected before the budget runs out.
 	job, valid, invalid := genJob(t, dir, 17, func(i int) bool { return i <= 2 }, 1)

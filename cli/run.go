@@ -319,6 +319,15 @@ func budgetNotice(env Env, conn *connection, j *jobs.Job) {
 	}
 	plan := importer.Estimate(j, rows)
 	ok, remaining, known := conn.pacer.Fits(int(plan.Tokens))
+	if !known && conn.client != nil {
+		// Ask the cheapest endpoint (2 tokens) so that the answer's budget headers tell
+		// what is left today; an error here (a wrong token, no budget left) is the run's
+		// to report, and a spent budget is then known.
+		ctx, cancel := context.WithTimeout(env.Stop, 10*time.Second)
+		_, _, _ = conn.client.LeadSources(ctx)
+		cancel()
+		ok, remaining, known = conn.pacer.Fits(int(plan.Tokens))
+	}
 	switch {
 	case !known:
 		fmt.Fprintf(env.Stderr, "pdbulk: %s: %d rows to send, about %d tokens of the daily budget (today's budget is not known yet)\n", j.Name, rows, plan.Tokens)
