@@ -5,33 +5,62 @@ import (
 	"strings"
 	"time"
 	"unicode"
-
-	"github.com/pdbulk/pdbulk/sheet"
 )
 
-// Cell, Kind and Row are the sheet reader's: mapping works on what the readers produce.
-// CSV cells arrive as KindString (or KindEmpty); XLSX cells keep the type the workbook
-// stores.
-type (
-	Cell = sheet.Cell
-	Kind = sheet.Kind
-	Row  = sheet.Row
-)
+// Kind is the kind of an input cell, mirroring the sheet reader's cell kinds.
+type Kind uint8
 
-// The kinds of input cells.
+// The kinds of input cells. CSV cells arrive as KindString (or KindEmpty); XLSX cells keep
+// the type the workbook stores.
 const (
-	KindEmpty    = sheet.KindEmpty
-	KindString   = sheet.KindString
-	KindNumber   = sheet.KindNumber
-	KindBool     = sheet.KindBool
-	KindDate     = sheet.KindDate
-	KindDateTime = sheet.KindDateTime
-	KindError    = sheet.KindError
+	KindEmpty    Kind = iota // no value at all
+	KindString               // text; Text holds it
+	KindNumber               // a number; Number holds it, Text its formatted form (may be "")
+	KindBool                 // a boolean; Text is "TRUE"/"FALSE" or Number is 1/0
+	KindDate                 // a date; Time is midnight UTC of the calendar date
+	KindDateTime             // a date and time; Time holds it
+	KindError                // a formula error such as #N/A; Text holds it
 )
 
-// cellText returns the text a cell stands for: its Text, or for typed cells without text a
+// String returns the kind's name.
+func (k Kind) String() string {
+	switch k {
+	case KindEmpty:
+		return "empty"
+	case KindString:
+		return "string"
+	case KindNumber:
+		return "number"
+	case KindBool:
+		return "bool"
+	case KindDate:
+		return "date"
+	case KindDateTime:
+		return "datetime"
+	case KindError:
+		return "error"
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Cell is one typed cell as the sheet reader delivers it.
+type Cell struct {
+	Text   string    // the cell's text (for XLSX, its formatted value)
+	Kind   Kind      // what the cell holds
+	Number float64   // KindNumber (and KindBool as 1/0)
+	Time   time.Time // KindDate (midnight UTC of the date) and KindDateTime
+}
+
+// Row is one input row: Num is its 1-based row number in the sheet, Cells are in header order.
+// A row shorter than the header has empty cells at the end.
+type Row struct {
+	Num   int
+	Cells []Cell
+}
+
+// text returns the text a cell stands for: its Text, or for typed cells without text a
 // rendering of the typed value.
-func cellText(c Cell) string {
+func (c Cell) text() string {
 	if c.Text != "" || c.Kind == KindString || c.Kind == KindEmpty {
 		return c.Text
 	}

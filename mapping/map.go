@@ -34,9 +34,9 @@ func (f *field) convertCell(c Cell) result {
 		return result{errs: []badValue{{c.Text, ErrCellError}}}
 	case KindNumber, KindBool, KindDate, KindDateTime:
 		if f.Split == "" && f.lookup == "" {
-			v, err := f.convertOne(c, cellText(c))
+			v, err := f.convertOne(c, c.text())
 			if err != nil {
-				return result{errs: []badValue{{cellText(c), err}}}
+				return result{errs: []badValue{{c.text(), err}}}
 			}
 			if f.listOne {
 				v = []any{v}
@@ -44,7 +44,7 @@ func (f *field) convertCell(c Cell) result {
 			return result{value: v}
 		}
 	}
-	return f.convertText(cellText(c))
+	return f.convertText(c.text())
 }
 
 // convertText converts a cell's text: trimming, empty check, split, lookup keys, type.
