@@ -9,6 +9,7 @@ import (
 	"github.com/pdbulk/pdbulk/jobs"
 	"github.com/pdbulk/pdbulk/mapping"
 	"github.com/pdbulk/pdbulk/pipedrive"
+	"github.com/pdbulk/pdbulk/sheet"
 )
 
 // maxCreateAttempts bounds how often one row's create is sent when every answer is lost:
@@ -24,7 +25,7 @@ func (r *run) process(feed, ctx context.Context, t task, stopFeeding func()) err
 	if r.stopped() || ctx.Err() != nil {
 		return nil // stays pending
 	}
-	payload, err := r.mapper.Map(ctx, t.row, r.res)
+	payload, err := r.mapper.Map(ctx, toMappingRow(t.row), r.res)
 	if err != nil {
 		return r.failed(ctx, t, err, stopFeeding)
 	}
@@ -333,4 +334,14 @@ func (r *run) resolveFile(row int, p map[string]any) error {
 		return &mapping.FieldError{Row: row, Column: f.Column, Field: "file", Value: rel, Err: err}
 	}
 	return nil
+}
+
+// toMappingRow hands a row's typed cells to the mapper, which keeps its own cell type: it
+// imports no other package of the tool (DESIGN.md).
+func toMappingRow(row sheet.Row) mapping.Row {
+	cells := make([]mapping.Cell, len(row.Cells))
+	for i, c := range row.Cells {
+		cells[i] = mapping.Cell{Text: c.Text, Kind: mapping.Kind(c.Kind), Number: c.Number, Time: c.Time}
+	}
+	return mapping.Row{Num: row.Num, Cells: cells}
 }
