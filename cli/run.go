@@ -330,7 +330,7 @@ func budgetNotice(env Env, conn *connection, j *jobs.Job) {
 	}
 	switch {
 	case !known:
-		fmt.Fprintf(env.Stderr, "pdbulk: %s: %d rows to send, about %d tokens of the daily budget (today's budget is not known yet)\n", j.Name, rows, plan.Tokens)
+		fmt.Fprintf(env.Stderr, "pdbulk: %s: %d rows to send, about %d tokens of the daily budget (the server does not report what is left today; options.daily_budget can set it)\n", j.Name, rows, plan.Tokens)
 	case ok:
 		fmt.Fprintf(env.Stderr, "pdbulk: %s: %d rows to send, about %d tokens; %d left today: fits\n", j.Name, rows, plan.Tokens, remaining)
 	default:
