@@ -192,3 +192,50 @@ func writeRecords(t *testing.T, path string, recs [][]string) {
 		t.Fatal(err)
 	}
 }
+
+// TestOnlyFailedUnreadableRow: a row the reader cannot read whole (here: more fields than
+// the header) is rejected; fixed in the reject report and sent with OnlyFailed, it is done.
+// A plain run afterwards reads the same broken source row again: it must keep the row done,
+// not reject it anew — else the next OnlyFailed run would create the lead a second time.
+func TestOnlyFailedUnreadableRow(t *testing.T) {
+	t.Parallel()
+	cn := newConn(t, startSandbox(t, sandboxNoEmulation))
+	dir := t.TempDir()
+	st := openState(t, filepath.Join(dir, "state.db"))
+	writeFile(t, dir, "leads.csv", []byte("Lead Title,Amount\nFirst,10\nRagged,20,extra\nThird,30\n"))
+	j := loadJob(t, dir, "ragged", `kind: import
+entity: leads
+source: leads.csv
+columns:
+  title: Lead Title
+  value.amount: {column: Amount, type: number}
+  value.currency: {value: EUR}
+  organization_id: {value: 1}
+`)
+	res := run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st})
+	if s := res.Stats; s.Created != 2 || s.Rejected != 1 {
+		t.Fatalf("first run: %s; want 2 created, 1 rejected", s)
+	}
+	recs := readRecords(t, j.Reports.Rejects)
+	if len(recs) != 2 {
+		t.Fatalf("reject report: %v", recs)
+	}
+	recs[1][0], recs[1][1] = "Ragged", "20"
+	writeRecords(t, j.Reports.Rejects, recs)
+
+	res = run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, OnlyFailed: true})
+	if s := res.Stats; s.Created != 1 || s.Rejected != 0 {
+		t.Fatalf("only-failed run: %s; want 1 created", s)
+	}
+	for i := range 2 {
+		res = run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st})
+		if s := res.Stats; s.Unchanged != 3 || s.Rejected != 0 || s.Created != 0 {
+			t.Errorf("plain run %d after the fix: %s; want 3 already done, nothing rejected", i+1, s)
+		}
+	}
+	res = run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, OnlyFailed: true})
+	if s := res.Stats; s.Created != 0 {
+		t.Errorf("a second only-failed run: %s; want nothing created", s)
+	}
+	wantExactlyOnce(t, allLeads(t, cn.c), []string{"First", "Ragged", "Third"})
+}

@@ -335,7 +335,7 @@ func (r *run) feed(feed, ctx context.Context, tasks chan<- task, in sheet.Reader
 		}
 		r.stats.Read.Add(1)
 		if rowErr != nil {
-			r.reject(ctx, row.Num, rowErr.Column, rowErr.Error(), "")
+			r.unreadable(ctx, row.Num, rowErr)
 			continue
 		}
 		t, skip := r.admit(ctx, row)
@@ -349,6 +349,29 @@ func (r *run) feed(feed, ctx context.Context, tasks chan<- task, in sheet.Reader
 			return nil // aborted, or a worker failed: the row stays pending
 		}
 	}
+}
+
+// unreadable settles a row the reader could not read whole (ragged, bad quotes, invalid
+// text). A row an earlier run finished keeps its outcome: the row may have been fixed in the
+// reject report and sent with OnlyFailed, and rejecting it now would let the next OnlyFailed
+// run create it again. A row left in doubt stays so, for an OnlyFailed run to reconcile.
+func (r *run) unreadable(ctx context.Context, num int, rowErr *sheet.RowError) {
+	if prev, ok := r.prior[num]; ok && !r.o.OnlyFailed {
+		switch prev.Status {
+		case jobs.StatusDone:
+			r.stats.Unchanged.Add(1)
+			return
+		case jobs.StatusRejected:
+			r.stats.Rejected.Add(1)
+			r.addProblem(num, rowErr.Column, prev.Reason)
+			return
+		case jobs.StatusInFlight:
+			r.stats.Pending.Add(1)
+			r.addProblem(num, rowErr.Column, "in doubt, and unreadable in the source: fix it in the reject report and run with --only-failed to reconcile it")
+			return
+		}
+	}
+	r.reject(ctx, num, rowErr.Column, rowErr.Error(), "")
 }
 
 // task is one row on its way to a worker.
