@@ -2,10 +2,12 @@ package cli_test
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -178,4 +180,38 @@ func pad5(i int) string {
 		s = "0" + s
 	}
 	return s
+}
+
+// TestAPIUnavailable: an API out of reach stops the run resumable (exit 75) and a base URL
+// that is no Pipedrive API stops it as fatal (exit 1), both without rejecting a row; the
+// same command against the API then does the whole job.
+func TestAPIUnavailable(t *testing.T) {
+	t.Parallel()
+	base := startSandbox(t, sandbox.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String() + "/api/v1"
+	ln.Close()
+	for _, tc := range []struct {
+		name, base string
+		code       int
+		say        string
+	}{
+		{"nothing listens", dead, cli.ExitResumable, "run the same command again to resume"},
+		{"wrong base path", strings.TrimSuffix(base, "/api/v1") + "/v2", cli.ExitFatal, "answers 404 for an API endpoint: check PIPEDRIVE_BASE_URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			job, _, _ := genJob(t, dir, 5, func(int) bool { return false }, 1)
+			r := pdbulk(t, connectedTo(tc.base, testToken), "run", job)
+			wantCode(t, r, tc.code)
+			wantContains(t, "stderr", r.stderr, "0 rejected", "no row was rejected for it", tc.say)
+			r = pdbulk(t, connectedTo(base, testToken), "run", job)
+			wantCode(t, r, cli.ExitOK)
+			wantContains(t, "stderr", r.stderr, "5 rows read: 5 created")
+		})
+	}
 }

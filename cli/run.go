@@ -290,6 +290,13 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 		case errors.Is(res.Stopped, context.Canceled):
 			fmt.Fprintf(env.Stderr, "pdbulk: %s: interrupted; run the same command again to resume\n", j.Name)
 			return ExitResumable, nil
+		case errors.Is(res.Stopped, importer.ErrUnavailable) && errors.Is(res.Stopped, pipedrive.ErrNotFound):
+			fmt.Fprintf(env.Stderr, "pdbulk: %s: stopped: %v; the base URL %s answers 404 for an API endpoint: check %s (no row was rejected for it)\n",
+				j.Name, res.Stopped, conn.client.BaseURL(), pipedrive.EnvBaseURL)
+			return ExitFatal, nil
+		case errors.Is(res.Stopped, importer.ErrUnavailable):
+			fmt.Fprintf(env.Stderr, "pdbulk: %s: stopped: %v; no row was rejected for it: run the same command again to resume\n", j.Name, res.Stopped)
+			return ExitResumable, nil
 		case res.Stopped != nil:
 			fmt.Fprintf(env.Stderr, "pdbulk: %s: stopped: %v\n", j.Name, res.Stopped)
 			return ExitFatal, nil

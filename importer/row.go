@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/pdbulk/pdbulk/jobs"
 	"github.com/pdbulk/pdbulk/mapping"
 	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/sheet"
+	"github.com/pdbulk/pdbulk/spec"
 )
 
 // maxCreateAttempts bounds how often one row's create is sent when every answer is lost:
@@ -273,11 +275,59 @@ func (r *run) failed(ctx context.Context, t task, err error, stopFeeding func())
 	case errors.As(err, &unsupported):
 		r.setStopped(&JobError{Path: r.job.Path, Err: err})
 		return &JobError{Path: r.job.Path, Err: err}
+	case apiUnavailable(err):
+		// Nothing is wrong with the row: the API cannot be reached, or keeps failing after
+		// the client's retries. Rejecting would make every row after it a reject; the row
+		// stays pending (or in doubt) and the run stops, resumable.
+		r.setStopped(&UnavailableError{Row: t.row.Num, Err: err})
+		stopFeeding()
+		return nil
 	}
 	if fes := mapping.FieldErrors(err); len(fes) > 0 {
 		return r.rejectRow(ctx, t, fes[0].Column, fieldReasons(fes))
 	}
 	return r.rejectRow(ctx, t, "", err.Error())
+}
+
+// ErrUnavailable is matched by an *UnavailableError.
+var ErrUnavailable = errors.New("the API is unavailable")
+
+// UnavailableError stops a run when the API cannot be reached or keeps failing for a
+// reason that is not the row's; a later run resumes where it stopped.
+type UnavailableError struct {
+	Row int // the row whose request failed last
+	Err error
+}
+
+func (e *UnavailableError) Error() string {
+	return fmt.Sprintf("the API kept failing (row %d: %v)", e.Row, e.Err)
+}
+func (e *UnavailableError) Unwrap() error        { return e.Err }
+func (e *UnavailableError) Is(target error) bool { return target == ErrUnavailable }
+
+// apiUnavailable reports whether err says the API is out of reach rather than that a row
+// is wrong: a transport failure, a 429 or a 5xx after the client's retries, or a 404 on an
+// endpoint that names no record (the base URL points at no Pipedrive API).
+func apiUnavailable(err error) bool {
+	var te *pipedrive.TransportError
+	if errors.As(err, &te) {
+		return true
+	}
+	var ae *pipedrive.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch {
+	case ae.Status == http.StatusTooManyRequests, ae.Status >= 500:
+		return true
+	case ae.Status == http.StatusNotFound:
+		for _, ep := range spec.Endpoints {
+			if ep.Op == ae.Op {
+				return !strings.Contains(ep.Path, "{")
+			}
+		}
+	}
+	return false
 }
 
 // fieldReasons renders a row's field errors without the row number the report already has:
