@@ -215,3 +215,29 @@ func TestAPIUnavailable(t *testing.T) {
 		})
 	}
 }
+
+// TestSecondInterruptAborts: the first Ctrl-C lets the rows in flight finish (exit 75); a
+// second one aborts them (exit 130), and a later run finishes the job without a duplicate.
+func TestSecondInterruptAborts(t *testing.T) {
+	t.Parallel()
+	base := startSandbox(t, sandbox.Options{Emulation: sandbox.Emulation{Latency: 500 * time.Millisecond}})
+	dir := t.TempDir()
+	job, valid, invalid := genJob(t, dir, 40, func(int) bool { return false }, 4)
+	stop, stopNow := context.WithCancel(context.Background())
+	abort, abortNow := context.WithCancel(context.Background())
+	time.AfterFunc(700*time.Millisecond, stopNow)
+	time.AfterFunc(800*time.Millisecond, abortNow)
+	e := connectedTo(base, testToken)
+	var stdout, stderr syncBuffer
+	code := cli.Main(cli.Env{Stop: stop, Abort: abort, Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
+		Getenv: func(k string) string { return e[k] }}, []string{"run", job})
+	if code != cli.ExitInterrupted {
+		t.Fatalf("exit code after two interrupts = %d, want %d\n%s", code, cli.ExitInterrupted, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "aborted") {
+		t.Errorf("stderr does not say the run was aborted:\n%s", stderr.String())
+	}
+	r := pdbulk(t, e, "run", job)
+	wantCode(t, r, cli.ExitOK)
+	wantExactlyOnce(t, leads(t, apiClient(t, base)), valid, invalid)
+}

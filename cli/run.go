@@ -287,6 +287,9 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 				return ExitResumable, nil
 			}
 			continue
+		case env.Abort.Err() != nil:
+			fmt.Fprintf(env.Stderr, "pdbulk: %s: aborted; rows whose answer did not come back are in doubt and are looked up before anything is sent again: run the same command to resume\n", j.Name)
+			return ExitInterrupted, nil
 		case errors.Is(res.Stopped, context.Canceled):
 			fmt.Fprintf(env.Stderr, "pdbulk: %s: interrupted; run the same command again to resume\n", j.Name)
 			return ExitResumable, nil
