@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -213,6 +214,9 @@ func TestResume(t *testing.T) {
 	_, err = importer.Run(context.Background(), context.Background(), importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st})
 	if _, ok := errorsAs[*importer.JobError](err); !ok || !errors.Is(err, importer.ErrChanged) {
 		t.Fatalf("Run after the input changed = %v, want a JobError wrapping ErrChanged", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "--restart") || !strings.Contains(msg, "creates every row again") {
+		t.Errorf("the refusal of a changed create job does not warn that --restart creates every row again: %v", err)
 	}
 	if n := cn.pacer.Stats().Requests - before; n != 0 {
 		t.Errorf("the refused run sent %d requests", n)

@@ -271,6 +271,12 @@ type JobError struct {
 func (e *JobError) Error() string { return fmt.Sprintf("%s: %v", e.Path, e.Err) }
 func (e *JobError) Unwrap() error { return e.Err }
 
+// changedError refuses a changed job; it matches jobs.ErrChanged.
+type changedError string
+
+func (e changedError) Error() string        { return string(e) }
+func (e changedError) Is(target error) bool { return target == jobs.ErrChanged }
+
 func (r *run) begin(ctx context.Context) error {
 	fp, err := r.job.Fingerprint()
 	if err != nil {
@@ -279,7 +285,12 @@ func (r *run) begin(ctx context.Context) error {
 	st, err := r.o.State.BeginJob(ctx, r.job, fp, r.o.Restart)
 	if err != nil {
 		if errors.Is(err, jobs.ErrChanged) {
-			return &JobError{Path: r.job.Path, Err: fmt.Errorf("the job or its input changed since its checkpoint was written; run with --restart to start it over (%w)", err)}
+			msg := "the job or its input changed since its checkpoint was written; --restart starts it over"
+			if r.job.Mode == jobs.ModeCreate {
+				msg += ", and in mode create it creates every row again, the rows created before included:" +
+					" run `pdbulk undo` first, give new rows a job of their own, or use mode upsert with match_on"
+			}
+			return &JobError{Path: r.job.Path, Err: changedError(msg)}
 		}
 		return fmt.Errorf("importer: %w", err)
 	}
