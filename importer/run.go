@@ -268,7 +268,29 @@ type JobError struct {
 	Err  error
 }
 
-func (e *JobError) Error() string { return fmt.Sprintf("%s: %v", e.Path, e.Err) }
+// Error reads "PATH: reason"; problems of the mapping read one a line, "PATH:LINE: field:
+// reason", like the job file's own problems.
+func (e *JobError) Error() string {
+	var list []error
+	if j, ok := e.Err.(interface{ Unwrap() []error }); ok {
+		list = j.Unwrap()
+	} else {
+		list = []error{e.Err}
+	}
+	lines := make([]string, 0, len(list))
+	for _, err := range list {
+		se, ok := err.(*mapping.SpecError)
+		if !ok {
+			return fmt.Sprintf("%s: %v", e.Path, e.Err)
+		}
+		at := e.Path
+		if se.Line > 0 {
+			at += ":" + strconv.Itoa(se.Line)
+		}
+		lines = append(lines, at+": "+(&mapping.SpecError{Field: se.Field, Column: se.Column, Err: se.Err}).Error())
+	}
+	return strings.Join(lines, "\n")
+}
 func (e *JobError) Unwrap() error { return e.Err }
 
 // changedError refuses a changed job; it matches jobs.ErrChanged.

@@ -62,3 +62,29 @@ func TestUnavailableKeepsRowsPending(t *testing.T) {
 		})
 	}
 }
+
+// TestMissingColumnNamesJobLine: a mapped column missing from the file is a job error before
+// any write, reported as PATH:LINE: like the job file's other problems, one line each.
+func TestMissingColumnNamesJobLine(t *testing.T) {
+	t.Parallel()
+	cn := newConn(t, startSandbox(t, sandboxNoEmulation))
+	dir := t.TempDir()
+	st := openState(t, filepath.Join(dir, "state.db"))
+	writeCSV(t, dir, "leads.csv", []string{"Title", "Amount"}, [][]string{{"One", "1"}})
+	j := loadJob(t, dir, "miss", "kind: import\nentity: leads\nsource: leads.csv\ncolumns:\n  title: Titel\n  organization_id: {value: 1}\n  value.amount: {column: Amont, type: number}\n")
+	_, err := importer.Run(context.Background(), context.Background(), importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st})
+	if _, ok := errorsAs[*importer.JobError](err); !ok {
+		t.Fatalf("Run = %v, want a JobError", err)
+	}
+	for _, want := range []string{
+		j.Path + `:5: title: column "Titel" is not in the header (did you mean "Title"?`,
+		j.Path + `:7: value.amount: column "Amont" is not in the header`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not contain %q:\n%v", want, err)
+		}
+	}
+	if n := cn.pacer.Stats().Requests; n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+}
