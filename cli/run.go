@@ -209,7 +209,21 @@ func connect(env Env, o runOptions, list []*jobs.Job) (*connection, error) {
 	return c, nil
 }
 
+// check refuses flag values that make no sense, before anything is loaded or started.
+func (o runOptions) check() error {
+	if o.concurrency < 0 || o.concurrency > jobs.MaxConcurrency {
+		return usageError("--concurrency %d: want 1 to %d (0 = the job's options.concurrency)", o.concurrency, jobs.MaxConcurrency)
+	}
+	if !o.sandbox && (o.sandboxData != "" || o.emulation != (emulationFlags{})) {
+		return usageError("--sandbox-data and the --sandbox-* emulation flags need --sandbox")
+	}
+	return o.emulation.check("--sandbox-")
+}
+
 func runJobs(env Env, o runOptions) (err error) {
+	if err := o.check(); err != nil {
+		return err
+	}
 	list, err := loadJobs(env, o.jobFiles)
 	if err != nil {
 		return err

@@ -432,6 +432,11 @@ func TestUsage(t *testing.T) {
 		{"sandbox unknown fault", []string{"sandbox", "--faults", "meteor=0.1"}, cli.ExitUsage, []string{`"meteor"`, "unknown key"}},
 		{"sandbox bad rate", []string{"sandbox", "--rate", "fast"}, cli.ExitUsage, []string{"invalid value"}},
 		{"sandbox remote address", []string{"sandbox", "--addr", "0.0.0.0:0"}, cli.ExitUsage, []string{"not a loopback address", "--allow-remote"}},
+		{"concurrency out of range", []string{"run", "--sandbox", "--concurrency", "1000", job}, cli.ExitUsage, []string{"--concurrency 1000: want 1 to 64"}},
+		{"negative sandbox latency", []string{"run", "--sandbox", "--sandbox-latency", "-5s", job}, cli.ExitUsage, []string{"--sandbox-latency -5s"}},
+		{"sandbox data without sandbox", []string{"run", "--sandbox-data", dir, job}, cli.ExitUsage, []string{"need --sandbox"}},
+		{"sandbox negative rate", []string{"sandbox", "--rate", "-1"}, cli.ExitUsage, []string{"--rate -1"}},
+		{"sandbox address without port", []string{"sandbox", "--addr", "nonsense"}, cli.ExitUsage, []string{`--addr "nonsense" is not HOST:PORT`}},
 		{"run --sandbox bad faults", []string{"run", "--sandbox", "--sandbox-faults", "lost=x", job}, cli.ExitUsage, []string{"--sandbox-faults", `"lost"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/pdbulk/pdbulk/sandbox"
@@ -23,6 +24,12 @@ func sandboxCmd(env Env, args []string) error {
 	emulation, err := em.emulation()
 	if err != nil {
 		return usageError("--faults: %v", err) // err names the sandbox already
+	}
+	if err := em.check("--"); err != nil {
+		return err
+	}
+	if _, _, err := net.SplitHostPort(*addr); err != nil {
+		return usageError("sandbox: --addr %q is not HOST:PORT (e.g. 127.0.0.1:8080): %v", *addr, err)
 	}
 	if !*allowRemote && !sandbox.IsLoopbackAddr(*addr) {
 		return usageError("sandbox: --addr %s is not a loopback address; add --allow-remote to serve it to other machines", *addr)
@@ -71,6 +78,22 @@ func (f *emulationFlags) register(fs flagSet) {
 	fs.DurationVar(&f.latency, "latency", 0, "latency added to every answer, e.g. 20ms")
 	fs.StringVar(&f.faults, "faults", "", "fault rates, e.g. 5xx=0.1,reset=0.02,lost=0.02,slow=0.01,slow_delay=2s,429=0.01,storm=3s")
 	fs.Int64Var(&f.seed, "seed", 0, "random seed of the faults (0 = time-based)")
+}
+
+// check refuses negative limits and latency; prefix is how the flags are spelt ("--" or
+// "--sandbox-").
+func (f *emulationFlags) check(prefix string) error {
+	switch {
+	case f.rate < 0:
+		return usageError("%srate %d: want 0 (no limit) or more", prefix, f.rate)
+	case f.searchRate < 0:
+		return usageError("%ssearch-rate %d: want 0 (same as rate) or more", prefix, f.searchRate)
+	case f.budget < 0:
+		return usageError("%sdaily-budget %d: want 0 (unlimited) or more", prefix, f.budget)
+	case f.latency < 0:
+		return usageError("%slatency %s: want 0 or more", prefix, f.latency)
+	}
+	return nil
 }
 
 func (f *emulationFlags) emulation() (sandbox.Emulation, error) {
