@@ -32,6 +32,7 @@ type Mapper struct {
 	lookups  bool
 	supplied map[string]bool
 	groups   []string // top-level objects that some column fills: value, duration...
+	leadLink bool     // a new lead: the row needs a person_id or an organization_id
 }
 
 // field is a compiled Field.
@@ -94,6 +95,8 @@ func Compile(s Spec, header []string) (*Mapper, error) {
 		}
 	}
 	m.topKeys = len(top)
+	m.leadLink = s.Schema == leadCreateSchema && m.root != nil &&
+		!m.supplied[leadLinkPaths[0]] && !m.supplied[leadLinkPaths[1]]
 	m.assignGroups()
 	errs = append(errs, m.checkPrefixes()...)
 	errs = append(errs, m.checkRequired()...)

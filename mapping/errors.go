@@ -27,6 +27,10 @@ var (
 	ErrBadJSON   = errors.New("is not valid JSON")
 	ErrSchema    = errors.New("does not fit the API schema")
 	ErrEncoding  = errors.New("is not valid UTF-8 text (check the file's encoding)")
+
+	// ErrNoLeadLink is the reason of a new lead's row that has neither a person nor an
+	// organization; it reads like the API's own 400.
+	ErrNoLeadLink = errors.New("a lead must be linked to a person or an organization")
 )
 
 // maxValueLen is how much of a cell's text a FieldError keeps.

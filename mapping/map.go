@@ -259,10 +259,73 @@ func (m *Mapper) Map(ctx context.Context, r Row, res Resolver) (map[string]any, 
 			}
 		}
 	}
+	if m.leadLink {
+		if fe := m.leadLinkError(r.Num, payload, failed); fe != nil {
+			errs = append(errs, fe)
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return payload, nil
+}
+
+// leadCreateSchema is the request schema of addLead. The API refuses a new lead that has
+// neither a person nor an organization, a rule the schema cannot express; an update
+// (PATCH) may leave both out and keeps the lead's links.
+const leadCreateSchema = "LeadsCreateLeadRequest"
+
+// leadLinkPaths are the payload fields that link a lead, in the order errors name them.
+var leadLinkPaths = [...]string{"person_id", "organization_id"}
+
+// leadLinkError returns the row error of a new lead whose payload has neither a non-null
+// person_id nor a non-null organization_id, naming the columns that map them. It returns
+// nil when either has a value, or when a link field already failed (a conversion error,
+// an empty required cell, a lookup miss, or a lookup not run because the row has other
+// errors): that error is the one to fix.
+func (m *Mapper) leadLinkError(row int, payload map[string]any, failed []*field) *FieldError {
+	var cols, nulls []*field
+	for _, p := range leadLinkPaths {
+		if payload[p] != nil {
+			return nil
+		}
+		f := m.byPath[p]
+		if f == nil {
+			continue
+		}
+		if slices.Contains(failed, f) {
+			return nil
+		}
+		if f.Column != "" {
+			cols = append(cols, f)
+		} else {
+			nulls = append(nulls, f) // a constant null (or empty) value
+		}
+	}
+	fe := &FieldError{Row: row}
+	var nullNote string
+	switch len(nulls) {
+	case 1:
+		nullNote = nulls[0].Path + " is null"
+	case 2:
+		nullNote = nulls[0].Path + " and " + nulls[1].Path + " are null"
+	}
+	switch {
+	case len(cols) == 2:
+		fe.Err = reason(ErrNoLeadLink, "columns %s (%s) and %s (%s): %v",
+			strconv.Quote(cols[0].Column), cols[0].Path, strconv.Quote(cols[1].Column), cols[1].Path, ErrNoLeadLink)
+	case len(cols) == 1:
+		fe.Column, fe.Field = cols[0].Column, cols[0].Path
+		fe.Err = ErrNoLeadLink
+		if nullNote != "" {
+			fe.Err = reason(ErrNoLeadLink, "%v (%s)", ErrNoLeadLink, nullNote)
+		}
+	case nullNote != "":
+		fe.Err = reason(ErrNoLeadLink, "%s: %v", nullNote, ErrNoLeadLink)
+	default:
+		fe.Err = reason(ErrNoLeadLink, "%v: map person_id or organization_id", ErrNoLeadLink)
+	}
+	return fe
 }
 
 // resolve runs the row's lookups; it returns the lookup misses, or a fatal error.

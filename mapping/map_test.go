@@ -58,8 +58,8 @@ func TestMapLead(t *testing.T) {
 			`{"person_id":7,"title":"Small","value":{"amount":10,"currency":"EUR"}}`},
 		{"short row", text(4, "Only title", "", "", "", "", "ann@example.com"),
 			`{"person_id":7,"title":"Only title"}`},
-		{"xlsx typed cells", Row{Num: 5, Cells: []Cell{s("T"), num(99.5), {}, {Kind: KindDate, Time: date(2024, 12, 31)}, {}, {}, num(7), num(12), boolCell(false)}},
-			`{"expected_close_date":"2024-12-31","owner_id":12,"title":"T","value":{"amount":99.5,"currency":"EUR"},"visible_to":"7","was_seen":false}`},
+		{"xlsx typed cells", Row{Num: 5, Cells: []Cell{s("T"), num(99.5), {}, {Kind: KindDate, Time: date(2024, 12, 31)}, {}, {}, num(7), num(12), boolCell(false), s("Acme")}},
+			`{"expected_close_date":"2024-12-31","organization_id":3,"owner_id":12,"title":"T","value":{"amount":99.5,"currency":"EUR"},"visible_to":"7","was_seen":false}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -394,5 +394,126 @@ func TestColumns(t *testing.T) {
 	m := mustCompile(t, sp, []string{"A", "B", "C"})
 	if got := strings.Join(m.Columns(), ","); got != "B,A" {
 		t.Errorf("Columns() = %q, want B,A", got)
+	}
+}
+
+// TestMapLeadLink checks the API's rule that a new lead is linked to a person or an
+// organization: a row that has neither is a row error naming the columns, before any
+// request is sent; an update may leave both out.
+func TestMapLeadLink(t *testing.T) {
+	header := []string{"Title", "Contact email", "Company"}
+	person := Field{Path: "person_id", Column: "Contact email", Lookup: LookupPersonEmail}
+	org := Field{Path: "organization_id", Column: "Company", Lookup: LookupOrganizationName}
+	title := Field{Path: "title", Column: "Title"}
+	konst := func(path string, v any) Field { return Field{Path: path, Value: v, HasValue: true} }
+	tests := []struct {
+		name   string
+		schema string
+		fields []Field
+		row    Row
+		want   string // payload, when the row is valid
+		msg    string // else the Error() of the link error
+		others int    // field errors besides the link error
+	}{
+		{"person only", leadCreateSchema, []Field{title, person, org}, text(2, "A", "ann@example.com", ""),
+			`{"person_id":7,"title":"A"}`, "", 0},
+		{"organization only", leadCreateSchema, []Field{title, person, org}, text(3, "A", "", "Acme"),
+			`{"organization_id":3,"title":"A"}`, "", 0},
+		{"both", leadCreateSchema, []Field{title, person, org}, text(4, "A", "ann@example.com", "Acme"),
+			`{"organization_id":3,"person_id":7,"title":"A"}`, "", 0},
+		{"both empty", leadCreateSchema, []Field{title, person, org}, text(5, "A", " ", ""), "",
+			`row 5: columns "Contact email" (person_id) and "Company" (organization_id): a lead must be linked to a person or an organization`, 0},
+		{"short row", leadCreateSchema, []Field{title, person, org}, text(6, "A"), "",
+			`row 6: columns "Contact email" (person_id) and "Company" (organization_id): a lead must be linked to a person or an organization`, 0},
+		{"typed ids both empty", leadCreateSchema, []Field{title, {Path: "person_id", Column: "Contact email"}, {Path: "organization_id", Column: "Company"}},
+			text(7, "A", "", ""), "",
+			`row 7: columns "Contact email" (person_id) and "Company" (organization_id): a lead must be linked to a person or an organization`, 0},
+		{"constant organization", leadCreateSchema, []Field{title, person, konst("organization_id", 2)}, text(8, "A", ""),
+			`{"organization_id":2,"title":"A"}`, "", 0},
+		{"constant organization by lookup", leadCreateSchema, []Field{title, person, {Path: "organization_id", Value: "Acme", HasValue: true, Lookup: LookupOrganizationName}}, text(9, "A", ""),
+			`{"organization_id":3,"title":"A"}`, "", 0},
+		{"only person mapped", leadCreateSchema, []Field{title, person}, text(10, "A", ""), "",
+			`row 10, column "Contact email" (person_id): a lead must be linked to a person or an organization`, 0},
+		{"id map lookup", leadCreateSchema, []Field{title, {Path: "person_id", Column: "Contact email", Lookup: "ids.persons"}, org},
+			text(11, "A", "", ""), "",
+			`row 11: columns "Contact email" (person_id) and "Company" (organization_id): a lead must be linked to a person or an organization`, 0},
+		// An explicit null links nothing (and the create schema refuses it besides).
+		{"explicit null from an empty cell", leadCreateSchema, []Field{title, person, {Path: "organization_id", Column: "Company", Empty: EmptyNull}},
+			text(12, "A", "", ""), "",
+			`row 12: columns "Contact email" (person_id) and "Company" (organization_id): a lead must be linked to a person or an organization`, 1},
+		{"constant null", leadCreateSchema, []Field{title, person, konst("organization_id", nil)}, text(13, "A", ""), "",
+			`row 13, column "Contact email" (person_id): a lead must be linked to a person or an organization (organization_id is null)`, 1},
+		{"person null, organization set", leadCreateSchema, []Field{title, konst("person_id", nil), org}, text(14, "A", "", "Acme"),
+			"", "", 1},
+		// A link field that failed already is the error to fix: no second message.
+		{"lookup miss", leadCreateSchema, []Field{title, person, org}, text(15, "A", "nobody@x.org", ""), "", "", 1},
+		{"lookup not run for a row with errors", leadCreateSchema, []Field{{Path: "title", Column: "Title", Empty: EmptyError}, person, org},
+			text(16, "", "ann@example.com", ""), "", "", 1},
+		{"bad id", leadCreateSchema, []Field{title, {Path: "person_id", Column: "Contact email"}, org}, text(17, "A", "x7", ""), "", "", 1},
+		{"empty cell in a required field", leadCreateSchema, []Field{title, {Path: "person_id", Column: "Contact email", Lookup: LookupPersonEmail, Empty: EmptyError}, org},
+			text(18, "A", "", ""), "", "", 1},
+		// Updates keep the lead's links: neither field is needed.
+		{"update may omit both", "LeadsUpdateLeadPropertiesRequest", []Field{title, person, org}, text(19, "A", "", ""),
+			`{"title":"A"}`, "", 0},
+		{"no schema", "", []Field{title, person, org}, text(20, "A", "", ""), `{"title":"A"}`, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := mustCompile(t, Spec{Entity: "leads", Schema: tt.schema, Fields: tt.fields}, header)
+			res := newFake()
+			p, err := m.Map(context.Background(), tt.row, res)
+			if tt.want != "" {
+				if err != nil {
+					t.Fatalf("Map(%v) error: %v", tt.row.Cells, err)
+				}
+				if got := asJSON(t, p); got != tt.want {
+					t.Errorf("Map = %s, want %s", got, tt.want)
+				}
+				return
+			}
+			if err == nil || !IsRowError(err) {
+				t.Fatalf("Map(%v) = %s, %v; want a row error", tt.row.Cells, asJSON(t, p), err)
+			}
+			var link *FieldError
+			others := 0
+			for _, fe := range FieldErrors(err) {
+				if errors.Is(fe, ErrNoLeadLink) {
+					if link != nil {
+						t.Errorf("two link errors: %v", err)
+					}
+					link = fe
+				} else {
+					others++
+				}
+			}
+			if others != tt.others {
+				t.Errorf("Map gave %d other field errors, want %d:\n%v", others, tt.others, err)
+			}
+			if tt.msg == "" {
+				if link != nil {
+					t.Errorf("Map gave a link error %q besides the link field's own error", link)
+				}
+				return
+			}
+			if link == nil {
+				t.Fatalf("Map = %v, want an error matching ErrNoLeadLink", err)
+			}
+			if got := link.Error(); got != tt.msg {
+				t.Errorf("Error() = %q\nwant      %q", got, tt.msg)
+			}
+			if link.Row != tt.row.Num {
+				t.Errorf("Row = %d, want %d", link.Row, tt.row.Num)
+			}
+		})
+	}
+}
+
+// TestMapLeadLinkSupplied checks that a link field the caller fills in after Map is not
+// asked of the row.
+func TestMapLeadLinkSupplied(t *testing.T) {
+	m := mustCompile(t, Spec{Schema: leadCreateSchema, Supplied: []string{"organization_id"},
+		Fields: []Field{{Path: "title", Column: "Title"}}}, []string{"Title"})
+	if _, err := m.Map(context.Background(), text(2, "A"), nil); err != nil {
+		t.Errorf("Map = %v, want no error when organization_id is supplied by the caller", err)
 	}
 }
