@@ -70,12 +70,14 @@ func Compile(s Spec, header []string) (*Mapper, error) {
 	cols := indexHeader(header)
 	seenCol := map[string]bool{}
 	top := map[string]bool{}
+	failed := map[string]bool{}
 	for _, fs := range s.Fields {
 		f, ferrs := m.compileField(fs, header, cols)
 		for _, err := range ferrs {
 			errs = append(errs, &SpecError{Line: fs.Line, Field: fs.Path, Column: fs.Column, Err: err})
 		}
 		if f == nil {
+			failed[fs.Path] = true // mapped, but wrong: not also "required and unmapped"
 			continue
 		}
 		if prev, dup := m.byPath[f.Path]; dup {
@@ -99,7 +101,7 @@ func Compile(s Spec, header []string) (*Mapper, error) {
 		!m.supplied[leadLinkPaths[0]] && !m.supplied[leadLinkPaths[1]]
 	m.assignGroups()
 	errs = append(errs, m.checkPrefixes()...)
-	errs = append(errs, m.checkRequired()...)
+	errs = append(errs, m.checkRequired(failed)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -488,8 +490,9 @@ func (m *Mapper) checkPrefixes() []error {
 }
 
 // checkRequired reports keys the schema requires that no field maps: at the top level, and
-// inside any object that some field builds.
-func (m *Mapper) checkRequired() []error {
+// inside any object that some field builds. Paths in failed are mapped by a field that has
+// an error of its own already.
+func (m *Mapper) checkRequired(failed map[string]bool) []error {
 	if m.root == nil {
 		return nil
 	}
@@ -498,7 +501,7 @@ func (m *Mapper) checkRequired() []error {
 	walk = func(r *rule, prefix string) {
 		for _, name := range r.required {
 			p := prefix + name
-			if !m.mapsAtOrUnder(p) && !m.supplied[p] {
+			if !m.mapsAtOrUnder(p) && !m.supplied[p] && !failedAtOrUnder(failed, p) {
 				errs = append(errs, &SpecError{Field: p, Err: fmt.Errorf("the %s schema requires it: map a column or a value to it", m.schema)})
 			}
 		}
@@ -520,6 +523,16 @@ func (m *Mapper) mapsAtOrUnder(p string) bool {
 	}
 	for _, f := range m.fields {
 		if strings.HasPrefix(f.Path, p+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// failedAtOrUnder reports whether a failed field maps p or a path inside it.
+func failedAtOrUnder(failed map[string]bool, p string) bool {
+	for f := range failed {
+		if f == p || strings.HasPrefix(f, p+".") {
 			return true
 		}
 	}

@@ -85,6 +85,11 @@ func TestCompileReportsEveryProblem(t *testing.T) {
 			t.Errorf("Compile = %v\nwant an error on line %d", err, l)
 		}
 	}
+	for _, se := range specErrors(err) {
+		if se.Line == 0 && se.Field == "title" {
+			t.Errorf("title is mapped (to a missing column), yet also reported as required and unmapped: %v", se)
+		}
+	}
 	if !strings.HasPrefix(err.Error(), "line 4: title: ") {
 		t.Errorf("first error = %q, want it to start with line 4: title:", strings.SplitN(err.Error(), "\n", 2)[0])
 	}
