@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/pdbulk/pdbulk/mapping"
+	"github.com/pdbulk/pdbulk/sheet"
 )
 
 // Kind says which way a job moves data.
@@ -112,12 +113,13 @@ type Source struct {
 	Sheet      string // XLSX sheet name; "" = SheetIndex or the first sheet
 	SheetIndex int    // XLSX sheet number, 1-based; 0 = not set
 	HeaderRow  int    // 1-based row that holds the column names; default 1
-	Delimiter  string // CSV field separator, one character; default ","
-	Encoding   string // CSV text encoding, canonical name (see Encodings); default "utf-8"
+	Delimiter  string // CSV field separator, one character; "" = detected by the reader ("\t" for .tsv)
+	Encoding   string // CSV text encoding, canonical name (see Encodings); "" = detected by the reader
 }
 
-// Encodings lists the source encodings a job may name, by canonical name.
-var Encodings = []string{"utf-8", "utf-16le", "utf-16be", "windows-1252", "iso-8859-1", "iso-8859-15", "macintosh"}
+// Encodings lists the source encodings a job may name, by canonical name. It is the list
+// the sheet reader supports; aliases are those of sheet.EncodingName.
+var Encodings = sheet.Encodings
 
 // Options tune a run. The zero value of each field is documented.
 type Options struct {

@@ -208,8 +208,8 @@ func TestLoadDefaults(t *testing.T) {
 			if j.Files.Root != dir {
 				t.Errorf("Files.Root = %q, want %q", j.Files.Root, dir)
 			}
-			if j.Source.Delimiter != "," || j.Source.Encoding != "utf-8" || j.Source.HeaderRow != 1 {
-				t.Errorf("Source = %+v, want , utf-8 header 1", j.Source)
+			if j.Source.Delimiter != "" || j.Source.Encoding != "" || j.Source.HeaderRow != 1 {
+				t.Errorf("Source = %+v, want delimiter and encoding left to detection, header 1", j.Source)
 			}
 			if j.Mapping.Schema != "LeadLabelsAddNewLabelRequest" {
 				t.Errorf("Schema = %q", j.Mapping.Schema)

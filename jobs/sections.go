@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/pdbulk/pdbulk/sheet"
 )
 
 var (
@@ -71,11 +73,10 @@ func (l *loader) source(n *yaml.Node) {
 			}
 		}
 	}
-	if src.Format == "csv" {
-		src.Delimiter, src.Encoding = ",", "utf-8"
-		if strings.ToLower(filepath.Ext(src.Path)) == ".tsv" {
-			src.Delimiter = "\t"
-		}
+	// Without delimiter and encoding the reader detects them from the file
+	// (see sheet.Options); a .tsv file is tab-separated.
+	if src.Format == "csv" && strings.ToLower(filepath.Ext(src.Path)) == ".tsv" {
+		src.Delimiter = "\t"
 	}
 	if v := fields["sheet"]; v != nil {
 		if s, ok := l.scalar(v, "sheet"); ok {
@@ -112,12 +113,12 @@ func (l *loader) source(n *yaml.Node) {
 	}
 	if v := fields["encoding"]; v != nil {
 		if s, ok := l.scalar(v, "encoding"); ok {
-			canon, known := encodingAka[strings.ToLower(strings.ReplaceAll(s, "_", "-"))]
+			canon, known := sheet.EncodingName(s)
 			switch {
 			case src.Format == "xlsx":
 				l.errAt(v, "encoding applies to CSV sources only (XLSX files are always Unicode)")
 			case !known:
-				l.errAt(v, "encoding %q is not one of %s%s", s, strings.Join(Encodings, ", "), suggest(s, Encodings))
+				l.errAt(v, "encoding %q is not one of %s%s", s, strings.Join(Encodings, ", "), suggest(s, sheet.EncodingAliases()))
 			default:
 				src.Encoding = canon
 			}

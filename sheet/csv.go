@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 )
@@ -119,9 +118,7 @@ func (r *csvReader) decoder(raw *bufio.Reader) (encoding.Encoding, error) {
 	bom := func(p string) bool { return bytes.HasPrefix(head, []byte(p)) }
 	enc := r.enc
 	if enc == "" {
-		enc = strings.ToLower(strings.TrimSpace(r.o.Encoding))
-		switch enc {
-		case "":
+		if strings.TrimSpace(r.o.Encoding) == "" {
 			switch {
 			case bom("\xEF\xBB\xBF"):
 				enc = "utf-8"
@@ -134,23 +131,28 @@ func (r *csvReader) decoder(raw *bufio.Reader) (encoding.Encoding, error) {
 			case len(head) == 4 && head[0] == 0 && head[1] != 0 && head[2] == 0 && head[3] != 0:
 				enc = "utf-16be"
 			default:
-				if line, ok := invalidUTF8Line(raw); !ok {
-					return nil, r.fileErr(line, detail(ErrEncoding,
-						"not valid utf-8; if the file was saved by excel on windows set encoding: windows-1252"))
-				}
+				// UTF-8, checked as it is read: an invalid header refuses
+				// the file, an invalid field its row, both advising
+				// windows-1252.
 				enc = "utf-8"
 			}
-		case "utf8":
-			enc = "utf-8"
-		case "utf-16":
-			enc = "utf-16le"
-			if bom("\xFE\xFF") {
-				enc = "utf-16be"
+		} else {
+			canon, ok := EncodingName(r.o.Encoding)
+			if !ok {
+				return nil, r.fileErr(0, detail(ErrEncoding,
+					"unknown encoding %q (use one of %s)", r.o.Encoding, strings.Join(Encodings, ", ")))
 			}
-		case "cp1252", "windows1252":
-			enc = "windows-1252"
-		case "latin1", "latin-1", "iso8859-1":
-			enc = "iso-8859-1"
+			enc = canon
+			if !strings.HasPrefix(enc, "utf-16") && (bom("\xFF\xFE") || bom("\xFE\xFF")) {
+				return nil, r.fileErr(1, detail(ErrEncoding,
+					"the file starts with a utf-16 byte order mark; set encoding: utf-16 or leave encoding out, not %s", r.o.Encoding))
+			}
+			if enc == "utf-16" {
+				enc = "utf-16le"
+				if bom("\xFE\xFF") {
+					enc = "utf-16be"
+				}
+			}
 		}
 		r.enc = enc
 	}
@@ -171,41 +173,11 @@ func (r *csvReader) decoder(raw *bufio.Reader) (encoding.Encoding, error) {
 			raw.Discard(2)
 		}
 		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), nil
-	case "windows-1252":
-		return charmap.Windows1252, nil
-	case "iso-8859-1":
-		return charmap.ISO8859_1, nil
 	}
-	return nil, r.fileErr(0, detail(ErrEncoding,
-		"unknown encoding %q (use utf-8, utf-16, utf-16le, utf-16be or windows-1252)", r.o.Encoding))
-}
-
-// invalidUTF8Line checks the first bufSize bytes; it returns ok, or the
-// 1-based line of the first invalid byte.
-func invalidUTF8Line(raw *bufio.Reader) (int, bool) {
-	b, err := raw.Peek(bufSize)
-	if err == nil {
-		// Full window: drop a rune cut at its end.
-		for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
-			if utf8.RuneStart(b[i]) {
-				if !utf8.FullRune(b[i:]) {
-					b = b[:i]
-				}
-				break
-			}
-		}
+	if d := singleByte(enc); d != nil {
+		return d, nil
 	}
-	if utf8.Valid(b) {
-		return 0, true
-	}
-	for i := 0; i < len(b); {
-		c, size := utf8.DecodeRune(b[i:])
-		if c == utf8.RuneError && size <= 1 {
-			return bytes.Count(b[:i], []byte("\n")) + 1, false
-		}
-		i += size
-	}
-	return 0, true
+	return nil, r.fileErr(0, detail(ErrEncoding, "unsupported encoding %q", enc))
 }
 
 // detectDelimiter picks the candidate occurring most often outside quotes in

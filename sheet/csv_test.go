@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -39,7 +40,14 @@ func TestCSVEncodings(t *testing.T) {
 		{"utf-16le explicit", func(t *testing.T) []byte { return encode(t, utf16le, text) }, "utf-16le"},
 		{"utf-16be explicit", func(t *testing.T) []byte { return encode(t, utf16be, text) }, "UTF-16BE"},
 		{"utf-16 with bom", func(t *testing.T) []byte { return append([]byte{0xFE, 0xFF}, encode(t, utf16be, text)...) }, "utf-16"},
+		{"utf-16 no bom", func(t *testing.T) []byte { return encode(t, utf16le, text) }, "utf-16"},
 		{"windows-1252", func(t *testing.T) []byte { return encode(t, charmap.Windows1252, text) }, "windows-1252"},
+		{"cp1252 alias", func(t *testing.T) []byte { return encode(t, charmap.Windows1252, text) }, "CP1252"},
+		{"iso-8859-1", func(t *testing.T) []byte { return encode(t, charmap.ISO8859_1, text) }, "latin1"},
+		{"iso-8859-15", func(t *testing.T) []byte { return encode(t, charmap.ISO8859_15, text) }, "iso-8859-15"},
+		{"latin9 alias", func(t *testing.T) []byte { return encode(t, charmap.ISO8859_15, text) }, "latin_9"},
+		{"macintosh", func(t *testing.T) []byte { return encode(t, charmap.Macintosh, text) }, "macintosh"},
+		{"mac-roman alias", func(t *testing.T) []byte { return encode(t, charmap.Macintosh, text) }, "Mac-Roman"},
 	}
 	want := [][]string{{"José", "Köln"}, {"Zoë, Ltd", "Zürich"}}
 	for _, tt := range tests {
@@ -63,15 +71,22 @@ func TestCSVEncodings(t *testing.T) {
 }
 
 func TestCSVEncodingErrors(t *testing.T) {
-	cp1252 := []byte("Name,City\nJos\xe9,K\xf6ln\n")
+	cp1252 := []byte("Stra\xdfe,City\nJos\xe9,K\xf6ln\n")
+	utf16le := unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+	utf16be := unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
 	tests := []struct {
-		name string
-		data []byte
-		enc  string
-		want error
+		name   string
+		data   []byte
+		enc    string
+		want   error
+		advice bool // the message suggests encoding: windows-1252
 	}{
-		{"windows-1252 not detected", cp1252, "", ErrEncoding},
-		{"unknown encoding", []byte("a\n1\n"), "ebcdic", ErrEncoding},
+		{"windows-1252 header not detected", cp1252, "", ErrEncoding, true},
+		{"windows-1252 header read as utf-8", cp1252, "utf-8", ErrEncoding, true},
+		{"unknown encoding", []byte("a\n1\n"), "ebcdic", ErrEncoding, false},
+		{"unsupported charset", []byte("a\n1\n"), "iso-8859-2", ErrEncoding, false},
+		{"utf-16 bom read as utf-8", append([]byte{0xFF, 0xFE}, encode(t, utf16le, "a\n1\n")...), "utf-8", ErrEncoding, false},
+		{"utf-16 bom read as windows-1252", append([]byte{0xFE, 0xFF}, encode(t, utf16be, "a\n1\n")...), "cp1252", ErrEncoding, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,7 +98,60 @@ func TestCSVEncodingErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), "in.csv") {
 				t.Errorf("error %q does not name the file", err)
 			}
+			if got := strings.Contains(err.Error(), "encoding: windows-1252"); got != tt.advice {
+				t.Errorf("error %q suggests windows-1252: %v, want %v", err, got, tt.advice)
+			}
 		})
+	}
+}
+
+// TestCSVInvalidUTF8Field: without an encoding, a field that is not UTF-8 rejects its row
+// with advice, and the rows around it read.
+func TestCSVInvalidUTF8Field(t *testing.T) {
+	res := readAll(t, writeFile(t, "in.csv", []byte("Name,City\nJos\xe9,K\xf6ln\nAnn,Bonn\n")), Options{})
+	if res.final != io.EOF || len(res.rowErrs) != 1 || len(res.rows) != 1 {
+		t.Fatalf("final %v, rows %q, row errors %v; want one row, one row error", res.final, texts(res.rows), res.rowErrs)
+	}
+	if e := res.rowErrs[0]; e.Row != 2 || !errors.Is(e, ErrInvalidUTF8) || !strings.Contains(e.Error(), "encoding: windows-1252") {
+		t.Errorf("row error %v, want row 2 ErrInvalidUTF8 suggesting encoding: windows-1252", e)
+	}
+}
+
+// TestEncodingNames checks that every name EncodingName accepts opens a file and that
+// the canonical names are exactly Encodings.
+func TestEncodingNames(t *testing.T) {
+	canon := map[string]bool{}
+	for _, n := range EncodingAliases() {
+		c, ok := EncodingName(n)
+		if !ok || !slices.Contains(Encodings, c) {
+			t.Errorf("EncodingName(%q) = %q, %v; want one of %q", n, c, ok, Encodings)
+		}
+		canon[c] = true
+		for _, spelling := range []string{n, strings.ToUpper(n), " " + strings.ReplaceAll(n, "-", "_") + " "} {
+			r, err := Open(writeFile(t, "in.csv", []byte("a,b\n1,2\n")), Options{Encoding: spelling})
+			if err != nil {
+				t.Errorf("Open with encoding %q: %v", spelling, err)
+				continue
+			}
+			r.Close()
+		}
+	}
+	for _, e := range Encodings {
+		if c, ok := EncodingName(e); !ok || c != e {
+			t.Errorf("EncodingName(%q) = %q, %v; want itself", e, c, ok)
+		}
+	}
+	if len(canon) != len(Encodings) {
+		t.Errorf("aliases cover %d canonical names, Encodings has %d", len(canon), len(Encodings))
+	}
+	for _, n := range []string{"", "ebcdic", "utf-32", "iso-8859-2"} {
+		if c, ok := EncodingName(n); ok {
+			t.Errorf("EncodingName(%q) = %q, want not ok", n, c)
+		}
+	}
+	_, err := Open(writeFile(t, "in.csv", []byte("a\n")), Options{Encoding: "ebcdic"})
+	if err == nil || !strings.Contains(err.Error(), strings.Join(Encodings, ", ")) {
+		t.Errorf("Open(ebcdic) = %v, want the list of encodings", err)
 	}
 }
 

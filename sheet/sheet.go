@@ -107,10 +107,14 @@ type Options struct {
 	// when none occurs).
 	Delimiter rune
 	// Encoding of a CSV file: "" detects it (a BOM for UTF-8, UTF-16LE or
-	// UTF-16BE; otherwise UTF-8, and a FileError suggesting windows-1252 when
-	// the start of the file is not valid UTF-8), or one of "utf-8",
-	// "utf-16" (BOM required, little endian without), "utf-16le",
-	// "utf-16be", "windows-1252".
+	// UTF-16BE; a BOM-less file whose first four bytes alternate zero and
+	// non-zero as UTF-16; otherwise UTF-8), or one of Encodings or an alias
+	// that EncodingName accepts ("utf-16" takes the byte order from the BOM,
+	// little endian without one). Any other name, or a UTF-16 BOM with an
+	// encoding that is not UTF-16, gives a FileError wrapping ErrEncoding.
+	// Text read as UTF-8 is checked: a header that is not valid UTF-8 gives a
+	// FileError wrapping ErrEncoding, a field a RowError wrapping
+	// ErrInvalidUTF8, both suggesting windows-1252.
 	Encoding string
 	// MaxCellBytes is the largest cell accepted, in bytes; 0 means 1 MiB.
 	// A larger cell gives a RowError wrapping ErrCellTooLarge.
