@@ -32,7 +32,7 @@ func run() int {
 		for range sigs {
 			n++
 			if n == 1 {
-				os.Stderr.WriteString("\npdbulk: interrupted; finishing rows in flight (Ctrl-C again to abort)\n")
+				os.Stderr.WriteString("\npdbulk: interrupted; finishing the work in flight (Ctrl-C again to abort it)\n")
 				stopCancel()
 				continue
 			}

@@ -90,7 +90,7 @@ func TestStatus(t *testing.T) {
 
 	r := pdbulk(t, nil, "status", job)
 	wantCode(t, r, cli.ExitOK)
-	wantContains(t, "status", r.stdout, "gen: never run. A run will send every row of ")
+	wantContains(t, "status", r.stdout, "gen: never run. A run will send every row of ", "--sandbox --sandbox-data DIR keeps it there")
 	if _, err := os.Stat(filepath.Join(dir, ".pdbulk")); !os.IsNotExist(err) {
 		t.Errorf("status of a job never run created a checkpoint (stat .pdbulk: %v)", err)
 	}

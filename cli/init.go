@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,6 +49,9 @@ func initCmd(env Env, args []string) error {
 		return err
 	}
 	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return usageError("init: %s exists already; pdbulk never overwrites a job file: give -o a new name", *out)
+	}
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
 	}

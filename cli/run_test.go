@@ -380,10 +380,8 @@ func TestInit(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = pdbulk(t, nil, "init", "--entity", "lead_labels", "-o", out, sheet)
-	if r.code == cli.ExitOK {
-		t.Errorf("init -o over an existing file: exit 0, want a failure")
-	}
-	wantContains(t, "stderr", r.stderr, "exists")
+	wantCode(t, r, cli.ExitUsage)
+	wantContains(t, "stderr", r.stderr, "exists already", "give -o a new name")
 	if after, _ := os.ReadFile(out); string(after) != string(before) {
 		t.Errorf("init -o overwrote an existing file")
 	}

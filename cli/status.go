@@ -36,6 +36,9 @@ func statusCmd(env Env, args []string) error {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		// No checkpoint at all: say so without creating one (status only reads).
 		neverRun(env, j)
+		if *statePath == "" && *sandboxData == "" {
+			fmt.Fprintf(env.Stdout, "(no checkpoint at %s; a job run with --state FILE or --sandbox --sandbox-data DIR keeps it there: give status the same flag)\n", path)
+		}
 		return nil
 	}
 	st, err := jobs.OpenState(path)
