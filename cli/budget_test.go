@@ -21,7 +21,7 @@ import (
 // command finishes the job with exactly one lead per row.
 func TestBudgetResume(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := sandbox.NewManualClock(time.Now())
 	// 100 tokens a day: 10 creates (10 tokens each) of the 15 the job needs.
 	base := startSandbox(t, sandbox.Options{Emulation: sandbox.Emulation{DailyBudget: 100, Now: clock.Now}})
 	dir := t.TempDir()
@@ -78,7 +78,7 @@ func statusCount(t *testing.T, out, name string) int {
 // answer lost); the resume that reconciles it without a duplicate; then a changed input.
 func TestStatus(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := sandbox.NewManualClock(time.Now())
 	// 120 tokens a day: the first day stops before the 15 valid rows (150 tokens) are sent;
 	// the second covers the check of the budget, the hand-made lead and the rest.
 	base := startSandbox(t, sandbox.Options{Emulation: sandbox.Emulation{DailyBudget: 120, Now: clock.Now}})

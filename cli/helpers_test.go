@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/pdbulk/pdbulk/cli"
 	"github.com/pdbulk/pdbulk/pipedrive"
@@ -94,26 +93,6 @@ func wantContains(t *testing.T, what, s string, subs ...string) {
 			t.Errorf("%s does not contain %q:\n%s", what, sub, s)
 		}
 	}
-}
-
-// fakeClock is a clock the test moves by hand; safe for concurrent use.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Now()} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // startSandbox starts a sandbox server on 127.0.0.1 with o (the token defaults to

@@ -20,7 +20,7 @@ import (
 // process completes the job with exactly one lead per valid row.
 func TestBudget(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := sandbox.NewManualClock(time.Now())
 	base := startSandbox(t, sandbox.Emulation{DailyBudget: 100, Now: clock.Now})
 	dir := t.TempDir()
 	valid, invalid := genLeads(t, dir, 15, 7) // rows 8 and 15 are invalid

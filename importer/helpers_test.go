@@ -14,9 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/pdbulk/pdbulk/importer"
 	"github.com/pdbulk/pdbulk/jobs"
@@ -26,27 +24,6 @@ import (
 )
 
 const testToken = "test-token-0123456789abcdef"
-
-// fakeClock is the sandbox's clock in the budget tests: the emulated day ends when the
-// test says so.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Now()} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // startSandbox starts an in-memory sandbox with emulation e on 127.0.0.1, closed when the
 // test ends, and returns its base URL.

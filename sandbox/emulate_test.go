@@ -8,30 +8,11 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 )
-
-// emuClock is an Emulation.Now that tests move by hand.
-type emuClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *emuClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *emuClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // emuAPI is the trivial API behind emulate in these tests: it counts what reached it.
 type emuAPI struct{ calls atomic.Int64 }
@@ -117,7 +98,7 @@ func TestEmulateZeroPassesThrough(t *testing.T) {
 }
 
 func TestEmulateWindow(t *testing.T) {
-	clock := &emuClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := NewManualClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	srv, api := newEmuServer(t, Emulation{RateLimit: 3, Now: clock.Now})
 	for i, prefix := range []string{"/v1", "/api/v1", "/v1"} {
 		a := emuMustCall(t, "GET", srv.URL+prefix+"/leads", "tok")
@@ -167,7 +148,7 @@ func TestEmulateWindow(t *testing.T) {
 }
 
 func TestEmulateSearchLimit(t *testing.T) {
-	clock := &emuClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := NewManualClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	srv, _ := newEmuServer(t, Emulation{RateLimit: 10, SearchRateLimit: 2, Now: clock.Now})
 	for _, path := range []string{"/v1/leads/search", "/v1/itemSearch"} {
 		a := emuMustCall(t, "GET", srv.URL+path, "tok")
@@ -186,7 +167,7 @@ func TestEmulateSearchLimit(t *testing.T) {
 }
 
 func TestEmulateDailyBudget(t *testing.T) {
-	clock := &emuClock{now: time.Date(2026, 3, 1, 23, 59, 0, 0, time.UTC)}
+	clock := NewManualClock(time.Date(2026, 3, 1, 23, 59, 0, 0, time.UTC))
 	srv, api := newEmuServer(t, Emulation{DailyBudget: 50, Now: clock.Now})
 	for i, left := range []string{"30", "10"} {
 		a := emuMustCall(t, "GET", srv.URL+"/v1/leads", "tok") // costs 20
@@ -314,7 +295,7 @@ func TestEmulateLostAnswerKinds(t *testing.T) {
 }
 
 func TestEmulateStorm(t *testing.T) {
-	clock := &emuClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := NewManualClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	srv, api := newEmuServer(t, Emulation{Faults: Faults{Storm429: 1, StormLength: 3 * time.Second}, Now: clock.Now})
 	for _, retry := range []string{"3", "2", "1"} {
 		a := emuMustCall(t, "GET", srv.URL+"/v1/leads", "tok")
@@ -384,7 +365,7 @@ func TestParseFaults(t *testing.T) {
 }
 
 func TestEmulateForgetsIdleTokens(t *testing.T) {
-	clock := &emuClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := NewManualClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	h := emulate(&emuAPI{}, Emulation{RateLimit: 5, Now: clock.Now})
 	m, ok := h.(*emulator)
 	if !ok {
