@@ -358,7 +358,7 @@ func (m *Mapper) resolve(ctx context.Context, r Row, res Resolver, pend []pendin
 			continue
 		}
 		if p.f.Split != "" || p.f.listOne {
-			setPath(payload, p.f.segs, ids)
+			setPath(payload, p.f.segs, uniqueIDs(ids))
 		} else {
 			setPath(payload, p.f.segs, ids[0])
 		}
@@ -519,4 +519,18 @@ func canonicalValue(v any) string {
 		return compactJSON(x)
 	}
 	return renderValue(v)
+}
+
+// uniqueIDs drops repeated ids from a resolved list, keeping the first of each: "Hot; hot"
+// names one label, which the API must not get twice.
+func uniqueIDs(ids []any) []any {
+	out := ids[:0:0]
+	seen := make(map[any]bool, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }

@@ -247,6 +247,14 @@ func TestMapLookups(t *testing.T) {
 	if n := res.creates.Load(); n != 1 {
 		t.Errorf("labels created = %d, want 1 (Warm)", n)
 	}
+	// A label named twice in one cell is sent once.
+	p, err = m.Map(context.Background(), text(2, "Hot;Warm; Hot", "", "Acme", "  ACME   Deal "), res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := asJSON(t, p); got != want {
+		t.Errorf("Map with a repeated label = %s, want %s", got, want)
+	}
 
 	tests := []struct {
 		name   string
