@@ -173,18 +173,34 @@ func idType(e Entity) mapping.Type {
 	return mapping.TypeInt
 }
 
-func (l *loader) columns(n *yaml.Node, root *yaml.Node) {
-	j := l.job
-	check, fieldsSchema := schemas(j.Entity, j.Mode)
-	j.Mapping = mapping.Spec{Entity: string(j.Entity), Schema: check}
-	paths := schemaPaths(fieldsSchema)
-	names := make([]string, 0, len(paths)+1)
-	for p := range paths {
-		names = append(names, p)
+// anyModePaths lists the payload paths a column may name for entity e in any mode: the
+// fields of the create schema and of the update schema. Where both describe a path, the
+// create schema's description wins.
+func anyModePaths(e Entity) map[string]*schemaField {
+	_, create := schemas(e, ModeCreate)
+	_, update := schemas(e, ModeUpdate)
+	paths := schemaPaths(create)
+	if update != create {
+		for p, f := range schemaPaths(update) {
+			if _, ok := paths[p]; !ok {
+				paths[p] = f
+			}
+		}
 	}
-	names = append(names, "id")
-	sort.Strings(names)
+	return paths
+}
 
+// columns checks and compiles the columns section. entityOK and modeOK tell whether the
+// entity and the mode are valid: columns are checked even when they are not, so that their
+// problems are reported along with the others.
+//   - An unknown or missing entity leaves only the shape of the section to check (present,
+//     a mapping, keys neither repeated nor tokens): which fields exist, and so which types
+//     and formats apply to them, depends on the entity.
+//   - An invalid mode still lets every column be checked, against the fields of any mode
+//     of the entity (see anyModePaths); what depends on the mode (the schema the payload
+//     must satisfy, the required fields, the need for match_on) is not checked then.
+func (l *loader) columns(n *yaml.Node, root *yaml.Node, entityOK, modeOK bool) {
+	j := l.job
 	if n == nil {
 		l.errAt(root, "missing key \"columns\" (which spreadsheet column fills which field)")
 		return
@@ -193,6 +209,27 @@ func (l *loader) columns(n *yaml.Node, root *yaml.Node) {
 		l.errAt(n, "columns must be a mapping of field: column")
 		return
 	}
+	if !entityOK {
+		l.pairs(n, "columns", nil)
+		return
+	}
+	var check string
+	var paths map[string]*schemaField
+	if modeOK {
+		var fieldsSchema string
+		check, fieldsSchema = schemas(j.Entity, j.Mode)
+		paths = schemaPaths(fieldsSchema)
+	} else {
+		paths = anyModePaths(j.Entity)
+	}
+	j.Mapping = mapping.Spec{Entity: string(j.Entity), Schema: check}
+	names := make([]string, 0, len(paths)+1)
+	for p := range paths {
+		names = append(names, p)
+	}
+	names = append(names, "id")
+	sort.Strings(names)
+
 	mapped := map[string]bool{}
 	for _, kv := range l.pairs(n, "columns", nil) {
 		path := kv[0].Value
@@ -218,11 +255,13 @@ func (l *loader) columns(n *yaml.Node, root *yaml.Node) {
 		}
 		j.Mapping.Fields = append(j.Mapping.Fields, f)
 	}
-	l.checkKeys(mapped, check)
+	l.checkKeys(mapped, check, modeOK)
 }
 
-// checkKeys validates match_on and the required fields against what columns map.
-func (l *loader) checkKeys(mapped map[string]bool, check string) {
+// checkKeys validates match_on and the required fields against what columns map. With an
+// invalid mode (modeOK false) it checks only that match_on names mapped fields: what the
+// mode requires is unknown.
+func (l *loader) checkKeys(mapped map[string]bool, check string, modeOK bool) {
 	j := l.job
 	columns := l.keys["columns"]
 	mn := l.keys["match_on"]
@@ -230,6 +269,9 @@ func (l *loader) checkKeys(mapped map[string]bool, check string) {
 		if !mapped[m] {
 			l.errAt(mn, "match_on %q is not a field mapped in columns (map it, or use id with a column holding the Pipedrive id)", m)
 		}
+	}
+	if !modeOK {
+		return
 	}
 	needKey := j.Mode == ModeUpdate || j.Mode == ModeUpsert || j.Mode == ModeDelete || j.Mode == ModeArchive
 	if needKey && len(j.MatchOn) == 0 {

@@ -257,9 +257,11 @@ func (l *loader) topLevel(root *yaml.Node) {
 	l.options(l.lines["options"])
 	l.reports(l.lines["reports"])
 	l.files(l.lines["files"], entityOK)
-	if entityOK && modeOK {
-		l.columns(l.lines["columns"], root)
-	}
+	// Columns are checked whatever else is wrong, so that one run reports every problem.
+	// An invalid mode still lets each column be checked (against the fields of every mode
+	// of the entity); an unknown or missing entity leaves only the shape of columns to check,
+	// since the fields a column may name, and their types, depend on the entity.
+	l.columns(l.lines["columns"], root, entityOK, modeOK)
 }
 
 func validName(s string) bool {

@@ -27,6 +27,7 @@ func TestLoadRejects(t *testing.T) {
 			{4, `unknown key "colums" (did you mean "columns"?)`},
 		}},
 		{"many_problems.yaml", []want{
+			{1, `missing key "columns"`},
 			{1, `kind "imprt" is not one of import, export (did you mean "import"?)`},
 			{2, `entity "leeds" is not one of`},
 			{3, "sheet applies to XLSX sources only"},
@@ -52,6 +53,23 @@ func TestLoadRejects(t *testing.T) {
 			{11, `unknown key "colum" in field organization_id (did you mean "column"?)`},
 		}},
 		{"bad_mode.yaml", []want{{3, "mode archive applies to leads only"}}},
+		// An invalid mode does not hide the problems of the columns.
+		{"bad_mode_columns.yaml", []want{
+			{4, `mode "creat" is not one of create, update, upsert, delete, archive (did you mean "create"?)`},
+			{6, `unknown field "titel" for leads (did you mean "title"?)`},
+			{7, `type "numbr" is not one of`},
+		}},
+		{"bad_mode_entity_columns.yaml", []want{
+			{3, "mode archive applies to leads only"},
+			{4, `match_on "id" is not a field mapped in columns`},
+			{7, `unknown field "colour" for lead_labels (did you mean "color"?)`},
+		}},
+		// An unknown entity leaves only the shape of columns to check.
+		{"bad_entity_columns.yaml", []want{
+			{1, `entity "leeds" is not one of`},
+			{3, `mode "creat" is not one of`},
+			{6, `key "titel" is repeated (first at line 5)`},
+		}},
 		{"missing_required.yaml", []want{
 			{3, `field "title" is required to create leads`},
 			{3, "map person_id or organization_id"},
