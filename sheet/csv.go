@@ -36,6 +36,12 @@ type csvReader struct {
 	lineOffset int // lines skipped before cr started (after a recovery)
 	recoveries int
 
+	// A second view of the decoded text, only moving forward, to re-read
+	// the first line of a record with bad quotes (see rawFields).
+	rawFile *os.File
+	rawBr   *bufio.Reader
+	rawLine int // lines rawBr has consumed
+
 	header []string
 	err    error // sticky final error (io.EOF or *FileError)
 }
@@ -63,39 +69,15 @@ func (r *csvReader) open(skipLines int) error {
 		r.file.Close()
 		r.file = nil
 	}
-	f, err := os.Open(r.path)
-	if err != nil {
-		return r.fileErr(0, err)
-	}
-	r.file = f
-	raw := bufio.NewReaderSize(f, bufSize)
-	dec, err := r.decoder(raw)
+	f, br, err := r.openText()
 	if err != nil {
 		return err
 	}
-	var text io.Reader = raw
-	if dec != nil {
-		text = transform.NewReader(raw, dec.NewDecoder())
-	}
-	r.br = bufio.NewReaderSize(text, bufSize)
-	if r.checkUTF8 {
-		// A BOM written after a transcoding step is still a BOM.
-		if b, _ := r.br.Peek(3); bytes.Equal(b, []byte("\xEF\xBB\xBF")) {
-			r.br.Discard(3)
-		}
-	}
+	r.file, r.br = f, br
 	if r.comma == 0 {
 		r.comma = detectDelimiter(r.br)
 	}
-	for i := 0; i < skipLines; i++ {
-		if _, err := r.br.ReadSlice('\n'); err != nil {
-			if errors.Is(err, bufio.ErrBufferFull) {
-				i-- // same line continues
-				continue
-			}
-			break
-		}
-	}
+	skipText(r.br, skipLines)
 	r.lineOffset = skipLines
 	r.cr = csv.NewReader(r.br)
 	r.cr.Comma = r.comma
@@ -105,6 +87,83 @@ func (r *csvReader) open(skipLines int) error {
 		return r.fileErr(0, fmt.Errorf("open csv: invalid delimiter %q", r.comma))
 	}
 	return nil
+}
+
+// openText opens the file and returns it with its decoded text, byte order
+// mark removed. The first call resolves the encoding.
+func (r *csvReader) openText() (*os.File, *bufio.Reader, error) {
+	f, err := os.Open(r.path)
+	if err != nil {
+		return nil, nil, r.fileErr(0, err)
+	}
+	raw := bufio.NewReaderSize(f, bufSize)
+	dec, err := r.decoder(raw)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	var text io.Reader = raw
+	if dec != nil {
+		text = transform.NewReader(raw, dec.NewDecoder())
+	}
+	br := bufio.NewReaderSize(text, bufSize)
+	if r.checkUTF8 {
+		// A BOM written after a transcoding step is still a BOM.
+		if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xEF\xBB\xBF")) {
+			br.Discard(3)
+		}
+	}
+	return f, br, nil
+}
+
+// skipText consumes up to n lines of br, in bounded memory, and returns how
+// many it consumed (fewer at the end of the text).
+func skipText(br *bufio.Reader, n int) int {
+	done := 0
+	for done < n {
+		b, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue // same line continues
+		}
+		if err != nil {
+			if len(b) > 0 {
+				done++ // last line, without a line ending
+			}
+			break
+		}
+		done++
+	}
+	return done
+}
+
+// readText reads the next line of br without its line ending. A line longer
+// than limit bytes is consumed but not kept: ok is false, as at the end of
+// the text.
+func readText(br *bufio.Reader, limit int) (line []byte, ok bool) {
+	n, long := 0, false
+	for {
+		b, err := br.ReadSlice('\n')
+		n += len(b)
+		if !long {
+			if len(line)+len(b) > limit+len("\r\n") {
+				long, line = true, nil
+			} else {
+				line = append(line, b...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if n == 0 || long {
+			return nil, false
+		}
+		line = bytes.TrimSuffix(line, []byte("\n"))
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) > limit {
+			return nil, false
+		}
+		return line, true
+	}
 }
 
 func validDelim(c rune) bool {
@@ -254,6 +313,10 @@ func (r *csvReader) Header() []string { return r.header }
 
 // Close closes the file.
 func (r *csvReader) Close() error {
+	if r.rawFile != nil {
+		r.rawFile.Close()
+		r.rawFile, r.rawBr = nil, nil
+	}
 	if r.file == nil {
 		return nil
 	}
@@ -307,6 +370,51 @@ func (r *csvReader) next() ([]string, int, error) {
 	return rec, start, rerr
 }
 
+// rawFields returns the best reading of decoded line num (1-based) of the
+// file, the first line of a record with bad quotes: its fields split with
+// lazy quotes, or else the whole line as one field. It returns nil when the
+// line cannot be read or is longer than a row of cells at the size limit.
+//
+// Records come in file order, so the second view of the text it reads from
+// only moves forward: re-reading every bad record reads the file once more
+// at most, one line at a time.
+func (r *csvReader) rawFields(num int) []string {
+	if num <= 0 || r.file == nil {
+		return nil
+	}
+	if r.rawBr == nil || r.rawLine >= num {
+		if r.rawFile != nil {
+			r.rawFile.Close()
+			r.rawFile, r.rawBr = nil, nil
+		}
+		f, br, err := r.openText()
+		if err != nil {
+			return nil
+		}
+		r.rawFile, r.rawBr, r.rawLine = f, br, 0
+	}
+	want := num - 1 - r.rawLine
+	r.rawLine += skipText(r.rawBr, want)
+	if r.rawLine < num-1 {
+		return nil // the text ends before the line
+	}
+	line, ok := readText(r.rawBr, r.o.maxCell()*max(len(r.header), 1))
+	r.rawLine++
+	if !ok {
+		return nil
+	}
+	lr := csv.NewReader(bytes.NewReader(line))
+	lr.Comma = r.comma
+	lr.LazyQuotes = true
+	lr.FieldsPerRecord = -1
+	if rec, err := lr.Read(); err == nil && len(rec) > 0 {
+		if _, err := lr.Read(); err == io.EOF {
+			return rec
+		}
+	}
+	return []string{string(line)}
+}
+
 func (r *csvReader) column(i int) string {
 	if i < len(r.header) {
 		return r.header[i]
@@ -317,8 +425,17 @@ func (r *csvReader) column(i int) string {
 // Next returns the next record as a Row.
 func (r *csvReader) Next() (Row, error) {
 	rec, num, err := r.next()
-	if rec == nil && err != nil {
-		return Row{}, err
+	if err != nil {
+		var re *RowError
+		if !errors.As(err, &re) {
+			return Row{}, err
+		}
+		// Bad quotes: csv.Reader keeps only the fields before the bad
+		// one. Give the record's first line as well as it reads, so that
+		// the row can be fixed in a reject report.
+		if raw := r.rawFields(num); raw != nil {
+			rec = raw
+		}
 	}
 	cells := make([]Cell, len(rec))
 	for i, s := range rec {
