@@ -389,22 +389,34 @@ func (r *run) feed(feed, ctx context.Context, tasks chan<- task, in sheet.Reader
 // reject report and sent with OnlyFailed, and rejecting it now would let the next OnlyFailed
 // run create it again. A row left in doubt stays so, for an OnlyFailed run to reconcile.
 func (r *run) unreadable(ctx context.Context, num int, rowErr *sheet.RowError) {
-	if prev, ok := r.prior[num]; ok && !r.o.OnlyFailed {
-		switch prev.Status {
-		case jobs.StatusDone:
-			r.stats.Unchanged.Add(1)
-			return
-		case jobs.StatusRejected:
-			r.stats.Rejected.Add(1)
-			r.addProblem(num, rowErr.Column, prev.Reason)
-			return
-		case jobs.StatusInFlight:
-			r.stats.Pending.Add(1)
-			r.addProblem(num, rowErr.Column, "in doubt, and unreadable in the source: fix it in the reject report and run with --only-failed to reconcile it")
-			return
-		}
+	switch r.settledBefore(num, rowErr.Column, "") {
+	case jobs.StatusDone, jobs.StatusRejected:
+		return
+	case jobs.StatusInFlight:
+		r.stats.Pending.Add(1)
+		r.addProblem(num, rowErr.Column, "in doubt, and unreadable in the source: fix it in the reject report and run with --only-failed to reconcile it")
+		return
 	}
 	r.reject(ctx, num, rowErr.Column, rowErr.Error(), "")
+}
+
+// settledBefore looks row num up in the checkpoint of earlier runs (ignored with
+// OnlyFailed, which sends its rows again) and returns its status there, "" when it has
+// none. A row done or rejected before is counted as such here, and not sent again.
+func (r *run) settledBefore(num int, column, key string) jobs.Status {
+	prev, ok := r.prior[num]
+	if !ok || r.o.OnlyFailed {
+		return ""
+	}
+	switch prev.Status {
+	case jobs.StatusDone:
+		r.stats.Unchanged.Add(1)
+		r.noteKey(key, num)
+	case jobs.StatusRejected:
+		r.stats.Rejected.Add(1)
+		r.addProblem(num, column, prev.Reason)
+	}
+	return prev.Status
 }
 
 // task is one row on its way to a worker.
@@ -419,19 +431,11 @@ type task struct {
 // earlier run), reject it as a duplicate, or send it to a worker.
 func (r *run) admit(ctx context.Context, row sheet.Row) (task, bool) {
 	t := task{row: row, key: r.matchKey(row), srcKey: r.sourceKey(row)}
-	if prev, ok := r.prior[row.Num]; ok && !r.o.OnlyFailed {
-		switch prev.Status {
-		case jobs.StatusDone:
-			r.stats.Unchanged.Add(1)
-			r.noteKey(t.key, row.Num)
-			return t, true
-		case jobs.StatusRejected:
-			r.stats.Rejected.Add(1)
-			r.addProblem(row.Num, "", prev.Reason)
-			return t, true
-		case jobs.StatusInFlight:
-			t.inDoubt = true
-		}
+	switch r.settledBefore(row.Num, "", t.key) {
+	case jobs.StatusDone, jobs.StatusRejected:
+		return t, true
+	case jobs.StatusInFlight:
+		t.inDoubt = true
 	}
 	if r.o.OnlyFailed && r.state != nil {
 		if err := r.state.ResetRow(ctx, row.Num); err != nil {
