@@ -321,11 +321,8 @@ func apiUnavailable(err error) bool {
 	case ae.Status == http.StatusTooManyRequests, ae.Status >= 500:
 		return true
 	case ae.Status == http.StatusNotFound:
-		for _, ep := range spec.Endpoints {
-			if ep.Op == ae.Op {
-				return !strings.Contains(ep.Path, "{")
-			}
-		}
+		ep, ok := spec.Find(ae.Op)
+		return ok && !strings.Contains(ep.Path, "{")
 	}
 	return false
 }

@@ -73,19 +73,10 @@ type envelope[T any] struct {
 // (nil discards it). It is the escape hatch under every typed method and follows the same
 // pacing, retry and error rules.
 func (c *Client) Call(ctx context.Context, op string, ids []string, query url.Values, body, out any) (*Response, error) {
-	if _, ok := endpoint(op); !ok {
+	if _, ok := spec.Find(op); !ok {
 		return nil, fmt.Errorf("pipedrive: call: unknown operation %q", op)
 	}
 	return c.do(ctx, &call{op: op, ids: ids, query: query, json: body, out: out})
-}
-
-func endpoint(op string) (spec.Endpoint, bool) {
-	for _, e := range spec.Endpoints {
-		if e.Op == op {
-			return e, true
-		}
-	}
-	return spec.Endpoint{}, false
 }
 
 // expand fills the {…} segments of tmpl with ids, path-escaped.
@@ -118,7 +109,7 @@ type outcome struct {
 
 // do performs cl: pacing, attempts, retries, decoding. Every request goes through here.
 func (c *Client) do(ctx context.Context, cl *call) (*Response, error) {
-	ep, ok := endpoint(cl.op)
+	ep, ok := spec.Find(cl.op)
 	if !ok {
 		return nil, fmt.Errorf("pipedrive: unknown operation %q", cl.op)
 	}

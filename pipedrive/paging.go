@@ -8,6 +8,8 @@ import (
 	"iter"
 	"net/url"
 	"strconv"
+
+	"github.com/pdbulk/pdbulk/spec"
 )
 
 // Page says where a page sits in its collection. It reads both shapes of the API:
@@ -66,7 +68,7 @@ func parsePage(raw json.RawMessage, start, n int) (Page, error) {
 // clampLimit returns the page size to ask op for: limit, at most the endpoint's MaxLimit;
 // zero or negative means the MaxLimit (fewest requests, fewest tokens).
 func clampLimit(op string, limit int) int {
-	ep, _ := endpoint(op)
+	ep, _ := spec.Find(op)
 	if ep.MaxLimit == 0 {
 		if limit <= 0 {
 			return 100

@@ -30,12 +30,22 @@ type Endpoint struct {
 // ByOp returns the endpoint with operationId op. It panics on an unknown op: ops are
 // compile-time constants of the callers, so an unknown one is a programming error.
 func ByOp(op string) Endpoint {
+	e, ok := Find(op)
+	if !ok {
+		panic("spec: unknown operation " + op)
+	}
+	return e
+}
+
+// Find returns the endpoint with operationId op, and false when there is none (an op
+// read from an answer or an error rather than written in the code).
+func Find(op string) (Endpoint, bool) {
 	for _, e := range Endpoints {
 		if e.Op == op {
-			return e
+			return e, true
 		}
 	}
-	panic("spec: unknown operation " + op)
+	return Endpoint{}, false
 }
 
 // Match returns the endpoint serving method and path (path relative to /v1, without query),
