@@ -264,15 +264,16 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 		fmt.Fprintf(env.Stderr, "pdbulk: job %s (%s %s from %s)\n", j.Name, j.Mode, j.Entity, j.Source.Path)
 	}
 	for {
+		sourceRows := 0
 		if !o.dryRun {
-			budgetNotice(env, conn, j)
+			sourceRows = budgetNotice(env, conn, j)
 		}
 		stats := importer.NewStats(conn.pacer, o.dryRun)
 		disp := startDisplay(env.Stderr, chooseProgress(env.Stderr, o.jsonOut), j.Name, stats)
 		res, err := importer.Run(env.Stop, env.Abort, importer.Options{
 			Job: j, Client: conn.client, Pacer: conn.pacer, State: conn.state,
 			DryRun: o.dryRun, Restart: o.restart, OnlyFailed: o.onlyFailed,
-			Concurrency: o.concurrency, Stats: stats,
+			Concurrency: o.concurrency, Stats: stats, SourceRows: sourceRows,
 		})
 		disp.stop()
 		o.restart = false // a resumed run after a budget wait continues, it does not start over
@@ -335,11 +336,13 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 	}
 }
 
-// budgetNotice says before a run whether the job's remaining rows fit today's budget.
-func budgetNotice(env Env, conn *connection, j *jobs.Job) {
-	rows, err := importer.RemainingRows(context.Background(), j, conn.state)
+// budgetNotice says before a run whether the job's remaining rows fit today's budget. It
+// returns the number of data rows of the job's source (0 when it could not count them), for
+// the run not to count them again.
+func budgetNotice(env Env, conn *connection, j *jobs.Job) (sourceRows int) {
+	rows, total, err := importer.RemainingRows(context.Background(), j, conn.state)
 	if err != nil || rows == 0 {
-		return
+		return total
 	}
 	plan := importer.Estimate(j, rows)
 	ok, remaining, known := conn.pacer.Fits(int(plan.Tokens))
@@ -360,6 +363,7 @@ func budgetNotice(env Env, conn *connection, j *jobs.Job) {
 	default:
 		fmt.Fprintf(env.Stderr, "pdbulk: %s: %d rows to send, about %d tokens, but only %d are left today: the run will stop when they are spent and can be resumed after the budget refills\n", j.Name, rows, plan.Tokens, remaining)
 	}
+	return total
 }
 
 func printResult(env Env, o runOptions, j *jobs.Job, res *importer.Result) {

@@ -129,15 +129,16 @@ func Estimate(j *jobs.Job, rows int) Plan {
 }
 
 // RemainingRows is how many rows of j its checkpoint does not record as finished: the rows
-// a run (or a resume) still has to send.
-func RemainingRows(ctx context.Context, j *jobs.Job, st *jobs.State) (int, error) {
-	total, err := sheet.CountRows(j.Source.Path, sourceOptions(j, false))
+// a run (or a resume) still has to send; and how many data rows j's source has, which a
+// caller can hand to Run (Options.SourceRows) so that the file is not counted twice.
+func RemainingRows(ctx context.Context, j *jobs.Job, st *jobs.State) (remaining, total int, err error) {
+	total, err = sheet.CountRows(j.Source.Path, sourceOptions(j, false))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	sum, ok, err := st.Job(ctx, j.Name)
 	if err != nil || !ok {
-		return total, err
+		return total, total, err
 	}
-	return max(0, total-sum.Done-sum.Rejected), nil
+	return max(0, total-sum.Done-sum.Rejected), total, nil
 }

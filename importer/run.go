@@ -34,6 +34,7 @@ type Options struct {
 	Concurrency int               // 0 = the job's option
 	Stats       *Stats            // counters for a progress display (NewStats); nil = internal
 	MaxProblems int               // problems kept for the summary; 0 = 20
+	SourceRows  int               // data rows of the job's source, when the caller counted them (RemainingRows); 0 = count them
 	Logf        func(format string, args ...any)
 }
 
@@ -179,7 +180,9 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 	r.plan = newPlanner(r.job)
 	r.res = mapping.NewCache(&resolver{run: r})
 
-	if n, err := sheet.CountRows(r.inputPath(), r.sheetOptions()); err == nil {
+	if r.o.SourceRows > 0 && !r.o.OnlyFailed {
+		r.stats.Total.Store(int64(r.o.SourceRows))
+	} else if n, err := sheet.CountRows(r.inputPath(), r.sheetOptions()); err == nil {
 		r.stats.Total.Store(int64(n))
 	}
 	if !r.o.DryRun {
