@@ -13,6 +13,7 @@ import (
 
 	"github.com/pdbulk/pdbulk/cli"
 	"github.com/pdbulk/pdbulk/jobs"
+	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/sandbox"
 )
 
@@ -225,8 +226,21 @@ func TestSecondInterruptAborts(t *testing.T) {
 	job, valid, invalid := genJob(t, dir, 40, func(int) bool { return false }, 4)
 	stop, stopNow := context.WithCancel(context.Background())
 	abort, abortNow := context.WithCancel(context.Background())
-	time.AfterFunc(700*time.Millisecond, stopNow)
-	time.AfterFunc(800*time.Millisecond, abortNow)
+	defer stopNow()
+	defer abortNow()
+	// The two interrupts come once the run is under way (its first lead exists), whatever
+	// the machine's speed: then rows are in flight, each answer taking 500 ms.
+	watcher := apiClient(t, base)
+	go func() {
+		for stop.Err() == nil {
+			if ls, _, _, err := watcher.ListLeads(stop, pipedrive.LeadsQuery{Limit: 1}); err == nil && len(ls) > 0 {
+				stopNow()
+				time.Sleep(100 * time.Millisecond)
+				abortNow()
+				return
+			}
+		}
+	}()
 	e := connectedTo(base, testToken)
 	var stdout, stderr syncBuffer
 	code := cli.Main(cli.Env{Stop: stop, Abort: abort, Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
