@@ -524,11 +524,9 @@ func canonicalValue(v any) string {
 // uniqueIDs drops repeated ids from a resolved list, keeping the first of each: "Hot; hot"
 // names one label, which the API must not get twice.
 func uniqueIDs(ids []any) []any {
-	out := ids[:0:0]
-	seen := make(map[any]bool, len(ids))
+	out := make([]any, 0, len(ids))
 	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
+		if !slices.Contains(out, id) { // lists are a cell's few labels: no map needed
 			out = append(out, id)
 		}
 	}
