@@ -312,6 +312,12 @@ func endpointCases(t *testing.T) []endpointCase {
 				tm, _, err := c.Team(ctx, 1, false)
 				return tm, err
 			}, want: wantTeam},
+		{op: "getCurrentUser", body: env(`{"id":1,"name":"Ada","email":"ada@acme.example","default_currency":"EUR","company_id":7391,"company_name":"Acme Ltd","company_domain":"acme","is_you":true}`),
+			wantPath: "/users/me",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				u, _, err := c.CurrentUser(ctx)
+				return u, err
+			}, want: CurrentUser{ID: 1, Name: "Ada", Email: "ada@acme.example", CompanyID: 7391, CompanyName: "Acme Ltd", CompanyDomain: "acme"}},
 	}
 }
 

@@ -600,6 +600,17 @@ func TestConformance(t *testing.T) {
 		}
 	})
 
+	t.Run("CurrentUser", func(t *testing.T) {
+		h.step(t)
+		h.use("CurrentUser")
+		u, resp, err := c.CurrentUser(ctx)
+		okResp(t, "CurrentUser", resp, err, 200)
+		want := h.srv.Company()
+		if u.CompanyID != want.ID || u.CompanyDomain != want.Domain || u.CompanyName != want.Name || u.ID != 1 {
+			t.Errorf("CurrentUser() = %+v, want user 1 of company %+v", u, want)
+		}
+	})
+
 	t.Run("LeadLabels", func(t *testing.T) {
 		h.step(t)
 		h.use("CreateLeadLabel", "CreateLeadLabelRaw", "LeadLabels", "UpdateLeadLabel", "UpdateLeadLabelRaw")

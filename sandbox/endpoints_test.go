@@ -154,7 +154,8 @@ func TestEveryEndpoint(t *testing.T) {
 		"addTeam": func() reply {
 			return e.call("POST", "/legacyTeams", map[string]any{"name": "Hunters", "manager_id": 1})
 		},
-		"getTeam": func() reply { return e.call("GET", fmt.Sprintf("/legacyTeams/%d", w.teamID), nil) },
+		"getTeam":        func() reply { return e.call("GET", fmt.Sprintf("/legacyTeams/%d", w.teamID), nil) },
+		"getCurrentUser": func() reply { return e.call("GET", "/users/me", nil) },
 		// The legacy team operations below run when spec.Endpoints lists them.
 		"updateTeam": func() reply {
 			return e.call("PUT", fmt.Sprintf("/legacyTeams/%d", w.teamID), map[string]any{"description": "Berlin office", "manager_id": 1})

@@ -112,6 +112,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p string) {
 		s.addTeam(w, r)
 	case "getTeam":
 		s.getTeam(w, r, id)
+	case "getCurrentUser":
+		s.getCurrentUser(w)
 	default:
 		writeError(w, http.StatusNotFound, "unknown endpoint "+p, defaultErrorInfo)
 	}

@@ -26,6 +26,7 @@ type Options struct {
 	AllowRemote  bool                 // let Start listen on a non-loopback address
 	MaxBodyBytes int64                // largest upload body; 0 = 32 MiB (JSON and form bodies are capped at 1 MiB)
 	Emulation    Emulation            // rate limits, latency and faults; zero = none
+	Company      Company              // the account it plays; zero = the one kept with DataDir, or a new random one
 	Logf         func(string, ...any) // nil = silent
 }
 
@@ -79,6 +80,10 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		s.removeTmp()
 		return nil, fmt.Errorf("sandbox: new: %w", err)
+	}
+	if err := st.loadCompany(o.Company); err != nil {
+		s.removeTmp()
+		return nil, errors.Join(fmt.Errorf("sandbox: new: %w", err), st.close())
 	}
 	s.store = st
 	s.handler = emulate(s.recoverer(http.HandlerFunc(s.serveAPI)), o.Emulation)

@@ -43,6 +43,7 @@ type store struct {
 	files   map[int]*file
 	teams   map[int]*team
 	nextInt map[string]int
+	company Company // set once by loadCompany, read-only afterwards
 }
 
 func openStore(dataDir, filesDir string) (*store, error) {

@@ -44,4 +44,6 @@ var Endpoints = []Endpoint{
 	{Op: "addTeam", Method: "POST", Path: "/legacyTeams", Cost: 10, Status: 200, Request: "LegacyTeamsAddNewTeamRequest", Response: "", ErrorResponse: "LegacyTeamsAddNewTeam403Response", MaxLimit: 0},
 	{Op: "getTeam", Method: "GET", Path: "/legacyTeams/{id}", Cost: 2, Status: 200, Request: "", Response: "", ErrorResponse: "", MaxLimit: 0},
 	{Op: "updateTeam", Method: "PUT", Path: "/legacyTeams/{id}", Cost: 10, Status: 200, Request: "", Response: "", ErrorResponse: "", MaxLimit: 0},
+	// Users (not in the seed): identifies the company a checkpoint belongs to.
+	{Op: "getCurrentUser", Method: "GET", Path: "/users/me", Cost: 2, Status: 200, Request: "", Response: "", ErrorResponse: "", MaxLimit: 0},
 }
