@@ -116,10 +116,7 @@ func TestStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	state, err := jobs.OpenState(jobs.DefaultStatePath(jb))
-	if err != nil {
-		t.Fatal(err)
-	}
+	state := boundState(t, jobs.DefaultStatePath(jb), base)
 	ctx := context.Background()
 	run, err := state.BeginJob(ctx, jb, fp, false)
 	if err != nil {
@@ -184,7 +181,7 @@ func pad5(i int) string {
 }
 
 // TestAPIUnavailable: an API out of reach stops the run resumable (exit 75) and a base URL
-// that is no Pipedrive API stops it as fatal (exit 1), both without rejecting a row; the
+// that is no Pipedrive API stops it as fatal (exit 1), both before anything is sent; the
 // same command against the API then does the whole job.
 func TestAPIUnavailable(t *testing.T) {
 	t.Parallel()
@@ -200,7 +197,7 @@ func TestAPIUnavailable(t *testing.T) {
 		code       int
 		say        string
 	}{
-		{"nothing listens", dead, cli.ExitResumable, "run the same command again to resume"},
+		{"nothing listens", dead, cli.ExitResumable, "run the same command again"},
 		{"wrong base path", strings.TrimSuffix(base, "/api/v1") + "/v2", cli.ExitFatal, "answers 404 for an API endpoint: check PIPEDRIVE_BASE_URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -209,7 +206,8 @@ func TestAPIUnavailable(t *testing.T) {
 			job, _, _ := genJob(t, dir, 5, func(int) bool { return false }, 1)
 			r := pdbulk(t, connectedTo(tc.base, testToken), "run", job)
 			wantCode(t, r, tc.code)
-			wantContains(t, "stderr", r.stderr, "0 rejected", "no row was rejected for it", tc.say)
+			// The account is identified before any row is read: nothing is sent or rejected.
+			wantContains(t, "stderr", r.stderr, "nothing was sent", tc.say)
 			r = pdbulk(t, connectedTo(base, testToken), "run", job)
 			wantCode(t, r, cli.ExitOK)
 			wantContains(t, "stderr", r.stderr, "5 rows read: 5 created")

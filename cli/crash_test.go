@@ -186,7 +186,7 @@ func TestCrashResume(t *testing.T) {
 			}
 			continue
 		}
-		sum := summary(t, jb)
+		sum := summary(t, jb, sb.base)
 		if sum.Pending+sum.InFlight > 0 || sum.Total == 0 {
 			midRun++ // the job was not done when the process died
 		}
@@ -215,7 +215,7 @@ func TestCrashResume(t *testing.T) {
 	sb.start()
 	wantExactlyOnce(t, leads(t, apiClient(t, sb.base)), valid, invalid)
 
-	sum := summary(t, jb)
+	sum := summary(t, jb, sb.base)
 	if sum.Done != len(valid) || sum.Rejected != len(invalid) || sum.Pending != 0 || sum.InFlight != 0 {
 		t.Errorf("checkpoint: %+v, want %d done, %d rejected, nothing pending or in doubt", sum, len(valid), len(invalid))
 	}
@@ -233,19 +233,11 @@ func TestCrashResume(t *testing.T) {
 	}
 }
 
-// summary reads the job's progress from its checkpoint, as pdbulk status does.
-func summary(t *testing.T, j *jobs.Job) jobs.Summary {
+// summary reads the job's progress from its checkpoint, in the account of the sandbox at
+// base, as pdbulk status does.
+func summary(t *testing.T, j *jobs.Job, base string) jobs.Summary {
 	t.Helper()
-	st, err := jobs.OpenState(jobs.DefaultStatePath(j))
-	if err != nil {
-		t.Fatalf("open the checkpoint after a kill: %v", err)
-	}
-	defer func() {
-		if err := st.Close(); err != nil {
-			t.Errorf("close the checkpoint: %v", err)
-		}
-	}()
-	sum, _, err := st.Job(context.Background(), j.Name)
+	sum, _, err := boundState(t, jobs.DefaultStatePath(j), base).Job(context.Background(), j.Name)
 	if err != nil {
 		t.Fatalf("read the checkpoint after a kill: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/pdbulk/pdbulk/cli"
+	"github.com/pdbulk/pdbulk/jobs"
 	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/sandbox"
 )
@@ -132,6 +133,29 @@ func apiClient(t *testing.T, base string) *pipedrive.Client {
 		t.Fatalf("pipedrive.New: %v", err)
 	}
 	return c
+}
+
+// boundState opens the checkpoint at path bound to the account of the sandbox at base, as
+// pdbulk binds it when it connects; it is closed when the test ends.
+func boundState(t *testing.T, path, base string) *jobs.State {
+	t.Helper()
+	st, err := jobs.OpenState(path)
+	if err != nil {
+		t.Fatalf("open the checkpoint: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("close the checkpoint: %v", err)
+		}
+	})
+	u, _, err := apiClient(t, base).CurrentUser(context.Background())
+	if err != nil {
+		t.Fatalf("CurrentUser: %v", err)
+	}
+	if err := st.Bind(context.Background(), jobs.Account{CompanyID: u.CompanyID, Domain: u.CompanyDomain, Name: u.CompanyName}); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 // leads returns every (unarchived) lead the sandbox at base holds.

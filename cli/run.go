@@ -27,6 +27,7 @@ type runOptions struct {
 	restart       bool
 	onlyFailed    bool
 	waitForBudget bool
+	waitForLock   bool
 	jsonOut       bool
 	tokenFile     string
 	statePath     string
@@ -46,6 +47,7 @@ func (o *runOptions) register(fs flagSet, validate bool) {
 	fs.BoolVar(&o.restart, "restart", false, "start the job over although it or its input changed since its checkpoint")
 	fs.BoolVar(&o.onlyFailed, "only-failed", false, "re-run only the rows of the job's reject report (fix them there first)")
 	fs.BoolVar(&o.waitForBudget, "wait-for-budget", false, "when the daily budget runs out, wait for it to refill and go on")
+	fs.BoolVar(&o.waitForLock, "wait-for-lock", false, "when another process runs the same job, wait for it to finish instead of refusing")
 	fs.StringVar(&o.statePath, "state", "", "checkpoint database (default: .pdbulk/state.db beside the first job file)")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "parallel requests (default: the job's options.concurrency)")
 }
@@ -106,10 +108,11 @@ func loadJobs(env Env, files []string) ([]*jobs.Job, error) {
 
 // connection is what the jobs of one invocation talk to.
 type connection struct {
-	client  *pipedrive.Client
-	pacer   *ratelimit.Pacer
-	state   *jobs.State
-	cleanup []func() error
+	client    *pipedrive.Client
+	pacer     *ratelimit.Pacer
+	state     *jobs.State // bound to the client's account, when there is a client
+	statePath string
+	cleanup   []func() error
 }
 
 func (c *connection) close() error {
@@ -204,9 +207,34 @@ func connect(env Env, o runOptions, list []*jobs.Job) (*connection, error) {
 		_ = c.close()
 		return nil, err
 	}
-	c.state = st
+	c.state, c.statePath = st, statePath
 	c.cleanup = append(c.cleanup, st.Close)
+	if c.client != nil {
+		if err := identify(env.Stop, c.client, st); err != nil {
+			if o.dryRun {
+				// A dry run writes nothing; it only cannot resolve ids of the id map.
+				fmt.Fprintf(env.Stderr, "pdbulk: %v\n", err)
+				return c, nil
+			}
+			_ = c.close()
+			return nil, identifyError(err)
+		}
+	}
 	return c, nil
+}
+
+// identifyError gives a failed identification of the account its exit code: the API out
+// of reach is resumable (75), anything else (a wrong token, a wrong base URL) is fatal.
+func identifyError(err error) error {
+	var te *pipedrive.TransportError
+	var ae *pipedrive.APIError
+	switch {
+	case errors.As(err, &te), errors.As(err, &ae) && (ae.Status == 429 || ae.Status >= 500):
+		return &ExitError{Code: ExitResumable, Err: fmt.Errorf("%w; nothing was sent: run the same command again later", err)}
+	case errors.Is(err, pipedrive.ErrNotFound):
+		return &ExitError{Code: ExitFatal, Err: fmt.Errorf("%w; nothing was sent: the base URL answers 404 for an API endpoint: check %s", err, pipedrive.EnvBaseURL)}
+	}
+	return &ExitError{Code: ExitFatal, Err: err}
 }
 
 // check refuses flag values that make no sense, before anything is loaded or started.
@@ -237,6 +265,20 @@ func runJobs(env Env, o runOptions) (err error) {
 			err = cerr
 		}
 	}()
+	if !o.dryRun {
+		if err := checkAccounts(env.Stop, conn, list, o.restart); err != nil {
+			return err
+		}
+		locks, err := lockJobs(env.Stop, env, conn, "run", list, o.waitForLock)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if uerr := locks.unlock(); uerr != nil && err == nil {
+				err = uerr
+			}
+		}()
+	}
 	worst := ExitOK
 	for _, j := range list {
 		code, err := runJob(env, o, conn, j)
@@ -282,6 +324,8 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 		}
 		var jobErr *importer.JobError
 		switch {
+		case errors.Is(err, jobs.ErrOtherAccount):
+			return ExitUsage, &ExitError{Code: ExitUsage, Err: accountRefusal(conn.statePath, err)}
 		case errors.As(err, &jobErr):
 			return ExitUsage, &ExitError{Code: ExitUsage, Err: err}
 		case err != nil && env.Abort.Err() != nil:

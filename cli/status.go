@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/pdbulk/pdbulk/importer"
@@ -55,16 +56,48 @@ func neverRun(env Env, j *jobs.Job) {
 
 func printStatus(ctx context.Context, env Env, j *jobs.Job, st *jobs.State) error {
 	w := env.Stdout
-	sum, ok, err := st.Job(ctx, j.Name)
+	accts, err := st.JobAccounts(ctx, j.Name)
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if len(accts) == 0 {
 		neverRun(env, j)
 		return nil
 	}
 	fmt.Fprintf(w, "job:       %s (%s %s)\n", j.Name, j.Mode, j.Entity)
 	fmt.Fprintf(w, "source:    %s\n", j.Source.Path)
+	for i, a := range accts {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		if err := printAccountStatus(ctx, w, j, st, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printAccountStatus prints what the checkpoint holds of job j in account a.
+func printAccountStatus(ctx context.Context, w io.Writer, j *jobs.Job, st *jobs.State, a jobs.Account) error {
+	fmt.Fprintf(w, "account:   %s\n", a)
+	if holder, running := st.Running(a, j.Name); running {
+		fmt.Fprintf(w, "running:   now (%s)\n", holder)
+	}
+	created, undone, err := st.CreatedIn(ctx, a, j.Name)
+	if err != nil {
+		return err
+	}
+	if created > 0 {
+		fmt.Fprintf(w, "created:   %d records in this account, %d of them removed by undo\n", created, undone)
+	}
+	sum, ok, err := st.JobIn(ctx, a, j.Name)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		fmt.Fprintf(w, "progress:  none recorded in this account (the job's progress was moved to another account with --restart)\n")
+		return nil
+	}
 	fmt.Fprintf(w, "last run:  started %s, last change %s\n", sum.StartedAt.Local().Format("2006-01-02 15:04:05"), sum.UpdatedAt.Local().Format("2006-01-02 15:04:05"))
 	fmt.Fprintf(w, "rows:      %d\n", sum.Total)
 	fmt.Fprintf(w, "done:      %d\n", sum.Done)
@@ -74,6 +107,8 @@ func printStatus(ctx context.Context, env Env, j *jobs.Job, st *jobs.State) erro
 
 	fp, err := j.Fingerprint()
 	switch {
+	case !a.Known():
+		fmt.Fprintf(w, "next run:  refused: this progress was recorded before pdbulk recorded accounts, so it may be another account's; run with --state FILE for a checkpoint of its own, or --restart to start the job over\n")
 	case err != nil:
 		fmt.Fprintf(w, "next run:  the input cannot be read: %v\n", err)
 	case fp != sum.Fingerprint:
@@ -94,6 +129,7 @@ func undoCmd(env Env, args []string) error {
 	o.register(fs, true)
 	fs.StringVar(&o.statePath, "state", "", "checkpoint database (default: .pdbulk/state.db beside the job file)")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "parallel requests (default: the job's options.concurrency)")
+	fs.BoolVar(&o.waitForLock, "wait-for-lock", false, "when another process runs the same job, wait for it to finish instead of refusing")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -112,6 +148,14 @@ func undoCmd(env Env, args []string) error {
 	}
 	defer conn.close()
 	j := list[0]
+	locks, err := lockJobs(env.Stop, env, conn, "undo", list, o.waitForLock)
+	if err != nil {
+		return err
+	}
+	defer locks.unlock()
+	if err := undoAccount(env.Stop, conn, j); err != nil {
+		return err
+	}
 	res, err := importer.Undo(env.Stop, j, conn.client, conn.state, o.concurrency)
 	if res != nil {
 		fmt.Fprintf(env.Stderr, "pdbulk: undo %s: %d records created by the job: %d deleted now, %d deleted by an earlier undo, %d already gone, %d failed\n",
@@ -134,4 +178,31 @@ func undoCmd(env Env, args []string) error {
 		return &ExitError{Code: ExitRejected}
 	}
 	return nil
+}
+
+// undoAccount refuses an undo against an account in which the job created nothing while it
+// did create records in another: it would delete nothing here, and the user most likely
+// meant the other account.
+func undoAccount(ctx context.Context, conn *connection, j *jobs.Job) error {
+	here := conn.state.Account()
+	created, _, err := conn.state.CreatedIn(ctx, here, j.Name)
+	if err != nil || created > 0 {
+		return err
+	}
+	accts, err := conn.state.JobAccounts(ctx, j.Name)
+	if err != nil {
+		return err
+	}
+	var elsewhere []jobs.Account
+	for _, a := range accts {
+		if n, _, err := conn.state.CreatedIn(ctx, a, j.Name); err == nil && n > 0 && a != here {
+			elsewhere = append(elsewhere, a)
+		}
+	}
+	if len(elsewhere) == 0 {
+		return nil
+	}
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("undo %s: the job created its records in %s, not in %s, which this connection reaches; nothing was deleted. "+
+		"Undo deletes only in the account that created the records: connect to that account to undo them",
+		j.Name, describeAccounts(elsewhere), here)}
 }

@@ -26,20 +26,12 @@ type UndoResult struct {
 
 // Undo deletes exactly the records job j created, as its checkpoint lists them, and marks
 // each one undone as soon as it is gone, so that an interrupted undo resumes where it
-// stopped. Records of other jobs and records that existed before are never touched.
+// stopped. Records of other jobs, records that existed before and records the job created
+// in another account than st's are never touched.
 func Undo(stop context.Context, j *jobs.Job, c *pipedrive.Client, st *jobs.State, concurrency int) (*UndoResult, error) {
-	sum, ok, err := st.Job(stop, j.Name)
-	if err != nil {
-		return nil, fmt.Errorf("importer: undo: %w", err)
-	}
-	if !ok {
-		return &UndoResult{}, nil
-	}
-	// Undo works on what was recorded, whatever the job file says now.
-	run, err := st.Begin(stop, j.Name, sum.Fingerprint, false)
-	if err != nil {
-		return nil, fmt.Errorf("importer: undo: %w", err)
-	}
+	// Undo works on what was recorded in the state's account, whatever the job file says
+	// now and wherever else the job ran.
+	run := st.OpenRun(j.Name)
 	recs, err := run.Created(stop)
 	if err != nil {
 		return nil, fmt.Errorf("importer: undo: %w", err)

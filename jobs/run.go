@@ -50,6 +50,7 @@ type CreatedRecord struct {
 // by many workers; every Mark method returns after its change is durable.
 type Run struct {
 	s           *State
+	account     string // the bound account's key, fixed when the run began
 	job         string
 	fingerprint string
 	// Entity is the entity the job writes (Job.Entity): the created log and the id map are
@@ -69,6 +70,12 @@ func (s *State) BeginJob(ctx context.Context, j *Job, fingerprint string, restar
 // differs is refused with an error matching ErrChanged, unless restart is set or nothing was
 // recorded for its rows yet. Restart clears the job's row states and total, but keeps the
 // log of the records it created (undo still finds them) and the id map.
+//
+// The run is the bound account's. When the job has recorded row states in another account
+// (the unknown account of an older checkpoint included), Begin refuses with an
+// *AccountError matching ErrOtherAccount before writing anything, unless restart is set:
+// restart then forgets the other accounts' row states for this job too (their created logs
+// and id maps stay, bound to their accounts, so undo there still works).
 func (s *State) Begin(ctx context.Context, jobName, fingerprint string, restart bool) (*Run, error) {
 	return s.begin(ctx, jobName, "", fingerprint, restart)
 }
@@ -77,24 +84,28 @@ func (s *State) begin(ctx context.Context, jobName, entity, fingerprint string, 
 	if jobName == "" || fingerprint == "" {
 		return nil, fmt.Errorf("jobs: begin: job name and fingerprint must not be empty")
 	}
+	acct := s.account.Key()
 	err := s.do(ctx, func(tx *sql.Tx) error {
+		if err := otherAccounts(tx, jobName, s.account, restart); err != nil {
+			return err
+		}
 		var old, oldEntity string
-		err := tx.QueryRow(`SELECT fingerprint, entity FROM jobs WHERE name = ?`, jobName).Scan(&old, &oldEntity)
+		err := tx.QueryRow(`SELECT fingerprint, entity FROM jobs WHERE account = ? AND name = ?`, acct, jobName).Scan(&old, &oldEntity)
 		if err == nil && entity == "" {
 			entity = oldEntity
 		}
 		t := now()
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			_, err = tx.Exec(`INSERT INTO jobs (name, fingerprint, entity, total, started_at, updated_at)
-				VALUES (?, ?, ?, 0, ?, ?)`, jobName, fingerprint, entity, t, t)
+			_, err = tx.Exec(`INSERT INTO jobs (account, name, fingerprint, entity, total, started_at, updated_at)
+				VALUES (?, ?, ?, ?, 0, ?, ?)`, acct, jobName, fingerprint, entity, t, t)
 			return err
 		case err != nil:
 			return err
 		}
 		if !restart && old != fingerprint {
 			var n int
-			if err := tx.QueryRow(`SELECT count(*) FROM rows WHERE job = ?`, jobName).Scan(&n); err != nil {
+			if err := tx.QueryRow(`SELECT count(*) FROM rows WHERE account = ? AND job = ?`, acct, jobName).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
@@ -102,15 +113,15 @@ func (s *State) begin(ctx context.Context, jobName, entity, fingerprint string, 
 			}
 		}
 		if restart {
-			if _, err := tx.Exec(`DELETE FROM rows WHERE job = ?`, jobName); err != nil {
+			if _, err := tx.Exec(`DELETE FROM rows WHERE account = ? AND job = ?`, acct, jobName); err != nil {
 				return err
 			}
 			_, err = tx.Exec(`UPDATE jobs SET fingerprint = ?, entity = CASE WHEN ? = '' THEN entity ELSE ? END,
-				total = 0, started_at = ?, updated_at = ? WHERE name = ?`, fingerprint, entity, entity, t, t, jobName)
+				total = 0, started_at = ?, updated_at = ? WHERE account = ? AND name = ?`, fingerprint, entity, entity, t, t, acct, jobName)
 			return err
 		}
 		_, err = tx.Exec(`UPDATE jobs SET fingerprint = ?, entity = CASE WHEN ? = '' THEN entity ELSE ? END,
-			updated_at = ? WHERE name = ?`, fingerprint, entity, entity, t, jobName)
+			updated_at = ? WHERE account = ? AND name = ?`, fingerprint, entity, entity, t, acct, jobName)
 		return err
 	})
 	if errors.Is(err, ErrChanged) {
@@ -119,7 +130,29 @@ func (s *State) begin(ctx context.Context, jobName, entity, fingerprint string, 
 	if err != nil {
 		return nil, fmt.Errorf("jobs: begin %s: %w", jobName, err)
 	}
-	return &Run{s: s, job: jobName, fingerprint: fingerprint, Entity: entity}, nil
+	return &Run{s: s, account: acct, job: jobName, fingerprint: fingerprint, Entity: entity}, nil
+}
+
+// otherAccounts refuses (or, with restart, forgets) the row states that job recorded in
+// accounts other than current.
+func otherAccounts(tx *sql.Tx, job string, current Account, restart bool) error {
+	err := otherAccount(tx, job, current)
+	if err == nil || !restart || !errors.Is(err, ErrOtherAccount) {
+		return err
+	}
+	if _, err := tx.Exec(`DELETE FROM rows WHERE job = ? AND account <> ?`, job, current.Key()); err != nil {
+		return err
+	}
+	_, err = tx.Exec(`DELETE FROM jobs WHERE name = ? AND account <> ?`, job, current.Key())
+	return err
+}
+
+// OpenRun returns the Run of the job called jobName in the bound account without beginning
+// it: no account or fingerprint check, nothing written. It serves undo, which works on the
+// records the job created in this account (Created, MarkUndone) whatever the job's progress
+// elsewhere.
+func (s *State) OpenRun(jobName string) *Run {
+	return &Run{s: s, account: s.account.Key(), job: jobName}
 }
 
 // Job returns the name of the job the run records.
@@ -141,9 +174,9 @@ func (r *Run) MarkInFlight(ctx context.Context, row int, key string) error {
 		return err
 	}
 	err := r.s.do(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO rows (job, row, key, status, attempts, updated_at) VALUES (?, ?, ?, 'in_flight', 1, ?)
-			ON CONFLICT (job, row) DO UPDATE SET key = excluded.key, status = 'in_flight', reason = '',
-			attempts = rows.attempts + 1, updated_at = excluded.updated_at`, r.job, row, key, now())
+		_, err := tx.Exec(`INSERT INTO rows (account, job, row, key, status, attempts, updated_at) VALUES (?, ?, ?, ?, 'in_flight', 1, ?)
+			ON CONFLICT (account, job, row) DO UPDATE SET key = excluded.key, status = 'in_flight', reason = '',
+			attempts = rows.attempts + 1, updated_at = excluded.updated_at`, r.account, r.job, row, key, now())
 		return err
 	})
 	if err != nil {
@@ -163,26 +196,26 @@ func (r *Run) MarkDone(ctx context.Context, row int, remoteID, action string) er
 	err := r.s.do(ctx, func(tx *sql.Tx) error {
 		t := now()
 		var key string
-		err := tx.QueryRow(`INSERT INTO rows (job, row, status, remote_id, action, updated_at) VALUES (?, ?, 'done', ?, ?, ?)
-			ON CONFLICT (job, row) DO UPDATE SET status = 'done', remote_id = excluded.remote_id,
+		err := tx.QueryRow(`INSERT INTO rows (account, job, row, status, remote_id, action, updated_at) VALUES (?, ?, ?, 'done', ?, ?, ?)
+			ON CONFLICT (account, job, row) DO UPDATE SET status = 'done', remote_id = excluded.remote_id,
 			action = excluded.action, reason = '', updated_at = excluded.updated_at
-			RETURNING key`, r.job, row, remoteID, action, t).Scan(&key)
+			RETURNING key`, r.account, r.job, row, remoteID, action, t).Scan(&key)
 		if err != nil {
 			return err
 		}
 		if action == "created" && remoteID != "" {
-			if _, err := tx.Exec(`INSERT INTO created (entity, remote_id, job, row, created_at) VALUES (?, ?, ?, ?, ?)
-				ON CONFLICT (entity, remote_id) DO NOTHING`, r.Entity, remoteID, r.job, row, t); err != nil {
+			if _, err := tx.Exec(`INSERT INTO created (account, entity, remote_id, job, row, created_at) VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (account, entity, remote_id) DO NOTHING`, r.account, r.Entity, remoteID, r.job, row, t); err != nil {
 				return err
 			}
 		}
 		switch {
 		case action == "deleted" && remoteID != "":
-			_, err = tx.Exec(`DELETE FROM ids WHERE entity = ? AND remote_id = ?`, r.Entity, remoteID)
+			_, err = tx.Exec(`DELETE FROM ids WHERE account = ? AND entity = ? AND remote_id = ?`, r.account, r.Entity, remoteID)
 			return err
 		case key != "" && remoteID != "" && r.Entity != "":
 			// Without an Entity (Begin, not BeginJob) the id map is the caller's (PutID).
-			return putID(tx, r.Entity, key, remoteID, r.job)
+			return putID(tx, r.account, r.Entity, key, remoteID, r.job)
 		}
 		return nil
 	})
@@ -199,9 +232,9 @@ func (r *Run) MarkRejected(ctx context.Context, row int, reason string) error {
 		return err
 	}
 	err := r.s.do(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO rows (job, row, status, reason, updated_at) VALUES (?, ?, 'rejected', ?, ?)
-			ON CONFLICT (job, row) DO UPDATE SET status = 'rejected', reason = excluded.reason,
-			updated_at = excluded.updated_at`, r.job, row, reason, now())
+		_, err := tx.Exec(`INSERT INTO rows (account, job, row, status, reason, updated_at) VALUES (?, ?, ?, 'rejected', ?, ?)
+			ON CONFLICT (account, job, row) DO UPDATE SET status = 'rejected', reason = excluded.reason,
+			updated_at = excluded.updated_at`, r.account, r.job, row, reason, now())
 		return err
 	})
 	if err != nil {
@@ -214,7 +247,7 @@ func (r *Run) MarkRejected(ctx context.Context, row int, reason string) error {
 // retry rejected rows with --only-failed).
 func (r *Run) ResetRow(ctx context.Context, row int) error {
 	err := r.s.do(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`DELETE FROM rows WHERE job = ? AND row = ?`, r.job, row)
+		_, err := tx.Exec(`DELETE FROM rows WHERE account = ? AND job = ? AND row = ?`, r.account, r.job, row)
 		return err
 	})
 	if err != nil {
@@ -226,7 +259,7 @@ func (r *Run) ResetRow(ctx context.Context, row int) error {
 // SetTotal records how many data rows the job's input has.
 func (r *Run) SetTotal(ctx context.Context, n int) error {
 	err := r.s.do(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`UPDATE jobs SET total = ?, updated_at = ? WHERE name = ?`, n, now(), r.job)
+		_, err := tx.Exec(`UPDATE jobs SET total = ?, updated_at = ? WHERE account = ? AND name = ?`, n, now(), r.account, r.job)
 		return err
 	})
 	if err != nil {
@@ -239,7 +272,7 @@ func (r *Run) SetTotal(ctx context.Context, n int) error {
 // map are pending.
 func (r *Run) Rows(ctx context.Context) (map[int]RowState, error) {
 	rs, err := r.s.rdb.QueryContext(ctx, `SELECT row, key, status, remote_id, action, reason, attempts, updated_at
-		FROM rows WHERE job = ?`, r.job)
+		FROM rows WHERE account = ? AND job = ?`, r.account, r.job)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: rows of %s: %w", r.job, err)
 	}
@@ -263,17 +296,17 @@ func (r *Run) Rows(ctx context.Context) (map[int]RowState, error) {
 
 // Summary returns the job's recorded progress.
 func (r *Run) Summary(ctx context.Context) (Summary, error) {
-	sum, _, err := summary(ctx, r.s.rdb, r.job)
+	sum, _, err := summary(ctx, r.s.rdb, r.account, r.job)
 	if err != nil {
 		return Summary{}, fmt.Errorf("jobs: summary of %s: %w", r.job, err)
 	}
 	return sum, nil
 }
 
-func summary(ctx context.Context, db *sql.DB, job string) (Summary, bool, error) {
+func summary(ctx context.Context, db *sql.DB, account, job string) (Summary, bool, error) {
 	var sum Summary
 	var started, updated int64
-	err := db.QueryRowContext(ctx, `SELECT fingerprint, total, started_at, updated_at FROM jobs WHERE name = ?`, job).
+	err := db.QueryRowContext(ctx, `SELECT fingerprint, total, started_at, updated_at FROM jobs WHERE account = ? AND name = ?`, account, job).
 		Scan(&sum.Fingerprint, &sum.Total, &started, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Summary{}, false, nil
@@ -281,7 +314,7 @@ func summary(ctx context.Context, db *sql.DB, job string) (Summary, bool, error)
 	if err != nil {
 		return Summary{}, false, err
 	}
-	rs, err := db.QueryContext(ctx, `SELECT status, count(*), max(updated_at) FROM rows WHERE job = ? GROUP BY status`, job)
+	rs, err := db.QueryContext(ctx, `SELECT status, count(*), max(updated_at) FROM rows WHERE account = ? AND job = ? GROUP BY status`, account, job)
 	if err != nil {
 		return Summary{}, false, err
 	}
@@ -314,8 +347,8 @@ func summary(ctx context.Context, db *sql.DB, job string) (Summary, bool, error)
 // Created returns every record the job created (across restarts), in row order, with
 // whether undo already removed it.
 func (r *Run) Created(ctx context.Context) ([]CreatedRecord, error) {
-	rs, err := r.s.rdb.QueryContext(ctx, `SELECT entity, remote_id, row, undone FROM created WHERE job = ?
-		ORDER BY row, created_at`, r.job)
+	rs, err := r.s.rdb.QueryContext(ctx, `SELECT entity, remote_id, row, undone FROM created WHERE account = ? AND job = ?
+		ORDER BY row, created_at`, r.account, r.job)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: created records of %s: %w", r.job, err)
 	}
@@ -341,7 +374,7 @@ func (r *Run) Created(ctx context.Context) ([]CreatedRecord, error) {
 func (r *Run) MarkUndone(ctx context.Context, entity, remoteID string) error {
 	err := r.s.do(ctx, func(tx *sql.Tx) error {
 		res, err := tx.Exec(`UPDATE created SET undone = 1, undone_at = coalesce(undone_at, ?)
-			WHERE (entity = ? OR entity = '') AND remote_id = ? AND job = ?`, now(), entity, remoteID, r.job)
+			WHERE account = ? AND (entity = ? OR entity = '') AND remote_id = ? AND job = ?`, now(), r.account, entity, remoteID, r.job)
 		if err != nil {
 			return err
 		}
@@ -350,10 +383,10 @@ func (r *Run) MarkUndone(ctx context.Context, entity, remoteID string) error {
 		} else if n == 0 {
 			return ErrUnknownRecord
 		}
-		if _, err := tx.Exec(`DELETE FROM ids WHERE entity = ? AND remote_id = ?`, entity, remoteID); err != nil {
+		if _, err := tx.Exec(`DELETE FROM ids WHERE account = ? AND entity = ? AND remote_id = ?`, r.account, entity, remoteID); err != nil {
 			return err
 		}
-		_, err = tx.Exec(`DELETE FROM rows WHERE job = ? AND remote_id = ? AND action = 'created'`, r.job, remoteID)
+		_, err = tx.Exec(`DELETE FROM rows WHERE account = ? AND job = ? AND remote_id = ? AND action = 'created'`, r.account, r.job, remoteID)
 		return err
 	})
 	if err != nil {

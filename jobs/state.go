@@ -79,6 +79,90 @@ var migrations = []string{
 		value      TEXT NOT NULL,
 		updated_at INTEGER NOT NULL
 	);`,
+	// 2: every entry is bound to the account (company id) it was written against; entries
+	// written before are kept under the unknown account ''. The rows index by remote id
+	// serves MarkUndone, which scanned every row of the job for each record.
+	`CREATE TABLE accounts (
+		key        TEXT PRIMARY KEY,
+		company_id INTEGER NOT NULL,
+		domain     TEXT NOT NULL DEFAULT '',
+		name       TEXT NOT NULL DEFAULT '',
+		first_seen INTEGER NOT NULL
+	);
+	ALTER TABLE jobs RENAME TO jobs_v1;
+	CREATE TABLE jobs (
+		account     TEXT NOT NULL DEFAULT '',
+		name        TEXT NOT NULL,
+		fingerprint TEXT NOT NULL,
+		entity      TEXT NOT NULL DEFAULT '',
+		total       INTEGER NOT NULL DEFAULT 0,
+		started_at  INTEGER NOT NULL,
+		updated_at  INTEGER NOT NULL,
+		PRIMARY KEY (account, name)
+	);
+	INSERT INTO jobs (account, name, fingerprint, entity, total, started_at, updated_at)
+		SELECT '', name, fingerprint, entity, total, started_at, updated_at FROM jobs_v1;
+	DROP TABLE jobs_v1;
+	ALTER TABLE rows RENAME TO rows_v1;
+	CREATE TABLE rows (
+		account    TEXT NOT NULL DEFAULT '',
+		job        TEXT NOT NULL,
+		row        INTEGER NOT NULL,
+		key        TEXT NOT NULL DEFAULT '',
+		status     TEXT NOT NULL,
+		remote_id  TEXT NOT NULL DEFAULT '',
+		action     TEXT NOT NULL DEFAULT '',
+		reason     TEXT NOT NULL DEFAULT '',
+		attempts   INTEGER NOT NULL DEFAULT 0,
+		updated_at INTEGER NOT NULL,
+		PRIMARY KEY (account, job, row)
+	) WITHOUT ROWID;
+	INSERT INTO rows (account, job, row, key, status, remote_id, action, reason, attempts, updated_at)
+		SELECT '', job, row, key, status, remote_id, action, reason, attempts, updated_at FROM rows_v1;
+	DROP TABLE rows_v1;
+	CREATE INDEX rows_by_remote ON rows (account, job, remote_id);
+	DROP INDEX created_by_job;
+	ALTER TABLE created RENAME TO created_v1;
+	CREATE TABLE created (
+		account    TEXT NOT NULL DEFAULT '',
+		entity     TEXT NOT NULL,
+		remote_id  TEXT NOT NULL,
+		job        TEXT NOT NULL,
+		row        INTEGER NOT NULL,
+		undone     INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL,
+		undone_at  INTEGER,
+		PRIMARY KEY (account, entity, remote_id)
+	);
+	INSERT INTO created (account, entity, remote_id, job, row, undone, created_at, undone_at)
+		SELECT '', entity, remote_id, job, row, undone, created_at, undone_at FROM created_v1;
+	DROP TABLE created_v1;
+	CREATE INDEX created_by_job ON created (account, job, row);
+	DROP INDEX ids_by_remote;
+	ALTER TABLE ids RENAME TO ids_v1;
+	CREATE TABLE ids (
+		account    TEXT NOT NULL DEFAULT '',
+		entity     TEXT NOT NULL,
+		key        TEXT NOT NULL,
+		remote_id  TEXT NOT NULL,
+		job        TEXT NOT NULL DEFAULT '',
+		updated_at INTEGER NOT NULL,
+		PRIMARY KEY (account, entity, key)
+	) WITHOUT ROWID;
+	INSERT INTO ids (account, entity, key, remote_id, job, updated_at)
+		SELECT '', entity, key, remote_id, job, updated_at FROM ids_v1;
+	DROP TABLE ids_v1;
+	CREATE INDEX ids_by_remote ON ids (account, entity, remote_id);
+	ALTER TABLE bookmarks RENAME TO bookmarks_v1;
+	CREATE TABLE bookmarks (
+		account    TEXT NOT NULL DEFAULT '',
+		job        TEXT NOT NULL,
+		value      TEXT NOT NULL,
+		updated_at INTEGER NOT NULL,
+		PRIMARY KEY (account, job)
+	);
+	INSERT INTO bookmarks (account, job, value, updated_at) SELECT '', job, value, updated_at FROM bookmarks_v1;
+	DROP TABLE bookmarks_v1;`,
 }
 
 // maxBatch bounds how many changes one group commit carries.
@@ -87,10 +171,16 @@ const maxBatch = 512
 // State is the embedded state store of the jobs of one folder. It is safe for concurrent
 // use; all changes go through one writer goroutine that commits concurrent callers' changes
 // together (group commit), and every change is durable when its method returns.
+//
+// A State is bound to one Pipedrive account (Bind) before it is used: every entry it reads or
+// writes (job progress, row states, the created log, the id map, bookmarks) is that
+// account's. An unbound State works in the unknown account, where checkpoints written before
+// accounts were recorded live.
 type State struct {
-	path string
-	rdb  *sql.DB // readers
-	wdb  *sql.DB // the single writer connection
+	path    string
+	rdb     *sql.DB // readers
+	wdb     *sql.DB // the single writer connection
+	account Account // set by Bind before any other use
 
 	ops     chan *op
 	quit    chan struct{}
@@ -321,7 +411,7 @@ func (s *State) PutID(ctx context.Context, entity, key, id string) error {
 		return fmt.Errorf("jobs: put id: entity, key and id must not be empty")
 	}
 	err := s.do(ctx, func(tx *sql.Tx) error {
-		return putID(tx, entity, key, id, "")
+		return putID(tx, s.account.Key(), entity, key, id, "")
 	})
 	if err != nil {
 		return fmt.Errorf("jobs: put id %s: %w", entity, err)
@@ -329,16 +419,18 @@ func (s *State) PutID(ctx context.Context, entity, key, id string) error {
 	return nil
 }
 
-func putID(tx *sql.Tx, entity, key, id, job string) error {
-	_, err := tx.Exec(`INSERT INTO ids (entity, key, remote_id, job, updated_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (entity, key) DO UPDATE SET remote_id = excluded.remote_id, job = excluded.job,
-		updated_at = excluded.updated_at`, entity, key, id, job, now())
+func putID(tx *sql.Tx, account, entity, key, id, job string) error {
+	_, err := tx.Exec(`INSERT INTO ids (account, entity, key, remote_id, job, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (account, entity, key) DO UPDATE SET remote_id = excluded.remote_id, job = excluded.job,
+		updated_at = excluded.updated_at`, account, entity, key, id, job, now())
 	return err
 }
 
-// LookupID returns the Pipedrive id that the id map holds for entity and source key key.
+// LookupID returns the Pipedrive id that the id map holds for entity and source key key, in
+// the bound account only: an id recorded in another account names another company's record.
 func (s *State) LookupID(ctx context.Context, entity, key string) (id string, ok bool, err error) {
-	err = s.rdb.QueryRowContext(ctx, `SELECT remote_id FROM ids WHERE entity = ? AND key = ?`, entity, key).Scan(&id)
+	err = s.rdb.QueryRowContext(ctx, `SELECT remote_id FROM ids WHERE account = ? AND entity = ? AND key = ?`,
+		s.account.Key(), entity, key).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}
@@ -351,7 +443,7 @@ func (s *State) LookupID(ctx context.Context, entity, key string) (id string, ok
 // Bookmark returns the export bookmark saved for job, and whether there is one.
 func (s *State) Bookmark(ctx context.Context, job string) (string, bool, error) {
 	var v string
-	err := s.rdb.QueryRowContext(ctx, `SELECT value FROM bookmarks WHERE job = ?`, job).Scan(&v)
+	err := s.rdb.QueryRowContext(ctx, `SELECT value FROM bookmarks WHERE account = ? AND job = ?`, s.account.Key(), job).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}
@@ -365,8 +457,9 @@ func (s *State) Bookmark(ctx context.Context, job string) (string, bool, error) 
 // record exported), replacing the previous one.
 func (s *State) SetBookmark(ctx context.Context, job, value string) error {
 	err := s.do(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO bookmarks (job, value, updated_at) VALUES (?, ?, ?)
-			ON CONFLICT (job) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, job, value, now())
+		_, err := tx.Exec(`INSERT INTO bookmarks (account, job, value, updated_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (account, job) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+			s.account.Key(), job, value, now())
 		return err
 	})
 	if err != nil {
@@ -378,7 +471,13 @@ func (s *State) SetBookmark(ctx context.Context, job, value string) error {
 // Job returns the recorded progress of the job called jobName, and whether the store knows
 // it, without beginning a run (for `pdbulk status`).
 func (s *State) Job(ctx context.Context, jobName string) (Summary, bool, error) {
-	sum, ok, err := summary(ctx, s.rdb, jobName)
+	return s.JobIn(ctx, s.account, jobName)
+}
+
+// JobIn is Job in account a rather than the bound account (for `pdbulk status`, which shows
+// a job's progress in every account it ran in).
+func (s *State) JobIn(ctx context.Context, a Account, jobName string) (Summary, bool, error) {
+	sum, ok, err := summary(ctx, s.rdb, a.Key(), jobName)
 	if err != nil {
 		return Summary{}, false, fmt.Errorf("jobs: status %s: %w", jobName, err)
 	}
