@@ -148,7 +148,8 @@ func runChild(t *testing.T, ctx context.Context, base string, killAfter time.Dur
 // 20 random moments and resumed after each kill, the sandbox itself is restarted from its
 // data once on the way, and the import ends with exactly one lead per valid row: no
 // duplicate, none missing, no lead for an invalid row, and reports that account for every
-// row.
+// row. Each run after a kill takes the job's lock that the killed process held: the run
+// lock dies with its process, so a SIGKILLed run never blocks the next.
 func TestCrashResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test: 20 SIGKILLs of a 5,000-row import")
@@ -179,6 +180,9 @@ func TestCrashResume(t *testing.T) {
 		}
 		delay := 50*time.Millisecond + time.Duration(rng.Int64N(int64(350*time.Millisecond)))
 		c := runChild(t, ctx, sb.base, delay, "run", jb.Path)
+		if strings.Contains(c.output, "is already running") {
+			t.Fatalf("run %d was refused by the lock of a killed run:\n%s", i+1, c.output)
+		}
 		if !c.killed {
 			t.Logf("run %d exited %d by itself after %s (kill planned at %s):\n%s", i+1, c.code, c.duration, delay, c.output)
 			if c.code != cli.ExitOK && c.code != cli.ExitRejected {
