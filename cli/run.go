@@ -102,7 +102,14 @@ func loadJobs(env Env, files []string) ([]*jobs.Job, error) {
 	if len(errs) > 0 {
 		return nil, &ExitError{Code: ExitUsage, Err: errors.Join(errs...)}
 	}
-	sort.SliceStable(list, func(a, b int) bool { return entityOrder[list[a].Entity] < entityOrder[list[b].Entity] })
+	// Imports run first, in entity order; exports after them, in the order given.
+	order := func(j *jobs.Job) int {
+		if j.Kind == jobs.KindExport {
+			return len(entityOrder)
+		}
+		return entityOrder[j.Entity]
+	}
+	sort.SliceStable(list, func(a, b int) bool { return order(list[a]) < order(list[b]) })
 	return list, nil
 }
 
@@ -302,6 +309,9 @@ func runJobs(env Env, o runOptions) (err error) {
 // runJob runs one job, resuming after the daily budget refills with --wait-for-budget, and
 // returns the exit code its outcome calls for.
 func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
+	if j.Kind == jobs.KindExport {
+		return runExport(env, o, conn, j)
+	}
 	if len(o.jobFiles) > 1 || o.dryRun {
 		fmt.Fprintf(env.Stderr, "pdbulk: job %s (%s %s from %s)\n", j.Name, j.Mode, j.Entity, j.Source.Path)
 	}

@@ -22,7 +22,7 @@ import (
 // Kind says which way a job moves data.
 type Kind string
 
-// The job kinds. Only imports are run by this version.
+// The job kinds.
 const (
 	KindImport Kind = "import"
 	KindExport Kind = "export"
@@ -93,6 +93,7 @@ type Job struct {
 	Options Options
 	Reports Reports
 	Files   FilesOptions
+	Export  *Export // set for kind: export; Source, Mode, Mapping and Reports are then unused
 
 	file    string // the job file's path as given to Load, for messages
 	keyLine int    // line of `key:` in the job file

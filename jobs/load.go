@@ -126,6 +126,16 @@ func parse(file, abs string, data []byte, checkFiles bool) (*Job, error) {
 	return l.job, nil
 }
 
+// kindOf returns the value of the top-level kind key, "" when there is none.
+func kindOf(root *yaml.Node) string {
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "kind" {
+			return deref(root.Content[i+1]).Value
+		}
+	}
+	return ""
+}
+
 // deref follows an alias to the node it names.
 func deref(n *yaml.Node) *yaml.Node {
 	for i := 0; i < 8 && n != nil && n.Kind == yaml.AliasNode && n.Alias != nil; i++ {
@@ -184,19 +194,19 @@ func (l *loader) pairs(m *yaml.Node, section string, allowed []string) [][2]*yam
 
 func (l *loader) topLevel(root *yaml.Node) {
 	j := l.job
-	for _, kv := range l.pairs(root, "", topKeys) {
+	allowed := topKeys
+	if kindOf(root) == string(KindExport) {
+		allowed = exportTopKeys
+	}
+	for _, kv := range l.pairs(root, "", allowed) {
 		l.lines[kv[0].Value] = kv[1]
 		l.keys[kv[0].Value] = kv[0]
 	}
+	j.Kind = KindImport
 	if n := l.lines["kind"]; n != nil {
 		if s, ok := l.enum(n, "kind", []string{string(KindImport), string(KindExport)}); ok {
 			j.Kind = Kind(s)
-			if j.Kind == KindExport {
-				l.errAt(n, "export jobs are not supported by this version")
-			}
 		}
-	} else {
-		j.Kind = KindImport
 	}
 	if n := l.lines["name"]; n != nil {
 		if s, ok := l.scalar(n, "name"); ok {
@@ -206,6 +216,10 @@ func (l *loader) topLevel(root *yaml.Node) {
 				j.Name = s
 			}
 		}
+	}
+	if j.Kind == KindExport {
+		l.export(root)
+		return
 	}
 	entityOK := false
 	if n := l.lines["entity"]; n != nil {

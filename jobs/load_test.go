@@ -40,7 +40,7 @@ func TestLoadRejects(t *testing.T) {
 		}},
 		{"token.yaml", []want{{3, `key "token": tokens never live in job files`}}},
 		{"missing_entity.yaml", []want{{1, `missing key "entity"`}}},
-		{"export.yaml", []want{{1, "export jobs are not supported by this version"}}},
+		{"export.yaml", []want{{1, `missing key "target"`}, {3, `unknown key "source"`}, {6, `lookup "persons.email" is not one of lead_labels.name`}}},
 		{"bad_columns.yaml", []want{
 			{4, `field "title" is required to create leads`},
 			{5, `unknown field "titel" for leads (did you mean "title"?)`},

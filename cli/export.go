@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pdbulk/pdbulk/exporter"
+	"github.com/pdbulk/pdbulk/jobs"
+	"github.com/pdbulk/pdbulk/ratelimit"
+)
+
+// runExport runs one export job and returns the exit code its outcome calls for. A first
+// Ctrl-C stops it (nothing is written at the target; the same command starts it again).
+func runExport(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
+	if o.dryRun {
+		fmt.Fprintf(env.Stderr, "plan: %s", exporter.Plan(j, conn.pacer.Stats().Limit))
+		return ExitOK, nil
+	}
+	if conn.client == nil {
+		return ExitUsage, usageError("export %s: no connection", j.Name)
+	}
+	res, err := exporter.Run(env.Stop, exporter.Options{
+		Job: j, Client: conn.client, State: conn.state, Concurrency: o.concurrency,
+		Logf: func(format string, args ...any) {
+			if !o.jsonOut {
+				fmt.Fprintf(env.Stderr, "pdbulk: %s: "+format+"\n", append([]any{j.Name}, args...)...)
+			}
+		},
+	})
+	switch {
+	case err == nil:
+	case env.Stop.Err() != nil:
+		fmt.Fprintf(env.Stderr, "pdbulk: %s: interrupted; nothing was written at the target: run the same command again to export\n", j.Name)
+		return ExitResumable, nil
+	case errors.Is(err, ratelimit.ErrBudgetExhausted):
+		fmt.Fprintf(env.Stderr, "pdbulk: %s: stopped: the daily token budget is spent; nothing was written at the target: run the same command again when it refills\n", j.Name)
+		return ExitResumable, nil
+	case res != nil:
+		// The file is written; what followed (downloads, the bookmark) failed.
+		return ExitFatal, &ExitError{Code: ExitFatal, Err: fmt.Errorf("export %s: wrote %s, then: %w", j.Name, res.Path, err)}
+	default:
+		return ExitFatal, &ExitError{Code: ExitFatal, Err: fmt.Errorf("export %s: %w; nothing was written at the target", j.Name, err)}
+	}
+	total := 0
+	for _, s := range res.Sheets {
+		total += s.Records
+	}
+	since := ""
+	if res.Since != "" {
+		since = fmt.Sprintf(", updated since %s", res.Since)
+	}
+	fmt.Fprintf(env.Stderr, "pdbulk: %s: %d records%s written to %s (%d list requests, %d pages read again because the data shifted while it was read)\n",
+		j.Name, total, since, res.Path, res.Requests, res.Repairs)
+	if j.Export.Download != "" {
+		fmt.Fprintf(env.Stderr, "pdbulk: %s: %d files downloaded to %s, %d already there\n", j.Name, res.Downloaded, j.Export.Download, res.Skipped)
+	}
+	return ExitOK, nil
+}

@@ -1,0 +1,280 @@
+package exporter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pdbulk/pdbulk/pipedrive"
+)
+
+// record is one record as the API sent it, decoded with json.Number for numbers.
+type record map[string]any
+
+// sortKey orders the records of a paged list totally: the value of the sort field, then
+// the id. Timestamps in Pipedrive's fixed-width format compare as text; whole-number ids
+// compare as numbers (Num), UUIDs as text.
+type sortKey struct {
+	Value string
+	Num   float64
+	ID    string
+}
+
+func compareKeys(a, b sortKey) int {
+	switch {
+	case a.Num < b.Num:
+		return -1
+	case a.Num > b.Num:
+		return 1
+	case a.Value < b.Value:
+		return -1
+	case a.Value > b.Value:
+		return 1
+	case a.ID < b.ID:
+		return -1
+	case a.ID > b.ID:
+		return 1
+	}
+	return 0
+}
+
+// ErrIncomplete: the pages could not be proven to cover the collection (it changed too
+// much while it was read); nothing was written.
+var ErrIncomplete = errors.New("the export could not be proven complete")
+
+// pager reads an offset-paged list in a total order, fetching pages concurrently and
+// handing the records on in order, each once.
+//
+// Offset paging shifts under a live collection: a record deleted before the current offset
+// moves every later record one place to the left, so a page fetched later starts further on
+// than planned and the records in between are skipped. The pager proves it skipped none:
+// consecutive pages overlap (each starts `overlap` records before the previous one ended),
+// and a page is accepted only if its first record does not sort after the last record
+// already handed on. Both pages are contiguous slices of the collection in sort order, so
+// every record that existed while both were read, and sorts between them, is in one of the
+// two. When a page starts too far on, the pager reads again from earlier offsets until the
+// pages join. The first page starts at offset 0 and the last says no more items follow: so
+// every record that exists for the whole export is handed on, exactly once (records seen
+// again in an overlap, or moved by inserts, sort at or before the last one handed on and
+// are dropped).
+type pager struct {
+	client  *pipedrive.Client
+	op      string     // getLeads, getArchivedLeads, getFiles
+	query   url.Values // the entity's filters and the sort
+	field   string     // sort field: add_time, update_time or id
+	numeric bool       // ids are whole numbers (files)
+	desc    bool
+	limit   int // page size
+	overlap int
+	workers int // pages fetched at once
+	// filter, when set, says what to do with each new record: write it, skip it, or stop
+	// the read there (an incremental export reading by update_time DESC stops at its
+	// bookmark and skips what the last run wrote).
+	filter func(record) action
+
+	requests atomic.Int64
+	repairs  atomic.Int64
+}
+
+// action is what a pager's filter decides for a record.
+type action int
+
+const (
+	writeRecord action = iota
+	skipRecord
+	stopRead
+)
+
+// maxRepairs bounds how often one export reads pages again before it gives up.
+const maxRepairs = 1000
+
+type fetched struct {
+	recs []record
+	page pipedrive.Page
+	err  error
+}
+
+// fetch reads the page at start and decodes its records.
+func (p *pager) fetch(ctx context.Context, start int) fetched {
+	p.requests.Add(1)
+	raw, page, _, err := p.client.RawPage(ctx, p.op, p.query, start, p.limit)
+	if err != nil {
+		return fetched{err: err}
+	}
+	recs := make([]record, 0, len(raw))
+	for _, r := range raw {
+		d := json.NewDecoder(bytes.NewReader(r))
+		d.UseNumber()
+		var m record
+		if err := d.Decode(&m); err != nil {
+			return fetched{err: fmt.Errorf("exporter: %s: decode a record: %w", p.op, err)}
+		}
+		recs = append(recs, m)
+	}
+	return fetched{recs: recs, page: page}
+}
+
+func (p *pager) key(r record) sortKey {
+	k := sortKey{ID: fmt.Sprint(r["id"])}
+	if p.field != "id" {
+		k.Value = fmt.Sprint(r[p.field])
+	}
+	if p.numeric && p.field == "id" {
+		if n, ok := r["id"].(json.Number); ok {
+			k.Num, _ = n.Float64()
+			k.ID = ""
+		}
+	}
+	return k
+}
+
+// after reports whether a sorts strictly after b in the read's direction.
+func (p *pager) after(a, b sortKey) bool {
+	c := compareKeys(a, b)
+	if p.desc {
+		return c < 0
+	}
+	return c > 0
+}
+
+// each hands every record on to fn, in order, once. fn runs on the caller's goroutine.
+func (p *pager) each(ctx context.Context, fn func(record) error) error {
+	if p.overlap < 1 {
+		p.overlap = 1
+	}
+	if p.overlap >= p.limit {
+		p.overlap = p.limit / 2
+	}
+	step := p.limit - p.overlap
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	// The producer plans pages at offsets 0, step, 2·step, … and fetches up to `workers`
+	// ahead of the consumer; results come back in plan order through queue.
+	queue := make(chan chan fetched, max(p.workers-1, 0))
+	var end atomic.Int64 // index of a page known to be the last, +1; 0 = unknown
+	first := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(queue)
+		for i := 0; ; i++ {
+			if i == 1 {
+				// A small list fits one page: ask for more only once the first says so.
+				select {
+				case <-first:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if e := end.Load(); e != 0 && int64(i) >= e {
+				return
+			}
+			ch := make(chan fetched, 1)
+			select {
+			case queue <- ch:
+			case <-ctx.Done():
+				return
+			}
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				f := p.fetch(ctx, i*step)
+				if f.err != nil || !f.page.More {
+					end.CompareAndSwap(0, int64(i)+1)
+				}
+				ch <- f
+				if i == 0 {
+					close(first)
+				}
+			}(i)
+		}
+	}()
+	defer wg.Wait()
+	defer cancel()
+
+	c := consumer{p: p}
+	idx := 0
+	for ch := range queue {
+		var f fetched
+		select {
+		case f = <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		more, err := c.handle(ctx, f, idx*step, fn)
+		if err != nil || !more {
+			return err
+		}
+		idx++
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// The planned pages ran out while the last one handled (read again from an earlier
+	// offset) still promises more: go on one page at a time.
+	for off := c.off + step; ; off += step {
+		more, err := c.handle(ctx, p.fetch(ctx, off), off, fn)
+		if err != nil || !more {
+			return err
+		}
+		off = c.off
+	}
+}
+
+// consumer hands the records of pages on in order, reading pages again where they do not
+// join.
+type consumer struct {
+	p       *pager
+	last    sortKey // the last record handed on
+	started bool
+	off     int // offset of the page last handled
+}
+
+// handle checks that the page f, fetched at off, joins the records handed on so far (reading
+// from earlier offsets until it does), hands its new records on, and reports whether more
+// pages follow.
+func (c *consumer) handle(ctx context.Context, f fetched, off int, fn func(record) error) (bool, error) {
+	p := c.p
+	step := p.limit - p.overlap
+	if f.err != nil {
+		return false, f.err
+	}
+	// A page that starts after the last record handed on (or comes back empty while
+	// records were handed on) may have skipped records: read again from earlier on.
+	for c.started && off > 0 && (len(f.recs) == 0 || p.after(p.key(f.recs[0]), c.last)) {
+		if p.repairs.Add(1) > maxRepairs {
+			return false, fmt.Errorf("exporter: %s: %w: the collection kept changing under the pages after %d reads again", p.op, ErrIncomplete, maxRepairs)
+		}
+		off = max(off-step, 0)
+		if f = p.fetch(ctx, off); f.err != nil {
+			return false, f.err
+		}
+	}
+	c.off = off
+	for _, r := range f.recs {
+		k := p.key(r)
+		if c.started && !p.after(k, c.last) {
+			continue // seen in the overlap, or moved back by an insert
+		}
+		c.last, c.started = k, true
+		if p.filter != nil {
+			switch p.filter(r) {
+			case skipRecord:
+				continue
+			case stopRead:
+				return false, nil
+			}
+		}
+		if err := fn(r); err != nil {
+			return false, err
+		}
+	}
+	return f.page.More, nil
+}

@@ -1,0 +1,73 @@
+package exporter
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pdbulk/pdbulk/jobs"
+	"github.com/pdbulk/pdbulk/spec"
+)
+
+// Plan describes, for a dry run, the requests an export will send and what they cost:
+// exactly for the entities read in one request, per 10,000 records for paged lists (the API
+// reports no total). limit is the burst limit (requests per 2 s) the pacer holds to.
+func Plan(j *jobs.Job, limit int) string {
+	var b strings.Builder
+	x := j.Export
+	fmt.Fprintf(&b, "export %s to %s\n", j.Name, x.Target.Path)
+	for _, s := range x.Sheets {
+		ops := sheetOps(s, x.Incremental)
+		for _, op := range ops {
+			ep := spec.ByOp(op)
+			switch {
+			case ep.MaxLimit > 0:
+				size := ep.MaxLimit
+				step := size - max(size/10, 2)
+				per := (10000 + step - 1) / step
+				line := fmt.Sprintf("  %s: GET %s, %d records a page read with an overlap of %d: %d requests and %d tokens per 10,000 records",
+					s.Name, ep.Path, size, size-step, per, per*ep.Cost)
+				if limit > 0 {
+					line += fmt.Sprintf(", about %s per 10,000 at %d requests / 2 s", (time.Duration(per) * 2 * time.Second / time.Duration(limit)).Round(100*time.Millisecond), limit)
+				}
+				b.WriteString(line + "\n")
+			default:
+				fmt.Fprintf(&b, "  %s: GET %s: 1 request, %d tokens\n", s.Name, ep.Path, ep.Cost)
+			}
+		}
+		switch {
+		case s.Entity == jobs.EntityFilters && s.Conditions:
+			fmt.Fprintf(&b, "  %s: and GET /filters/{id} per filter for its conditions (%d tokens each)\n", s.Name, spec.ByOp("getFilter").Cost)
+		case s.Entity == jobs.EntityGoals && s.ResultsStart != "":
+			fmt.Fprintf(&b, "  %s: and GET /goals/{id}/results per goal (%d tokens each)\n", s.Name, spec.ByOp("getGoalResult").Cost)
+		}
+	}
+	if x.Download != "" {
+		fmt.Fprintf(&b, "  and GET /files/{id}/download per file not yet in %s (%d tokens each)\n", x.Download, spec.ByOp("downloadFile").Cost)
+	}
+	if x.Incremental {
+		b.WriteString("  incremental: pages stop at the bookmark of the last run\n")
+	}
+	return b.String()
+}
+
+func sheetOps(s jobs.ExportSheet, incremental bool) []string {
+	switch s.Entity {
+	case jobs.EntityLeads:
+		switch s.Archived {
+		case "archived":
+			return []string{"getArchivedLeads"}
+		case "all":
+			return []string{"getLeads", "getArchivedLeads"}
+		}
+		return []string{"getLeads"}
+	case jobs.EntityFiles:
+		return []string{"getFiles"}
+	case jobs.EntitySearch:
+		return []string{"searchItem"}
+	}
+	return []string{map[jobs.Entity]string{
+		jobs.EntityLeadLabels: "getLeadLabels", jobs.EntityLeadSources: "getLeadSources",
+		jobs.EntityFilters: "getFilters", jobs.EntityGoals: "getGoals", jobs.EntityTeams: "getTeams",
+	}[s.Entity]}
+}

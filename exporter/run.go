@@ -1,0 +1,472 @@
+// Package exporter runs an export job: API pages (fetched concurrently within the shared
+// pacer, handed on in order, each record once, proven complete) → the job's columns read
+// the other way (ids to names, nested fields, typed cells) → a CSV or XLSX file written
+// under a temporary name and renamed into place only when every record is in.
+package exporter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/pdbulk/pdbulk/jobs"
+	"github.com/pdbulk/pdbulk/pipedrive"
+	"github.com/pdbulk/pdbulk/sheet"
+)
+
+// Options configures Run. Job (kind: export) and Client are required; State is required
+// unless DryRun.
+type Options struct {
+	Job    *jobs.Job
+	Client *pipedrive.Client
+	State  *jobs.State // holds the bookmark of an incremental export
+	DryRun bool        // read nothing, write nothing: print what the export will cost
+	// Concurrency is how many pages are fetched at once; 0 = the job's options.concurrency.
+	Concurrency int
+	PageSize    int              // records per page; 0 = the endpoint's maximum
+	Now         func() time.Time // the run's time, for {date} in the target; nil = time.Now
+	Logf        func(format string, args ...any)
+}
+
+// Result is what an export did.
+type Result struct {
+	Path       string        // the file written
+	Sheets     []SheetResult // per sheet, in order
+	Requests   int64         // list pages read (lookups and per-record reads not counted)
+	Repairs    int64         // pages read again because the collection shifted under them
+	Downloaded int           // files downloaded (files export with download)
+	Skipped    int           // files already in the download folder with the same size
+	Since      string        // an incremental export: the bookmark it started from
+}
+
+// SheetResult counts one sheet's records.
+type SheetResult struct {
+	Name    string
+	Records int
+}
+
+// Run exports o.Job. It returns after every goroutine it started has ended. On any error
+// (an interruption included) nothing is written at the target and the bookmark stays.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	j := o.Job
+	if j == nil || j.Export == nil {
+		return nil, errors.New("exporter: not an export job")
+	}
+	if o.Client == nil || o.State == nil {
+		return nil, errors.New("exporter: an export needs a client and a state store")
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = j.Options.Concurrency
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = jobs.DefaultConcurrency
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	x := j.Export
+	res := &Result{Path: x.ExpandTarget(o.Now())}
+
+	lookups, err := readLookups(ctx, o.Client, x.Sheets)
+	if err != nil {
+		return nil, err
+	}
+	var bm bookmark
+	if x.Incremental {
+		if v, ok, err := o.State.Bookmark(ctx, j.Name); err != nil {
+			return nil, fmt.Errorf("exporter: %w", err)
+		} else if ok {
+			if err := json.Unmarshal([]byte(v), &bm); err != nil {
+				return nil, fmt.Errorf("exporter: the bookmark of %s is unreadable (%v): run with --restart to export everything again", j.Name, err)
+			}
+			res.Since = bm.UpdateTime
+		}
+	}
+
+	out, err := createOutput(res.Path, x)
+	if err != nil {
+		return nil, fmt.Errorf("exporter: %w", err)
+	}
+	var next bookmark
+	var files []record
+	for _, s := range x.Sheets {
+		w := newRow(s, x.TimeZone, lookups, x.Target.Format == "csv")
+		if err := out.begin(s.Name, w.header()); err != nil {
+			return nil, errors.Join(fmt.Errorf("exporter: %w", err), out.abort())
+		}
+		n := 0
+		write := func(r record) error {
+			cells, err := w.cellsOf(r)
+			if err != nil {
+				return fmt.Errorf("exporter: %s: %w", s.Entity, err)
+			}
+			if s.Entity == jobs.EntityFiles && x.Download != "" {
+				files = append(files, fileRef(r))
+			}
+			n++
+			return out.row(cells)
+		}
+		if err := o.readSheet(ctx, s, bm, &next, res, write); err != nil {
+			return nil, errors.Join(err, out.abort())
+		}
+		res.Sheets = append(res.Sheets, SheetResult{Name: s.Name, Records: n})
+		o.Logf("%s: %d records", s, n)
+	}
+	if err := out.close(); err != nil {
+		return nil, fmt.Errorf("exporter: %w", err)
+	}
+	if x.Download != "" {
+		if err := o.download(ctx, files, res); err != nil {
+			return res, err
+		}
+	}
+	if x.Incremental && next.UpdateTime != "" {
+		b, err := json.Marshal(next)
+		if err == nil {
+			err = o.State.SetBookmark(context.WithoutCancel(ctx), j.Name, string(b))
+		}
+		if err != nil {
+			return res, fmt.Errorf("exporter: the file is written but the bookmark could not be saved (the next run exports these records again): %w", err)
+		}
+	}
+	return res, nil
+}
+
+// bookmark is where an incremental export of leads stopped: the newest update_time it saw,
+// and the ids of the leads updated at that very time (written already; a lead updated in the
+// same millisecond later is not among them and is exported by the next run).
+type bookmark struct {
+	UpdateTime string   `json:"update_time"`
+	IDs        []string `json:"ids"`
+}
+
+// readSheet hands every record of sheet s on to write, in order.
+func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark, next *bookmark, res *Result, write func(record) error) error {
+	c := o.Client
+	switch s.Entity {
+	case jobs.EntityLeads:
+		ops := []string{"getLeads"}
+		switch s.Archived {
+		case "archived":
+			ops = []string{"getArchivedLeads"}
+		case "all":
+			ops = []string{"getLeads", "getArchivedLeads"}
+		}
+		for _, op := range ops {
+			p := o.newPager(op, s.Query, s.Sort, s.Desc, false)
+			if o.Job.Export.Incremental {
+				p.field, p.desc = "update_time", true
+				p.query.Set("sort", "update_time DESC, id DESC")
+				p.filter = o.incrementalFilter(bm, next)
+			}
+			err := p.each(ctx, write)
+			res.Requests += p.requests.Load()
+			res.Repairs += p.repairs.Load()
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	case jobs.EntityFiles:
+		p := o.newPager("getFiles", s.Query, "id", false, true)
+		err := p.each(ctx, write)
+		res.Requests += p.requests.Load()
+		res.Repairs += p.repairs.Load()
+		return err
+	case jobs.EntitySearch:
+		return o.search(ctx, s, res, write)
+	}
+	op := map[jobs.Entity]string{
+		jobs.EntityLeadLabels: "getLeadLabels", jobs.EntityLeadSources: "getLeadSources",
+		jobs.EntityFilters: "getFilters", jobs.EntityGoals: "getGoals", jobs.EntityTeams: "getTeams",
+	}[s.Entity]
+	q := cloneValues(s.Query)
+	if s.Entity == jobs.EntityTeams {
+		q.Set("skip_users", "1")
+		if s.Users {
+			q.Set("skip_users", "0")
+		}
+	}
+	raw, _, _, err := c.RawPage(ctx, op, q, 0, 0)
+	res.Requests++
+	if err != nil {
+		return err
+	}
+	recs, err := decodeAll(raw)
+	if err != nil {
+		return fmt.Errorf("exporter: %s: %w", op, err)
+	}
+	if s.Entity == jobs.EntityGoals && len(recs) == 1 {
+		// GET /goals/find answers {goals: [...]}.
+		if list, ok := recs[0]["goals"].([]any); ok {
+			recs = recs[:0]
+			for _, g := range list {
+				if m, ok := g.(map[string]any); ok {
+					recs = append(recs, record(m))
+				}
+			}
+		}
+	}
+	if err := o.enrich(ctx, s, recs); err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if err := write(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (o *Options) newPager(op string, q url.Values, field string, desc, numeric bool) *pager {
+	q = cloneValues(q)
+	dir := "ASC"
+	if desc {
+		dir = "DESC"
+	}
+	if field == "id" {
+		q.Set("sort", "id "+dir)
+	} else {
+		q.Set("sort", field+" "+dir+", id "+dir)
+	}
+	limit := o.PageSize
+	if limit <= 0 {
+		limit = 500
+		if op == "getFiles" {
+			limit = 100
+		}
+	}
+	return &pager{client: o.Client, op: op, query: q, field: field, desc: desc, numeric: numeric,
+		limit: limit, overlap: max(limit/10, 2), workers: o.Concurrency}
+}
+
+// incrementalFilter ends a read by update_time DESC at the bookmark (less the lookback),
+// skips the leads the last run wrote at the bookmark's very time, and records the next
+// bookmark from the newest records read.
+func (o *Options) incrementalFilter(bm bookmark, next *bookmark) func(record) action {
+	lookback := o.Job.Export.Lookback
+	since := bm.UpdateTime
+	if since != "" && lookback > 0 {
+		if t, err := time.Parse(leadTime, since); err == nil {
+			since = t.Add(-lookback).Format(leadTime)
+		}
+	}
+	written := map[string]bool{}
+	for _, id := range bm.IDs {
+		written[id] = true
+	}
+	return func(r record) action {
+		ut, id := scalarText(r["update_time"]), scalarText(r["id"])
+		if since != "" && ut < since {
+			return stopRead
+		}
+		if next.UpdateTime == "" || ut > next.UpdateTime {
+			next.UpdateTime, next.IDs = ut, nil
+		}
+		if ut == next.UpdateTime {
+			next.IDs = append(next.IDs, id)
+		}
+		if lookback == 0 && ut == bm.UpdateTime && written[id] {
+			return skipRecord
+		}
+		return writeRecord
+	}
+}
+
+// leadTime is the form of a lead's add_time and update_time.
+const leadTime = "2006-01-02T15:04:05.000Z"
+
+// search reads item search results page by page; they are ranked, not sorted, so each is
+// written once but the pages cannot be proven to join.
+func (o *Options) search(ctx context.Context, s jobs.ExportSheet, res *Result, write func(record) error) error {
+	seen := map[string]bool{}
+	for start := 0; ; {
+		raw, page, _, err := o.Client.RawPage(ctx, "searchItem", s.Query, start, 0)
+		res.Requests++
+		if err != nil {
+			return err
+		}
+		recs, err := decodeAll(raw)
+		if err != nil {
+			return fmt.Errorf("exporter: searchItem: %w", err)
+		}
+		if len(recs) == 1 {
+			if items, ok := recs[0]["items"].([]any); ok {
+				recs = recs[:0]
+				for _, it := range items {
+					if m, ok := it.(map[string]any); ok {
+						recs = append(recs, record(m))
+					}
+				}
+			}
+		}
+		for _, r := range recs {
+			k := fmt.Sprint(lookupPath(r, "item.type"), "/", lookupPath(r, "item.id"))
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			if err := write(r); err != nil {
+				return err
+			}
+		}
+		if !page.More || page.NextStart <= start {
+			return nil
+		}
+		start = page.NextStart
+	}
+}
+
+// enrich adds what a sheet asks for beyond the list: each filter's conditions, each goal's
+// results. The reads run concurrently; records keep their order.
+func (o *Options) enrich(ctx context.Context, s jobs.ExportSheet, recs []record) error {
+	var op string
+	var q url.Values
+	switch {
+	case s.Entity == jobs.EntityFilters && s.Conditions:
+		op = "getFilter"
+	case s.Entity == jobs.EntityGoals && s.ResultsStart != "":
+		op, q = "getGoalResult", url.Values{"period.start": {s.ResultsStart}, "period.end": {s.ResultsEnd}}
+	default:
+		return nil
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(o.Concurrency)
+	for _, r := range recs {
+		g.Go(func() error {
+			var env struct {
+				Data json.RawMessage `json:"data"`
+			}
+			if _, err := o.Client.Call(gctx, op, []string{scalarText(r["id"])}, q, nil, &env); err != nil {
+				return fmt.Errorf("exporter: %s %v: %w", op, r["id"], err)
+			}
+			d := json.NewDecoder(bytes.NewReader(env.Data))
+			d.UseNumber()
+			var m map[string]any
+			if err := d.Decode(&m); err != nil {
+				return fmt.Errorf("exporter: %s %v: %w", op, r["id"], err)
+			}
+			if op == "getFilter" {
+				r["conditions"] = m["conditions"]
+			} else {
+				r["results"] = m
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// readLookups reads, once, the names every lookup of the job's columns needs.
+func readLookups(ctx context.Context, c *pipedrive.Client, sheets []jobs.ExportSheet) (map[string]names, error) {
+	out := map[string]names{}
+	for _, s := range sheets {
+		for _, col := range s.Columns {
+			if col.Lookup == "" || out[col.Lookup] != nil {
+				continue
+			}
+			op, q := "getLeadLabels", url.Values{}
+			switch col.Lookup {
+			case "teams.name":
+				op, q = "getTeams", url.Values{"skip_users": {"1"}}
+			case "filters.name":
+				op = "getFilters"
+			}
+			raw, _, _, err := c.RawPage(ctx, op, q, 0, 0)
+			if err != nil {
+				return nil, fmt.Errorf("exporter: lookup %s: %w", col.Lookup, err)
+			}
+			recs, err := decodeAll(raw)
+			if err != nil {
+				return nil, fmt.Errorf("exporter: lookup %s: %w", col.Lookup, err)
+			}
+			n := names{}
+			for _, r := range recs {
+				n[scalarText(r["id"])] = scalarText(r["name"])
+			}
+			out[col.Lookup] = n
+		}
+	}
+	return out, nil
+}
+
+func decodeAll(raw []json.RawMessage) ([]record, error) {
+	out := make([]record, 0, len(raw))
+	for _, r := range raw {
+		d := json.NewDecoder(bytes.NewReader(r))
+		d.UseNumber()
+		var m record
+		if err := d.Decode(&m); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func cloneValues(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
+}
+
+// output writes the sheets of one export.
+type output struct {
+	path string
+	x    *jobs.Export
+	w    sheet.Writer
+}
+
+func createOutput(path string, x *jobs.Export) (*output, error) {
+	if len(x.Sheets) > 1 {
+		return nil, fmt.Errorf("write %s: several sheets in one workbook need the workbook writer", path)
+	}
+	return &output{path: path, x: x}, nil
+}
+
+func (o *output) begin(name string, header []string) error {
+	w, err := sheet.Create(o.path, header)
+	if err != nil {
+		return err
+	}
+	o.w = w
+	return nil
+}
+
+func (o *output) row(cells []sheet.Cell) error { return o.w.WriteCells(cells) }
+
+func (o *output) close() error {
+	if o.w == nil {
+		return nil
+	}
+	return o.w.Close()
+}
+
+func (o *output) abort() error {
+	if o.w == nil {
+		return nil
+	}
+	return o.w.Abort()
+}
+
+// fileRef keeps what a download needs of a file record.
+func fileRef(r record) record {
+	return record{"id": r["id"], "file_name": r["file_name"], "file_size": r["file_size"], "name": r["name"]}
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
