@@ -90,9 +90,9 @@ func TestWorkbookTypedCells(t *testing.T) {
 	// A cell without a t attribute is a number in OOXML; excelize reports it
 	// as CellTypeUnset.
 	cells := []struct {
-		ref   string
-		typ   excelize.CellType
-		value string // raw value
+		ref    string
+		typ    excelize.CellType
+		value  string // raw value
 		numFmt int
 		custom string
 	}{
