@@ -222,9 +222,12 @@ func (ws *Worksheet) cellValue(i int, c Cell) any {
 		if c.Kind == KindDateTime {
 			style, format = ws.wb.style.dateTime, o.DateTimeFormat
 		}
-		if x, ok := timeSerial(c.Time); ok {
+		if t, ok := excelTime(c.Time); ok {
 			ws.fit(i, float64(len(format))+2)
-			return excelize.Cell{StyleID: style, Value: x}
+			// excelize writes a time's serial with every digit; a float64
+			// would be cut to 15 significant digits, which can show
+			// 13:45:30 as 13:45:29.
+			return excelize.Cell{StyleID: style, Value: t}
 		}
 		return ws.textValue(i, cellText(c, o))
 	}
@@ -469,11 +472,10 @@ type oneSheet struct{ *Worksheet }
 func (w oneSheet) Close() error { return w.wb.Close() }
 func (w oneSheet) Abort() error { return w.wb.Abort() }
 
-// timeSerial converts a wall-clock time to an Excel 1900 serial.
-func timeSerial(t time.Time) (float64, bool) {
+// excelTime returns t's wall clock as a UTC time, and whether an Excel 1900
+// date can hold it: from 1900-03-01 (before it Excel counts a February 29
+// that did not exist) to the end of 9999.
+func excelTime(t time.Time) (time.Time, bool) {
 	t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
-	if t.Before(time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC)) || t.Year() > 9999 {
-		return 0, false
-	}
-	return float64(t.Sub(epoch1900).Milliseconds()) / 86400000, true
+	return t, !t.Before(time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC)) && t.Year() <= 9999
 }

@@ -103,7 +103,7 @@ func TestWorkbookTypedCells(t *testing.T) {
 		{"D2", excelize.CellTypeUnset, "-7.25", 0, ""},
 		{"E2", excelize.CellTypeBool, "1", 0, ""},
 		{"F2", excelize.CellTypeUnset, "45322", 0, "yyyy-mm-dd"},
-		{"G2", excelize.CellTypeUnset, "45322.5732638888", 0, "yyyy-mm-dd hh:mm:ss"},
+		{"G2", excelize.CellTypeUnset, "45322.57326388889", 0, "yyyy-mm-dd hh:mm:ss"},
 		{"H2", excelize.CellTypeInlineString, "'+49 30 1234567", 49, ""},
 		{"I2", excelize.CellTypeInlineString, "01067", 49, ""},
 		{"J2", excelize.CellTypeInlineString, "'=HYPERLINK(\"http://evil\")", 49, ""},
@@ -486,4 +486,48 @@ func mkdir(t *testing.T, p string) string {
 	t.Helper()
 	must(t, os.Mkdir(p, 0o755))
 	return p
+}
+
+func TestWorkbookDateTimesExact(t *testing.T) {
+	var cells []Cell
+	for i := range 2000 {
+		tm := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 7919 * time.Second)
+		cells = append(cells, Cell{Kind: KindDateTime, Time: tm})
+	}
+	cells = append(cells,
+		Cell{Kind: KindDateTime, Time: time.Date(2030, 6, 1, 8, 0, 1, 500e6, time.UTC)},
+		// The wall clock is written, whatever the location.
+		Cell{Kind: KindDateTime, Time: time.Date(2024, 7, 1, 23, 30, 0, 0, time.FixedZone("X", -7*3600))},
+		Cell{Kind: KindDate, Time: day(1900, 3, 1, 0, 0)},
+		Cell{Kind: KindDate, Time: day(9999, 12, 31, 0, 0)},
+		// Excel cannot hold these: they are written as text.
+		Cell{Kind: KindDate, Time: day(1900, 2, 28, 0, 0)},
+		Cell{Kind: KindDateTime, Time: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+	)
+	p := filepath.Join(t.TempDir(), "t.xlsx")
+	wb, err := NewWorkbook(context.Background(), p, ExportOptions{})
+	must(t, err)
+	ws, err := wb.AddSheet("T", []string{"When"})
+	must(t, err)
+	for _, c := range cells {
+		must(t, ws.WriteCells([]Cell{c}))
+	}
+	must(t, wb.Close())
+	res := readAll(t, p, Options{})
+	if len(res.rows) != len(cells) {
+		t.Fatalf("read back %d rows, want %d", len(res.rows), len(cells))
+	}
+	for i, c := range cells[:len(cells)-2] {
+		got := res.rows[i].Cells[0]
+		wall := time.Date(c.Time.Year(), c.Time.Month(), c.Time.Day(), c.Time.Hour(), c.Time.Minute(), c.Time.Second(), c.Time.Nanosecond(), time.UTC)
+		if got.Kind != c.Kind || !got.Time.Equal(wall) {
+			t.Errorf("row %d: read back %v %v, want %v %v", i+2, got.Kind, got.Time, c.Kind, wall)
+		}
+	}
+	for i, want := range []string{"1900-02-28", "10000-01-01 00:00:00"} {
+		got := res.rows[len(cells)-2+i].Cells[0]
+		if got.Kind != KindString || got.Text != want {
+			t.Errorf("out of range date read back as %v %q, want text %q", got.Kind, got.Text, want)
+		}
+	}
 }
