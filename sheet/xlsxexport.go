@@ -152,6 +152,10 @@ func (wb *Workbook) AddSheet(name string, header []string) (*Worksheet, error) {
 	wb.names[strings.ToLower(name)] = true
 	ws := &Worksheet{wb: wb, name: name, sw: sw, held: [][]any{}}
 	for i, s := range header {
+		if s == "" {
+			ws.header = append(ws.header, nil)
+			continue
+		}
 		text, _ := wb.truncate(wb.o.text(s))
 		ws.header = append(ws.header, excelize.Cell{StyleID: wb.style.header, Value: text})
 		// Room for the autofilter's drop-down button.
