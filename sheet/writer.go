@@ -1,37 +1,38 @@
 package sheet
 
 import (
-	"bufio"
-	"encoding/csv"
+	"context"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
-	"strconv"
+	"runtime"
 	"strings"
-	"time"
-
-	"github.com/xuri/excelize/v2"
+	"sync/atomic"
+	"unicode/utf8"
 )
 
 // Writer writes rows to a spreadsheet file. Nothing is visible at the path
 // until Close succeeds: rows go to a temporary file in the same directory
-// that Close renames over the path. A Writer is not safe for concurrent use.
+// that Close syncs and renames over the path. A Writer is not safe for
+// concurrent use; it does not keep the slices passed to it.
 type Writer interface {
-	// Write writes one row of text cells, escaped with EscapeFormula.
+	// Write writes one row of text cells, neutralized with EscapeFormula
+	// unless ExportOptions.AllowFormulas is set.
 	Write(row []string) error
 	// WriteCells writes one row of typed cells: KindString and KindError
-	// cells are written as escaped text, KindNumber as numbers, KindBool as
-	// booleans, KindDate and KindDateTime as dates (typed cells in XLSX; in
-	// CSV the number's digits, TRUE/FALSE, and the dates as 2006-01-02 or
-	// 2006-01-02 15:04:05).
+	// cells (and a KindEmpty cell that has Text) are written as text, neutralized
+	// like Write; KindNumber as numbers, KindBool as booleans, KindDate and
+	// KindDateTime as dates (typed cells in XLSX; in CSV the number's digits,
+	// TRUE/FALSE, and the dates in ExportOptions' layouts). Numbers are never
+	// neutralized: -5 stays a number.
 	WriteCells(cells []Cell) error
-	// Close finishes the file and moves it into place. After a failed Write
-	// or Close the temporary file is removed and the path is left untouched.
-	// It is safe to call more than once.
+	// Close finishes the file and moves it into place. After a failed Write,
+	// a failed Close or a cancelled context the temporary file is removed and
+	// the path is left untouched. It is safe to call more than once.
 	Close() error
-	// Abort removes the temporary file without writing the path.
+	// Abort removes the temporary file without writing the path. It is a
+	// no-op after Close, so `defer w.Abort()` is the way to clean up.
 	Abort() error
 }
 
@@ -55,47 +56,188 @@ func EscapeFormula(s string) string {
 	return s
 }
 
-// Create creates a writer for path by its extension (.csv, .tsv, .txt → CSV
-// with ',' or TAB for .tsv; .xlsx → one sheet named "Sheet1" written with
-// excelize's StreamWriter) and writes the header row. Errors name the path.
+// ExportOptions tunes CreateExport, CreateCSV and NewWorkbook. The zero value
+// writes a comma-separated CSV without a BOM, with LF line ends and
+// neutralized formulas, or an XLSX with a bold frozen header, an autofilter
+// and columns sized from the first 100 rows.
+type ExportOptions struct {
+	// Delimiter separates CSV fields; 0 means ',' (TAB for a .tsv path).
+	// It cannot be '"', CR or LF. Ignored for XLSX.
+	Delimiter rune
+	// BOM starts a new CSV file with the UTF-8 byte order mark, which Excel
+	// needs to read UTF-8 text right. When appending, the existing file keeps
+	// what it has. Ignored for XLSX.
+	BOM bool
+	// CRLF ends CSV records with CR LF instead of LF. When appending, the
+	// existing file's header line decides. Ignored for XLSX.
+	CRLF bool
+	// Append adds the rows to the end of an existing CSV file instead of
+	// replacing it; the file's first record must equal the header
+	// (ErrHeaderMismatch otherwise). A missing or empty file is created with
+	// the header. The file is copied to the temporary file first, so that it
+	// is whole or untouched at every instant: an append costs a copy of the
+	// existing file, in time and in free disk space. Refused for XLSX.
+	Append bool
+	// AllowFormulas writes text exactly as given. The zero value neutralizes
+	// text that a spreadsheet would run as a formula (see EscapeFormula), in
+	// the header and in every text cell, for CSV and XLSX alike.
+	AllowFormulas bool
+	// DateLayout and DateTimeLayout are the Go time layouts of KindDate and
+	// KindDateTime cells in CSV; "" means "2006-01-02" and
+	// "2006-01-02 15:04:05.999". XLSX uses them only for a date Excel cannot
+	// hold (before 1900-03-01 or after 9999), which it writes as text.
+	DateLayout, DateTimeLayout string
+	// DateFormat and DateTimeFormat are the Excel number formats of XLSX date
+	// and date-time cells; "" means "yyyy-mm-dd" and "yyyy-mm-dd hh:mm:ss".
+	// Ignored for CSV.
+	DateFormat, DateTimeFormat string
+	// Sheet names the one sheet that CreateExport and Create write to an XLSX
+	// file; "" means "Sheet1". It is sanitized like Workbook.AddSheet's names.
+	Sheet string
+	// WidthRows is how many data rows of each XLSX sheet are held back to size
+	// the columns before they are streamed; 0 means 100, a negative value
+	// sizes the columns from the header alone, and at most 10,000 are held.
+	WidthRows int
+	// MaxWidth caps an XLSX column's width, in characters; 0 means 60, and
+	// Excel's own limit of 255 caps it too.
+	MaxWidth int
+}
+
+const (
+	defaultWidthRows = 100
+	maxWidthRows     = 10_000
+	defaultMaxWidth  = 60
+	excelMaxWidth    = 255
+)
+
+// applyDefaults returns o with its zero values filled in for path, or an
+// error naming what is wrong with o.
+func (o ExportOptions) applyDefaults(path string) (ExportOptions, error) {
+	if o.Delimiter == 0 {
+		o.Delimiter = ','
+		if strings.EqualFold(filepath.Ext(path), ".tsv") {
+			o.Delimiter = '\t'
+		}
+	}
+	if !validDelimiter(o.Delimiter) {
+		return o, fmt.Errorf("invalid delimiter %q", o.Delimiter)
+	}
+	if o.DateLayout == "" {
+		o.DateLayout = "2006-01-02"
+	}
+	if o.DateTimeLayout == "" {
+		o.DateTimeLayout = "2006-01-02 15:04:05.999"
+	}
+	if o.DateFormat == "" {
+		o.DateFormat = "yyyy-mm-dd"
+	}
+	if o.DateTimeFormat == "" {
+		o.DateTimeFormat = "yyyy-mm-dd hh:mm:ss"
+	}
+	switch {
+	case o.WidthRows == 0:
+		o.WidthRows = defaultWidthRows
+	case o.WidthRows < 0:
+		o.WidthRows = 0
+	case o.WidthRows > maxWidthRows:
+		o.WidthRows = maxWidthRows
+	}
+	switch {
+	case o.MaxWidth <= 0:
+		o.MaxWidth = defaultMaxWidth
+	case o.MaxWidth > excelMaxWidth:
+		o.MaxWidth = excelMaxWidth
+	}
+	return o, nil
+}
+
+// validDelimiter is encoding/csv's rule for a field separator.
+func validDelimiter(r rune) bool {
+	return r != 0 && r != '"' && r != '\r' && r != '\n' && utf8.ValidRune(r) && r != utf8.RuneError
+}
+
+// text neutralizes s unless formulas are allowed.
+func (o *ExportOptions) text(s string) string {
+	if o.AllowFormulas {
+		return s
+	}
+	return EscapeFormula(s)
+}
+
+// Create creates a writer for path with the default ExportOptions and writes
+// the header row: a report writer. See CreateExport.
 func Create(path string, header []string) (Writer, error) {
-	var w Writer
-	var err error
+	return CreateExport(context.Background(), path, header, ExportOptions{})
+}
+
+// CreateExport creates a writer for path by its extension (.csv, .txt and
+// .tsv are CSV, .xlsx is a workbook of one sheet) and writes the header row.
+// The file appears at path only when Close succeeds. Once ctx is done, the
+// next Write or Close fails with the context's cause and removes the
+// temporary file; the path is then never written. Errors name the path.
+func CreateExport(ctx context.Context, path string, header []string, o ExportOptions) (Writer, error) {
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
-	case ".csv", ".txt":
-		w, err = newCSVWriter(path, ',')
-	case ".tsv":
-		w, err = newCSVWriter(path, '\t')
+	case ".csv", ".txt", ".tsv":
+		return CreateCSV(ctx, path, header, o)
 	case ".xlsx":
-		w, err = newXLSXWriter(path)
+		if o.Append {
+			return nil, fmt.Errorf("create %s: append works only for csv files", path)
+		}
+		wb, err := NewWorkbook(ctx, path, o)
+		if err != nil {
+			return nil, err
+		}
+		name := o.Sheet
+		if name == "" {
+			name = "Sheet1"
+		}
+		ws, err := wb.AddSheet(name, header)
+		if err != nil {
+			wb.Abort()
+			return nil, err
+		}
+		return oneSheet{ws}, nil
 	default:
 		return nil, fmt.Errorf("create %s: unsupported extension %q (use .csv, .tsv or .xlsx)", path, ext)
 	}
-	if err != nil {
-		return nil, err
-	}
-	if err := w.Write(header); err != nil {
-		w.Abort()
-		return nil, err
-	}
-	return w, nil
 }
 
-// tempFile creates the temporary file next to path.
+// checkDestination refuses a path that is a directory, before any work is
+// done for it.
+func checkDestination(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("create %s: is a directory", path)
+	}
+	return nil
+}
+
+// tempFile creates the temporary file next to path. When path exists its
+// permissions are kept; a new file gets 0600.
 func tempFile(path, suffix string) (*os.File, error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*"+suffix)
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		if err := f.Chmod(fi.Mode().Perm()); err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return nil, fmt.Errorf("create %s: %w", path, err)
+		}
+	}
 	return f, nil
 }
 
-// commit syncs, closes and renames tmp over path; on any error it removes
-// tmp.
-func commit(tmp *os.File, path string) error {
+// commit syncs and closes tmp and, unless the writer was cancelled, renames
+// it over path and syncs path's folder; on any error before the rename it
+// removes tmp and path is untouched.
+func commit(tmp *os.File, path string, c *cancelFlag) error {
 	err := tmp.Sync()
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = c.err()
 	}
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)
@@ -104,313 +246,58 @@ func commit(tmp *os.File, path string) error {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("write %s: sync folder: %w", path, err)
+	}
 	return nil
+}
+
+// syncDir makes a rename in dir durable. Windows cannot sync a folder and
+// makes renames durable by itself.
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 var errClosed = errors.New("writer is closed")
 
-type csvWriter struct {
-	path string
-	tmp  *os.File
-	bw   *bufio.Writer
-	cw   *csv.Writer
-	rec  []string
-	err  error // first error; the file is then discarded
-	done bool
+// cancelFlag records that a writer's context is done without keeping the
+// context: the writer checks it on each call and before the rename.
+type cancelFlag struct {
+	cause atomic.Pointer[error]
+	stop  func() bool
 }
 
-func newCSVWriter(path string, comma rune) (*csvWriter, error) {
-	tmp, err := tempFile(path, ".tmp")
-	if err != nil {
-		return nil, err
+func watchContext(ctx context.Context) *cancelFlag {
+	c := &cancelFlag{stop: func() bool { return false }}
+	if err := ctx.Err(); err != nil {
+		err = context.Cause(ctx)
+		c.cause.Store(&err)
+		return c
 	}
-	bw := bufio.NewWriterSize(tmp, bufSize)
-	cw := csv.NewWriter(bw)
-	cw.Comma = comma
-	return &csvWriter{path: path, tmp: tmp, bw: bw, cw: cw}, nil
+	if ctx.Done() != nil {
+		c.stop = context.AfterFunc(ctx, func() {
+			err := context.Cause(ctx)
+			c.cause.Store(&err)
+		})
+	}
+	return c
 }
 
-func (w *csvWriter) Write(row []string) error {
-	if err := w.usable(); err != nil {
-		return err
-	}
-	w.rec = w.rec[:0]
-	for _, s := range row {
-		w.rec = append(w.rec, EscapeFormula(s))
-	}
-	return w.write()
-}
-
-func (w *csvWriter) WriteCells(cells []Cell) error {
-	if err := w.usable(); err != nil {
-		return err
-	}
-	w.rec = w.rec[:0]
-	for _, c := range cells {
-		w.rec = append(w.rec, cellText(c))
-	}
-	return w.write()
-}
-
-// cellText renders a typed cell as CSV text.
-func cellText(c Cell) string {
-	switch c.Kind {
-	case KindNumber:
-		if plainNumber(c.Text) {
-			return c.Text
-		}
-		if math.IsNaN(c.Number) || math.IsInf(c.Number, 0) {
-			return EscapeFormula(c.Text)
-		}
-		return strconv.FormatFloat(c.Number, 'f', -1, 64)
-	case KindBool:
-		if c.Number != 0 || c.Text == "TRUE" {
-			return "TRUE"
-		}
-		return "FALSE"
-	case KindDate:
-		return c.Time.Format(time.DateOnly)
-	case KindDateTime:
-		return c.Time.Format("2006-01-02 15:04:05.999")
-	}
-	return EscapeFormula(c.Text)
-}
-
-// plainNumber reports whether s is a decimal number: an optional '-',
-// digits with an optional fraction and an optional exponent.
-func plainNumber(s string) bool {
-	s = strings.TrimPrefix(s, "-")
-	mant, exp, hasExp := strings.Cut(strings.ToLower(s), "e")
-	ip, fp, _ := strings.Cut(mant, ".")
-	if ip == "" && fp == "" || !digits(ip) || !digits(fp) {
-		return false
-	}
-	if hasExp {
-		if exp != "" && (exp[0] == '+' || exp[0] == '-') {
-			exp = exp[1:]
-		}
-		return exp != "" && digits(exp)
-	}
-	return true
-}
-
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-func (w *csvWriter) usable() error {
-	if w.done {
-		return fmt.Errorf("write %s: %w", w.path, errClosed)
-	}
-	return w.err
-}
-
-func (w *csvWriter) write() error {
-	if err := w.cw.Write(w.rec); err != nil {
-		w.err = fmt.Errorf("write %s: %w", w.path, err)
-		return w.err
+// err returns the context's cause once it is done, nil before.
+func (c *cancelFlag) err() error {
+	if p := c.cause.Load(); p != nil {
+		return *p
 	}
 	return nil
-}
-
-func (w *csvWriter) Close() error {
-	if w.done {
-		return w.err
-	}
-	w.done = true
-	if w.err != nil {
-		w.discard()
-		return w.err
-	}
-	w.cw.Flush()
-	err := w.cw.Error()
-	if err == nil {
-		err = w.bw.Flush()
-	}
-	if err != nil {
-		w.discard()
-		w.err = fmt.Errorf("write %s: %w", w.path, err)
-		return w.err
-	}
-	if err := commit(w.tmp, w.path); err != nil {
-		w.err = err
-	}
-	return w.err
-}
-
-func (w *csvWriter) discard() {
-	w.tmp.Close()
-	os.Remove(w.tmp.Name())
-}
-
-func (w *csvWriter) Abort() error {
-	if w.done {
-		return nil
-	}
-	w.done = true
-	w.discard()
-	return nil
-}
-
-// maxXLSXRows is the most rows a sheet holds.
-const maxXLSXRows = 1 << 20
-
-type xlsxWriter struct {
-	path      string
-	f         *excelize.File
-	sw        *excelize.StreamWriter
-	row       int
-	dateStyle int
-	timeStyle int
-	vals      []any
-	err       error
-	done      bool
-}
-
-func newXLSXWriter(path string) (*xlsxWriter, error) {
-	f := excelize.NewFile()
-	fail := func(err error) (*xlsxWriter, error) {
-		f.Close()
-		return nil, fmt.Errorf("create %s: %w", path, err)
-	}
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		return fail(err)
-	}
-	ds, err := f.NewStyle(&excelize.Style{NumFmt: 14})
-	if err != nil {
-		return fail(err)
-	}
-	custom := "yyyy-mm-dd hh:mm:ss"
-	ts, err := f.NewStyle(&excelize.Style{CustomNumFmt: &custom})
-	if err != nil {
-		return fail(err)
-	}
-	return &xlsxWriter{path: path, f: f, sw: sw, dateStyle: ds, timeStyle: ts}, nil
-}
-
-func (w *xlsxWriter) usable() error {
-	if w.done {
-		return fmt.Errorf("write %s: %w", w.path, errClosed)
-	}
-	if w.err == nil && w.row >= maxXLSXRows {
-		w.err = fmt.Errorf("write %s: more than %d rows for one sheet", w.path, maxXLSXRows)
-	}
-	return w.err
-}
-
-func (w *xlsxWriter) Write(row []string) error {
-	if err := w.usable(); err != nil {
-		return err
-	}
-	w.vals = w.vals[:0]
-	for _, s := range row {
-		w.vals = append(w.vals, EscapeFormula(s))
-	}
-	return w.setRow()
-}
-
-func (w *xlsxWriter) WriteCells(cells []Cell) error {
-	if err := w.usable(); err != nil {
-		return err
-	}
-	w.vals = w.vals[:0]
-	for _, c := range cells {
-		var v any
-		switch c.Kind {
-		case KindEmpty:
-			v = nil
-		case KindNumber:
-			if math.IsNaN(c.Number) || math.IsInf(c.Number, 0) {
-				v = EscapeFormula(c.Text)
-			} else {
-				v = c.Number
-			}
-		case KindBool:
-			v = c.Number != 0 || c.Text == "TRUE"
-		case KindDate, KindDateTime:
-			style := w.dateStyle
-			if c.Kind == KindDateTime {
-				style = w.timeStyle
-			}
-			if x, ok := timeSerial(c.Time); ok {
-				v = excelize.Cell{StyleID: style, Value: x}
-			} else {
-				v = cellText(c)
-			}
-		default:
-			v = EscapeFormula(c.Text)
-		}
-		w.vals = append(w.vals, v)
-	}
-	return w.setRow()
-}
-
-// timeSerial converts a wall-clock time to an Excel 1900 serial.
-func timeSerial(t time.Time) (float64, bool) {
-	t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
-	if t.Before(time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC)) || t.Year() > 9999 {
-		return 0, false
-	}
-	return float64(t.Sub(epoch1900).Milliseconds()) / 86400000, true
-}
-
-func (w *xlsxWriter) setRow() error {
-	w.row++
-	cell, err := excelize.CoordinatesToCellName(1, w.row)
-	if err == nil {
-		err = w.sw.SetRow(cell, w.vals)
-	}
-	if err != nil {
-		w.err = fmt.Errorf("write %s: row %d: %w", w.path, w.row, err)
-	}
-	return w.err
-}
-
-func (w *xlsxWriter) Close() error {
-	if w.done {
-		return w.err
-	}
-	w.done = true
-	if w.err != nil {
-		w.f.Close()
-		return w.err
-	}
-	err := w.sw.Flush()
-	var tmp *os.File
-	if err == nil {
-		tmp, err = tempFile(w.path, ".xlsx")
-	}
-	if err == nil {
-		if _, err = w.f.WriteTo(tmp); err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}
-	if cerr := w.f.Close(); err == nil && cerr != nil {
-		err = cerr
-		tmp.Close()
-		os.Remove(tmp.Name())
-	}
-	if err != nil {
-		w.err = fmt.Errorf("write %s: %w", w.path, err)
-		return w.err
-	}
-	if err := commit(tmp, w.path); err != nil {
-		w.err = err
-	}
-	return w.err
-}
-
-func (w *xlsxWriter) Abort() error {
-	if w.done {
-		return nil
-	}
-	w.done = true
-	return w.f.Close()
 }

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -152,15 +151,5 @@ func TestCreateErrors(t *testing.T) {
 				t.Errorf("Create(%s) = nil error, want an error", tt.path)
 			}
 		})
-	}
-}
-
-func TestTimeSerial(t *testing.T) {
-	for _, tm := range []time.Time{day(2024, 1, 1, 0, 0), day(1999, 12, 31, 23, 59), time.Date(2030, 6, 1, 8, 0, 1, 500e6, time.UTC)} {
-		x, ok := timeSerial(tm)
-		back, ok2 := serialTime(x, false)
-		if !ok || !ok2 || !back.Equal(tm) {
-			t.Errorf("serialTime(timeSerial(%v)) = %v", tm, back)
-		}
 	}
 }
