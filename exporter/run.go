@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -75,7 +77,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		o.Logf = func(string, ...any) {}
 	}
 	x := j.Export
-	res := &Result{Path: x.ExpandTarget(o.Now())}
+	path, err := sheet.ExpandPath(x.Target.Path, o.Now(), x.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("exporter: %w", err)
+	}
+	res := &Result{Path: path}
 
 	lookups, err := readLookups(ctx, o.Client, x.Sheets)
 	if err != nil {
@@ -93,7 +99,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 
-	out, err := createOutput(res.Path, x)
+	if err := os.MkdirAll(filepath.Dir(res.Path), 0o755); err != nil {
+		return nil, fmt.Errorf("exporter: %w", err)
+	}
+	out, err := createOutput(ctx, res.Path, x)
 	if err != nil {
 		return nil, fmt.Errorf("exporter: %w", err)
 	}
@@ -422,43 +431,67 @@ func cloneValues(q url.Values) url.Values {
 	return out
 }
 
-// output writes the sheets of one export.
+// output writes the sheets of one export: one CSV, or one XLSX workbook of one sheet or
+// more. Nothing is at the path until close succeeds.
 type output struct {
+	ctx  context.Context
 	path string
-	x    *jobs.Export
-	w    sheet.Writer
+	opts sheet.ExportOptions
+	wb   *sheet.Workbook  // XLSX
+	ws   *sheet.Worksheet // the XLSX sheet being written
+	csv  *sheet.CSVWriter
 }
 
-func createOutput(path string, x *jobs.Export) (*output, error) {
-	if len(x.Sheets) > 1 {
-		return nil, fmt.Errorf("write %s: several sheets in one workbook need the workbook writer", path)
+func createOutput(ctx context.Context, path string, x *jobs.Export) (*output, error) {
+	o := &output{ctx: ctx, path: path, opts: sheet.ExportOptions{
+		Delimiter: x.Target.Delimiter, BOM: x.Target.BOM, Append: x.Target.Append, AllowFormulas: x.Target.KeepFormulas,
+	}}
+	if x.Target.Format == "xlsx" {
+		wb, err := sheet.NewWorkbook(ctx, path, o.opts)
+		if err != nil {
+			return nil, err
+		}
+		o.wb = wb
 	}
-	return &output{path: path, x: x}, nil
+	return o, nil
 }
 
 func (o *output) begin(name string, header []string) error {
-	w, err := sheet.Create(o.path, header)
-	if err != nil {
+	if o.wb != nil {
+		ws, err := o.wb.AddSheet(name, header)
+		o.ws = ws
 		return err
 	}
-	o.w = w
-	return nil
+	w, err := sheet.CreateCSV(o.ctx, o.path, header, o.opts)
+	o.csv = w
+	return err
 }
 
-func (o *output) row(cells []sheet.Cell) error { return o.w.WriteCells(cells) }
+func (o *output) row(cells []sheet.Cell) error {
+	if o.ws != nil {
+		return o.ws.WriteCells(cells)
+	}
+	return o.csv.WriteCells(cells)
+}
 
 func (o *output) close() error {
-	if o.w == nil {
+	if o.wb != nil {
+		return o.wb.Close()
+	}
+	if o.csv == nil {
 		return nil
 	}
-	return o.w.Close()
+	return o.csv.Close()
 }
 
 func (o *output) abort() error {
-	if o.w == nil {
+	if o.wb != nil {
+		return o.wb.Abort()
+	}
+	if o.csv == nil {
 		return nil
 	}
-	return o.w.Abort()
+	return o.csv.Abort()
 }
 
 // fileRef keeps what a download needs of a file record.

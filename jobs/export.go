@@ -565,14 +565,6 @@ func openField(e Entity, field string) bool {
 	return false
 }
 
-// ExpandTarget returns the target path with its placeholders filled from t in the job's
-// time zone: {date} 2026-11-30, {time} 1504 and {datetime} 2026-11-30T1504.
-func (x *Export) ExpandTarget(t time.Time) string {
-	t = t.In(x.TimeZone)
-	r := strings.NewReplacer("{date}", t.Format("2006-01-02"), "{time}", t.Format("1504"), "{datetime}", t.Format("2006-01-02T1504"))
-	return r.Replace(x.Target.Path)
-}
-
 // String describes the sheet for messages: "leads (archived, filter_id=3)".
 func (s ExportSheet) String() string {
 	var parts []string
