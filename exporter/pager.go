@@ -79,6 +79,10 @@ type pager struct {
 
 	requests atomic.Int64
 	repairs  atomic.Int64
+	// drift is how many records were deleted before the pages being read, as learnt from
+	// repairs: later pages are asked for that much earlier, so that one burst of deletes
+	// costs one read again, not one for every page after it.
+	drift atomic.Int64
 }
 
 // action is what a pager's filter decides for a record.
@@ -94,6 +98,7 @@ const (
 const maxRepairs = 1000
 
 type fetched struct {
+	off  int // the offset the page was asked for
 	recs []record
 	page pipedrive.Page
 	err  error
@@ -104,7 +109,7 @@ func (p *pager) fetch(ctx context.Context, start int) fetched {
 	p.requests.Add(1)
 	raw, page, _, err := p.client.RawPage(ctx, p.op, p.query, start, p.limit)
 	if err != nil {
-		return fetched{err: err}
+		return fetched{off: start, err: err}
 	}
 	recs := make([]record, 0, len(raw))
 	for _, r := range raw {
@@ -116,7 +121,7 @@ func (p *pager) fetch(ctx context.Context, start int) fetched {
 		}
 		recs = append(recs, m)
 	}
-	return fetched{recs: recs, page: page}
+	return fetched{off: start, recs: recs, page: page}
 }
 
 func (p *pager) key(r record) sortKey {
@@ -185,7 +190,7 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				f := p.fetch(ctx, i*step)
+				f := p.fetch(ctx, max(i*step-int(p.drift.Load()), 0))
 				if f.err != nil || !f.page.More {
 					end.CompareAndSwap(0, int64(i)+1)
 				}
@@ -200,7 +205,6 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 	defer cancel()
 
 	c := consumer{p: p}
-	idx := 0
 	for ch := range queue {
 		var f fetched
 		select {
@@ -208,11 +212,10 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		more, err := c.handle(ctx, f, idx*step, fn)
+		more, err := c.handle(ctx, f, fn)
 		if err != nil || !more {
 			return err
 		}
-		idx++
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -220,7 +223,7 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 	// The planned pages ran out while the last one handled (read again from an earlier
 	// offset) still promises more: go on one page at a time.
 	for off := c.off + step; ; off += step {
-		more, err := c.handle(ctx, p.fetch(ctx, off), off, fn)
+		more, err := c.handle(ctx, p.fetch(ctx, off), fn)
 		if err != nil || !more {
 			return err
 		}
@@ -237,15 +240,15 @@ type consumer struct {
 	off     int // offset of the page last handled
 }
 
-// handle checks that the page f, fetched at off, joins the records handed on so far (reading
-// from earlier offsets until it does), hands its new records on, and reports whether more
-// pages follow.
-func (c *consumer) handle(ctx context.Context, f fetched, off int, fn func(record) error) (bool, error) {
+// handle checks that the page f joins the records handed on so far (reading from earlier
+// offsets until it does), hands its new records on, and reports whether more pages follow.
+func (c *consumer) handle(ctx context.Context, f fetched, fn func(record) error) (bool, error) {
 	p := c.p
 	step := p.limit - p.overlap
 	if f.err != nil {
 		return false, f.err
 	}
+	off, planned, repaired := f.off, f.off, false
 	// A page that starts after the last record handed on (or comes back empty while
 	// records were handed on) may have skipped records: read again from earlier on.
 	for c.started && off > 0 && (len(f.recs) == 0 || p.after(p.key(f.recs[0]), c.last)) {
@@ -255,6 +258,18 @@ func (c *consumer) handle(ctx context.Context, f fetched, off int, fn func(recor
 		off = max(off-step, 0)
 		if f = p.fetch(ctx, off); f.err != nil {
 			return false, f.err
+		}
+		repaired = true
+	}
+	if repaired {
+		// The first new record sits at off+k; the planned page should have begun `overlap`
+		// records before it.
+		k := 0
+		for k < len(f.recs) && !p.after(p.key(f.recs[k]), c.last) {
+			k++
+		}
+		if short := planned - (off + k - p.overlap); short > 0 {
+			p.drift.Add(int64(short))
 		}
 	}
 	c.off = off
