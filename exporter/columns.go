@@ -80,11 +80,13 @@ func (w *row) cell(c jobs.ExportColumn, v any) (sheet.Cell, error) {
 		return text(strings.Join(parts, c.Join)), nil
 	}
 	if m, ok := v.(map[string]any); ok {
-		b, err := json.Marshal(m)
-		if err != nil {
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false) // conditions hold > and <: keep them readable
+		if err := enc.Encode(m); err != nil {
 			return sheet.Cell{}, err
 		}
-		return text(string(b)), nil
+		return text(strings.TrimSuffix(b.String(), "\n")), nil
 	}
 	s := w.name(c, scalarText(v))
 	if c.Lookup != "" {

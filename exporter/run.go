@@ -129,7 +129,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, errors.Join(err, out.abort())
 		}
 		res.Sheets = append(res.Sheets, SheetResult{Name: s.Name, Records: n})
-		o.Logf("%s: %d records", s, n)
+		if len(x.Sheets) > 1 {
+			o.Logf("sheet %s: %s: %d records", s.Name, s, n)
+		}
 	}
 	if err := out.close(); err != nil {
 		return nil, fmt.Errorf("exporter: %w", err)

@@ -508,26 +508,20 @@ func FieldsOf(e Entity) []string {
 	if !ok {
 		return nil
 	}
-	data := sch
-	for _, step := range []string{"properties", "data"} {
-		m, _ := data[step].(map[string]any)
-		data = m
-	}
+	data, _ := props(sch)["data"].(map[string]any)
 	if items, ok := data["items"].(map[string]any); ok {
 		data = items
 	}
 	if e == EntityGoals { // data.goals[]
-		p, _ := data["properties"].(map[string]any)
-		g, _ := p["goals"].(map[string]any)
+		g, _ := props(data)["goals"].(map[string]any)
 		data, _ = g["items"].(map[string]any)
 	}
 	var out []string
 	var walk func(prefix string, m map[string]any)
 	walk = func(prefix string, m map[string]any) {
-		props, _ := m["properties"].(map[string]any)
-		for k, v := range props {
+		for k, v := range props(m) {
 			vm, _ := v.(map[string]any)
-			if sub, ok := vm["properties"].(map[string]any); ok && len(sub) > 0 {
+			if len(props(vm)) > 0 {
 				walk(prefix+k+".", vm)
 				continue
 			}
@@ -535,6 +529,9 @@ func FieldsOf(e Entity) []string {
 		}
 	}
 	walk("", data)
+	if e == EntityFilters {
+		out = append(out, "conditions") // with query.conditions
+	}
 	rank := func(f string) int {
 		switch f {
 		case "id":
@@ -550,6 +547,25 @@ func FieldsOf(e Entity) []string {
 		}
 		return out[a] < out[b]
 	})
+	return out
+}
+
+// props returns the properties of a JSON schema object, merged across allOf.
+func props(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	out := map[string]any{}
+	if p, ok := m["properties"].(map[string]any); ok {
+		for k, v := range p {
+			out[k] = v
+		}
+	}
+	if all, ok := m["allOf"].([]any); ok {
+		for _, a := range all {
+			for k, v := range props(a) {
+				out[k] = v
+			}
+		}
+	}
 	return out
 }
 
@@ -571,8 +587,13 @@ func (s ExportSheet) String() string {
 	if s.Entity == EntityLeads && s.Archived != "active" {
 		parts = append(parts, s.Archived)
 	}
-	if q := s.Query.Encode(); q != "" {
-		parts = append(parts, strings.ReplaceAll(q, "&", ", "))
+	keys := make([]string, 0, len(s.Query))
+	for k := range s.Query {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		parts = append(parts, k+"="+s.Query.Get(k))
 	}
 	if len(parts) == 0 {
 		return string(s.Entity)
