@@ -363,3 +363,93 @@ func TestExportIncremental(t *testing.T) {
 		t.Errorf("third run with nothing updated wrote %d rows, want 0", len(rows))
 	}
 }
+
+// TestExportFilesDownload: file contents land in the download folder under safe, unique
+// names whatever the API calls them, and a second run skips what is there.
+func TestExportFilesDownload(t *testing.T) {
+	_, base := startSandbox(t, sandbox.Options{})
+	c := newClient(t, base)
+	contents := map[string]string{
+		"../../etc/passwd":     "not a password file",
+		"contract.pdf":         "%PDF-1.4 one",
+		"..":                   "dots",
+		"sub\\dir\\report.txt": "windows path",
+	}
+	for name, body := range contents {
+		_, _, err := c.UploadFile(context.Background(), pipedrive.Upload{Name: name, OrgID: 1,
+			Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(body)), nil }})
+		if err != nil {
+			t.Fatalf("upload %q: %v", name, err)
+		}
+	}
+	dir := t.TempDir()
+	j := writeJob(t, dir, "kind: export\nentity: files\ntarget: out/files.csv\ndownload: out/files\n")
+	st := openState(t, dir)
+	res, err := exporter.Run(context.Background(), exporter.Options{Job: j, Client: c, State: st})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if res.Downloaded != 4 || res.Skipped != 0 {
+		t.Errorf("first run: %d downloaded, %d skipped; want 4, 0", res.Downloaded, res.Skipped)
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "out", "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+		b, err := os.ReadFile(filepath.Join(dir, "out", "files", e.Name()))
+		if err != nil || e.IsDir() {
+			t.Errorf("%s: %v (dir %v)", e.Name(), err, e.IsDir())
+		}
+		found := false
+		for _, body := range contents {
+			found = found || string(b) == body
+		}
+		if !found {
+			t.Errorf("%s holds %q, which no upload had", e.Name(), b)
+		}
+	}
+	if len(got) != 4 {
+		t.Errorf("download folder holds %v, want 4 files", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "etc")); err == nil {
+		t.Errorf("a file name from the API chose a path outside the download folder")
+	}
+	res, err = exporter.Run(context.Background(), exporter.Options{Job: j, Client: c, State: st})
+	if err != nil || res.Downloaded != 0 || res.Skipped != 4 {
+		t.Errorf("second run = %+v, %v; want 4 skipped", res, err)
+	}
+}
+
+// TestExportInterrupted: an export stopped half way leaves the file a scheduler expects
+// untouched (no half file, no temporary file).
+func TestExportInterrupted(t *testing.T) {
+	_, base := startSandbox(t, sandbox.Options{Emulation: sandbox.Emulation{Latency: 20 * time.Millisecond}})
+	c := newClient(t, base)
+	createLeads(t, c, 300, "Lead %03d", nil)
+	dir := t.TempDir()
+	target := filepath.Join(dir, "out", "leads.xlsx")
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(target, []byte("last week's export"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	j := writeJob(t, dir, "kind: export\nentity: leads\ntarget: out/leads.xlsx\n")
+	// 15 pages of 20, one at a time, 20 ms each: cancelled after about 5 of them.
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	_, err := exporter.Run(ctx, exporter.Options{Job: j, Client: c, State: openState(t, dir), PageSize: 20, Concurrency: 1})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run cancelled = %v, want context.Canceled", err)
+	}
+	if b, err := os.ReadFile(target); err != nil || string(b) != "last week's export" {
+		t.Errorf("target after an interrupted export = %q, %v; want last week's file untouched", b, err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "out", ".*"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+}
