@@ -19,6 +19,12 @@ func runExport(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error
 	if conn.client == nil {
 		return ExitUsage, usageError("export %s: no connection", j.Name)
 	}
+	if o.restart && j.Export.Incremental {
+		if err := conn.state.DeleteBookmark(env.Stop, j.Name); err != nil {
+			return ExitFatal, err
+		}
+		fmt.Fprintf(env.Stderr, "pdbulk: %s: --restart: the bookmark is forgotten; every lead is exported\n", j.Name)
+	}
 	res, err := exporter.Run(env.Stop, exporter.Options{
 		Job: j, Client: conn.client, State: conn.state, Concurrency: o.concurrency,
 		Logf: func(format string, args ...any) {

@@ -468,6 +468,19 @@ func (s *State) SetBookmark(ctx context.Context, job, value string) error {
 	return nil
 }
 
+// DeleteBookmark forgets the export bookmark of job in the bound account: its next
+// incremental run exports everything again.
+func (s *State) DeleteBookmark(ctx context.Context, job string) error {
+	err := s.do(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`DELETE FROM bookmarks WHERE account = ? AND job = ?`, s.account.Key(), job)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("jobs: delete bookmark %s: %w", job, err)
+	}
+	return nil
+}
+
 // Job returns the recorded progress of the job called jobName, and whether the store knows
 // it, without beginning a run (for `pdbulk status`).
 func (s *State) Job(ctx context.Context, jobName string) (Summary, bool, error) {
