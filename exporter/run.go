@@ -30,7 +30,8 @@ type Options struct {
 	Client *pipedrive.Client
 	State  *jobs.State // holds the bookmark of an incremental export
 	DryRun bool        // read nothing, write nothing: print what the export will cost
-	// Concurrency is how many pages are fetched at once; 0 = the job's options.concurrency.
+	// Concurrency is how many pages are fetched at once; 0 = the job's options.concurrency
+	// (8 unless the job says).
 	Concurrency int
 	PageSize    int              // records per page; 0 = the endpoint's maximum
 	Now         func() time.Time // the run's time, for {date} in the target; nil = time.Now
@@ -68,7 +69,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		o.Concurrency = j.Options.Concurrency
 	}
 	if o.Concurrency <= 0 {
-		o.Concurrency = jobs.DefaultConcurrency
+		o.Concurrency = jobs.DefaultExportConcurrency
 	}
 	if o.Now == nil {
 		o.Now = time.Now

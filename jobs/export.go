@@ -194,6 +194,27 @@ func (l *loader) export(root *yaml.Node) {
 		}
 	}
 	l.options(l.lines["options"])
+	if !hasKey(l.lines["options"], "concurrency") {
+		j.Options.Concurrency = DefaultExportConcurrency
+	}
+}
+
+// DefaultExportConcurrency is how many pages an export reads at once unless the job says:
+// more than an import's default, since reading a page costs the server little and the
+// wait for its answer is most of an export's time.
+const DefaultExportConcurrency = 8
+
+// hasKey reports whether the mapping n has the key k.
+func hasKey(n *yaml.Node, k string) bool {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == k {
+			return true
+		}
+	}
+	return false
 }
 
 // target reads target: a path, or {path, delimiter, bom, append, formulas}.
