@@ -17,8 +17,7 @@ func Plan(j *jobs.Job, limit int) string {
 	x := j.Export
 	fmt.Fprintf(&b, "export %s to %s\n", j.Name, x.Target.Path)
 	for _, s := range x.Sheets {
-		ops := sheetOps(s, x.Incremental)
-		for _, op := range ops {
+		for _, op := range sheetOps(s) {
 			ep := spec.ByOp(op)
 			switch {
 			case ep.MaxLimit > 0:
@@ -51,7 +50,8 @@ func Plan(j *jobs.Job, limit int) string {
 	return b.String()
 }
 
-func sheetOps(s jobs.ExportSheet, incremental bool) []string {
+// sheetOps lists the list operations that read sheet s, in order.
+func sheetOps(s jobs.ExportSheet) []string {
 	switch s.Entity {
 	case jobs.EntityLeads:
 		switch s.Archived {

@@ -167,14 +167,7 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 	c := o.Client
 	switch s.Entity {
 	case jobs.EntityLeads:
-		ops := []string{"getLeads"}
-		switch s.Archived {
-		case "archived":
-			ops = []string{"getArchivedLeads"}
-		case "all":
-			ops = []string{"getLeads", "getArchivedLeads"}
-		}
-		for _, op := range ops {
+		for _, op := range sheetOps(s) {
 			p := o.newPager(op, s.Query, s.Sort, s.Desc, false)
 			if o.Job.Export.Incremental {
 				p.field, p.desc = "update_time", true
@@ -198,10 +191,7 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 	case jobs.EntitySearch:
 		return o.search(ctx, s, res, write)
 	}
-	op := map[jobs.Entity]string{
-		jobs.EntityLeadLabels: "getLeadLabels", jobs.EntityLeadSources: "getLeadSources",
-		jobs.EntityFilters: "getFilters", jobs.EntityGoals: "getGoals", jobs.EntityTeams: "getTeams",
-	}[s.Entity]
+	op := sheetOps(s)[0]
 	q := cloneValues(s.Query)
 	if s.Entity == jobs.EntityTeams {
 		q.Set("skip_users", "1")

@@ -41,7 +41,9 @@ func TestCrashHelper(t *testing.T) {
 	}
 	var mu sync.Mutex
 	next := base
-	deadline := time.Now().Add(20 * time.Second) // never outlive a parent that failed to kill us
+	// Never outlive a parent that failed to kill us; long enough for a loaded machine, where
+	// one fsync can take tens of milliseconds, to reach the parent's kill point.
+	deadline := time.Now().Add(90 * time.Second)
 	var wg sync.WaitGroup
 	for w := 0; w < 8; w++ {
 		wg.Add(1)

@@ -805,7 +805,7 @@ func TestConformance(t *testing.T) {
 
 	t.Run("ListLeads", func(t *testing.T) {
 		h.step(t)
-		h.use("ListLeads", "AllLeads", "ListArchivedLeads", "AllArchivedLeads")
+		h.use("ListLeads", "AllLeads", "ListArchivedLeads", "AllArchivedLeads", "RawPage")
 		titles := func(ls []pipedrive.Lead) []string {
 			out := make([]string, len(ls))
 			for i, l := range ls {
@@ -835,6 +835,20 @@ func TestConformance(t *testing.T) {
 		}
 		if !slices.Equal(walked, active) {
 			t.Errorf("AllLeads() = %v, want %v", walked, active)
+		}
+		// RawPage hands on each record as sent, every key included.
+		raw, page, resp, err := c.RawPage(ctx, "getLeads", url.Values{"sort": {"title ASC"}}, 2, 2)
+		okResp(t, "RawPage(getLeads)", resp, err, 200)
+		if len(raw) != 2 || !page.More || page.Start != 2 {
+			t.Fatalf("RawPage(getLeads, start 2, limit 2) = %d records %+v, want 2 and more", len(raw), page)
+		}
+		var rec map[string]any
+		if err := json.Unmarshal(raw[0], &rec); err != nil || rec["title"] != active[2] || !hasKeys(rec, "cc_email", "visible_to", "was_seen") {
+			t.Errorf("RawPage record = %v, %v; want %q with every documented key", rec, err, active[2])
+		}
+		if raw, _, resp, err := c.RawPage(ctx, "getLeadLabels", nil, 0, 0); err != nil || len(raw) < 3 {
+			okResp(t, "RawPage(getLeadLabels)", resp, err, 200)
+			t.Errorf("RawPage(getLeadLabels) = %d records, want the labels (a list that does not page)", len(raw))
 		}
 
 		for _, tc := range []struct {
@@ -1481,4 +1495,14 @@ func TestConformance(t *testing.T) {
 			t.Errorf("client method %s is not exercised by the suite", name)
 		}
 	}
+}
+
+// hasKeys reports whether m has every key.
+func hasKeys(m map[string]any, keys ...string) bool {
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
