@@ -1,7 +1,6 @@
 package exporter
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -111,15 +110,9 @@ func (p *pager) fetch(ctx context.Context, start int) fetched {
 	if err != nil {
 		return fetched{off: start, err: err}
 	}
-	recs := make([]record, 0, len(raw))
-	for _, r := range raw {
-		d := json.NewDecoder(bytes.NewReader(r))
-		d.UseNumber()
-		var m record
-		if err := d.Decode(&m); err != nil {
-			return fetched{err: fmt.Errorf("exporter: %s: decode a record: %w", p.op, err)}
-		}
-		recs = append(recs, m)
+	recs, err := decodeAll(raw)
+	if err != nil {
+		return fetched{off: start, err: fmt.Errorf("exporter: %s: decode a record: %w", p.op, err)}
 	}
 	return fetched{off: start, recs: recs, page: page}
 }
