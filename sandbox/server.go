@@ -76,7 +76,7 @@ func New(o Options) (*Server, error) {
 			return nil, fmt.Errorf("sandbox: new: %w", err)
 		}
 	}
-	st, err := openStore(o.DataDir, filesDir)
+	st, err := openStore(o.DataDir, filesDir, o.Emulation.Now)
 	if err != nil {
 		s.removeTmp()
 		return nil, fmt.Errorf("sandbox: new: %w", err)
