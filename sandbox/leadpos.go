@@ -100,10 +100,12 @@ func (l *posList) remember(offset int, at sortPos) {
 	l.marks = append(l.marks, mark{})
 	copy(l.marks[i+1:], l.marks[i:])
 	l.marks[i] = mark{offset, at}
-	if len(l.marks) > maxMarks {
+	if len(l.marks) > maxMarks { // keep every other mark, and the new one: the next page starts there
 		kept := l.marks[:0]
-		for j := 0; j < len(l.marks); j += 2 {
-			kept = append(kept, l.marks[j])
+		for j, m := range l.marks {
+			if j%2 == 0 || j == i {
+				kept = append(kept, m)
+			}
 		}
 		l.marks = kept
 	}
