@@ -19,7 +19,7 @@ type leadQuery struct {
 
 // Columns of the sortable fields; title sorts case-insensitively.
 var leadSortColumns = map[string]string{
-	"id": "id", "title": "title COLLATE " + foldCollation, "owner_id": "owner_id", "creator_id": "creator_id",
+	"id": "id", "title": "title_key", "owner_id": "owner_id", "creator_id": "creator_id",
 	"was_seen": "was_seen", "expected_close_date": "expected_close_date", "next_activity_id": "next_activity_id",
 	"add_time": "add_time", "update_time": "update_time",
 }

@@ -7,18 +7,17 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
-
-	"modernc.org/sqlite"
 )
 
 // Leads live in their own table, not in memory: one row per lead (active and archived),
 // with a column for everything lists filter and sort on and the answer's JSON as body. seq
 // is the insertion order and the rowid: the stable unique key that breaks every tie.
+// title_key is the title in lower case, what sort=title orders by.
 const leadsTable = `CREATE TABLE IF NOT EXISTS leads (
 	seq INTEGER PRIMARY KEY,
 	id TEXT NOT NULL,
 	title TEXT NOT NULL,
+	title_key TEXT NOT NULL,
 	owner_id INTEGER NOT NULL,
 	creator_id INTEGER NOT NULL,
 	person_id INTEGER,
@@ -44,27 +43,16 @@ var leadIndexes = []struct{ name, def string }{
 	{"leads_by_id", "INDEX leads_by_id ON leads (is_archived, id, seq, owner_id, person_id, organization_id)"},
 }
 
-const leadColumns = `seq, id, title, owner_id, creator_id, person_id, organization_id, was_seen,
-	expected_close_date, next_activity_id, add_time, update_time, is_archived`
-
-const putLeadSQL = `INSERT INTO leads (` + leadColumns + `, body)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-	ON CONFLICT (seq) DO UPDATE SET id = excluded.id, title = excluded.title,
+const putLeadSQL = `INSERT INTO leads (seq, id, title, title_key, owner_id, creator_id, person_id,
+	organization_id, was_seen, expected_close_date, next_activity_id, add_time, update_time,
+	is_archived, body)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (seq) DO UPDATE SET id = excluded.id, title = excluded.title, title_key = excluded.title_key,
 	owner_id = excluded.owner_id, creator_id = excluded.creator_id, person_id = excluded.person_id,
 	organization_id = excluded.organization_id, was_seen = excluded.was_seen,
 	expected_close_date = excluded.expected_close_date, next_activity_id = excluded.next_activity_id,
 	add_time = excluded.add_time, update_time = excluded.update_time,
 	is_archived = excluded.is_archived, body = excluded.body`
-
-// foldCollation orders titles as the sandbox always has: case-insensitively (Unicode
-// lower case), so that sort=title matches what users see.
-const foldCollation = "sandbox_fold"
-
-var registerFold = sync.OnceValue(func() error {
-	return sqlite.RegisterCollationUtf8(foldCollation, func(a, b string) int {
-		return strings.Compare(strings.ToLower(a), strings.ToLower(b))
-	})
-})
 
 // leadStmts are the prepared statements of the lead table.
 type leadStmts struct {
@@ -175,7 +163,7 @@ func putLead(stmt *sql.Stmt, l *Lead) error {
 	if err != nil {
 		return err
 	}
-	if _, err := stmt.Exec(l.seq, l.ID, l.Title, l.OwnerID, l.CreatorID, nullInt(l.PersonID),
+	if _, err := stmt.Exec(l.seq, l.ID, l.Title, strings.ToLower(l.Title), l.OwnerID, l.CreatorID, nullInt(l.PersonID),
 		nullInt(l.OrganizationID), l.WasSeen, nullStr(l.ExpectedCloseDate), nullInt(l.NextActivityID),
 		l.AddTime, l.UpdateTime, l.IsArchived, body); err != nil {
 		return fmt.Errorf("save lead %s: %w", l.ID, err)
@@ -244,21 +232,28 @@ func (st *store) lead(id string) (Lead, bool, error) {
 	return st.leadLocked(id)
 }
 
-// scanLeadColumns reads one row of `SELECT leadColumns` into l: every field the table has
-// a column for. Value, LabelIDs, VisibleTo, SourceName and CCEmail stay zero.
-func scanLeadColumns(rows *sql.Rows, l *Lead) error {
-	var person, org, next sql.NullInt64
-	var closeDate sql.NullString
-	if err := rows.Scan(&l.seq, &l.ID, &l.Title, &l.OwnerID, &l.CreatorID, &person, &org, &l.WasSeen,
-		&closeDate, &next, &l.AddTime, &l.UpdateTime, &l.IsArchived); err != nil {
-		return err
+// eachLeadTitleLocked calls fn with every lead's seq, ID, Title, PersonID,
+// OrganizationID, AddTime and UpdateTime (the other fields are zero), in insertion order,
+// from one query that reads no JSON: what searches need. fn must not use the store, and l
+// is reused between calls. A non-nil error from fn stops the walk and is returned.
+// st.mu must be held.
+func (st *store) eachLeadTitleLocked(fn func(l *Lead) error) error {
+	rows, err := st.db.Query(`SELECT seq, id, title, person_id, organization_id, add_time, update_time FROM leads ORDER BY seq`)
+	if err != nil {
+		return fmt.Errorf("scan leads: %w", err)
 	}
-	l.PersonID, l.OrganizationID, l.NextActivityID = intPtr(person), intPtr(org), intPtr(next)
-	l.ExpectedCloseDate = nil
-	if closeDate.Valid {
-		l.ExpectedCloseDate = &closeDate.String
+	var l Lead
+	var person, org sql.NullInt64
+	for rows.Next() {
+		if err = rows.Scan(&l.seq, &l.ID, &l.Title, &person, &org, &l.AddTime, &l.UpdateTime); err != nil {
+			break
+		}
+		l.PersonID, l.OrganizationID = intPtr(person), intPtr(org)
+		if err = fn(&l); err != nil {
+			break
+		}
 	}
-	return nil
+	return errors.Join(err, rows.Err(), rows.Close())
 }
 
 func intPtr(n sql.NullInt64) *int {
@@ -267,26 +262,6 @@ func intPtr(n sql.NullInt64) *int {
 	}
 	v := int(n.Int64)
 	return &v
-}
-
-// eachLeadColumnsLocked calls fn with the columns of every lead (see scanLeadColumns), in
-// insertion order, from one query: fn must not use the store. l is reused between calls.
-// A non-nil error from fn stops the walk and is returned. st.mu must be held.
-func (st *store) eachLeadColumnsLocked(fn func(l *Lead) error) error {
-	rows, err := st.db.Query(`SELECT ` + leadColumns + ` FROM leads ORDER BY seq`)
-	if err != nil {
-		return fmt.Errorf("scan leads: %w", err)
-	}
-	var l Lead
-	for rows.Next() {
-		if err = scanLeadColumns(rows, &l); err != nil {
-			break
-		}
-		if err = fn(&l); err != nil {
-			break
-		}
-	}
-	return errors.Join(err, rows.Err(), rows.Close())
 }
 
 // leadsBySeqLocked reads the leads with the given sequence numbers, in that order; a lead

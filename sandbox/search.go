@@ -126,7 +126,7 @@ func leadScore(term string, exact bool, fieldsWanted []string, title string) flo
 // leadHitsLocked scans every lead's title and adds the matches that keep (nil = all) to
 // top. st.mu must be held.
 func (st *store) leadHitsLocked(top *topHits, term string, exact bool, flds []string, order int, keep func(l *Lead) bool) error {
-	return st.eachLeadColumnsLocked(func(l *Lead) error {
+	return st.eachLeadTitleLocked(func(l *Lead) error {
 		if keep != nil && !keep(l) {
 			return nil
 		}
@@ -440,7 +440,7 @@ func (s *Server) searchByField(w http.ResponseWriter, r *http.Request, maxLimit 
 	case "leadField":
 		st := s.store
 		st.mu.RLock()
-		err := st.eachLeadColumnsLocked(func(l *Lead) error {
+		err := st.eachLeadTitleLocked(func(l *Lead) error {
 			if match(l.Title) {
 				add(l.ID, l.Title)
 			}

@@ -51,9 +51,6 @@ type store struct {
 }
 
 func openStore(dataDir, filesDir string, clock func() time.Time) (*store, error) {
-	if err := registerFold(); err != nil {
-		return nil, err
-	}
 	dsn := ":memory:"
 	if dataDir != "" {
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
