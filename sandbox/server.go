@@ -26,7 +26,7 @@ import (
 // Options configures a Server. Zero values are documented per field.
 type Options struct {
 	Token        string               // required API token; requests without it get 401
-	DataDir      string               // SQLite file DataDir/sandbox.db and uploads under DataDir/files; "" = in memory (every lead in RAM, about 0.9 KB each)
+	DataDir      string               // SQLite file DataDir/sandbox.db and uploads under DataDir/files; "" = in memory (every lead in RAM: about 2 KB each)
 	Addr         string               // listen address for Start; "" = 127.0.0.1:0
 	AllowRemote  bool                 // let Start listen on a non-loopback address
 	MaxBodyBytes int64                // largest upload body; 0 = 32 MiB (JSON and form bodies are capped at 1 MiB)
