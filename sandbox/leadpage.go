@@ -24,14 +24,19 @@ var leadSortColumns = map[string]string{
 	"add_time": "add_time", "update_time": "update_time",
 }
 
-// indexed returns the one column of an ordering an index serves: "seq" (insertion order),
-// add_time, update_time or id. Other orderings are sorted by SQLite per page.
+// indexed returns the leading column of an ordering an index serves: "seq" (insertion
+// order, no sort), id, or add_time or update_time, whose ties are broken by id ("add_time"
+// and "add_time, id" in one direction are the same ordering). Other orderings are sorted
+// by SQLite per page.
 func (q *leadQuery) indexed() (col string, desc, ok bool) {
+	k := q.keys
+	timed := func(f string) bool { return f == "add_time" || f == "update_time" }
 	switch {
-	case len(q.keys) == 0:
+	case len(k) == 0:
 		return "seq", false, true
-	case len(q.keys) == 1 && (q.keys[0].field == "add_time" || q.keys[0].field == "update_time" || q.keys[0].field == "id"):
-		return q.keys[0].field, q.keys[0].desc, true
+	case len(k) == 1 && (timed(k[0].field) || k[0].field == "id"),
+		len(k) == 2 && timed(k[0].field) && k[1].field == "id" && k[1].desc == k[0].desc:
+		return k[0].field, k[0].desc, true
 	}
 	return "", false, false
 }
@@ -53,10 +58,16 @@ func (q *leadQuery) where() (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// orderBy returns the ORDER BY list: the sort keys, then seq in the direction of the last
-// key, so that ties come in insertion order (newest first under a descending sort) and a
-// descending page is one backward walk of its index.
+// orderBy returns the ORDER BY list. id is unique; an indexed ordering by time breaks
+// ties by id; any other ordering by seq in the direction of its last key, so that ties
+// come in insertion order (newest first under a descending sort).
 func (q *leadQuery) orderBy() string {
+	switch col, desc, ok := q.indexed(); {
+	case ok && col == "id":
+		return "id" + dir(desc)
+	case ok && col != "seq":
+		return col + dir(desc) + ", id" + dir(desc)
+	}
 	var parts []string
 	desc := false
 	for _, k := range q.keys {
@@ -101,31 +112,44 @@ func (q *leadQuery) desc() bool {
 	return desc
 }
 
-// sortPos is a lead's place in an indexed ordering: its sort column (empty for insertion
-// order) and its seq.
+// sortPos is a lead's place in an indexed ordering, compared field by field: the sort
+// column (add_time, update_time or id; "" in insertion order), the id that breaks ties of
+// a time ("" otherwise), and seq (insertion order only; 0 otherwise).
 type sortPos struct {
 	key string
+	id  string
 	seq int64
 }
 
 // pos returns l's place in the query's indexed ordering.
 func (q *leadQuery) pos(l *Lead) sortPos {
-	col, _, _ := q.indexed()
-	switch col {
+	switch col, _, _ := q.indexed(); col {
 	case "add_time":
-		return sortPos{l.AddTime, l.seq}
+		return q.posOf(l.seq, l.ID, l.AddTime)
 	case "update_time":
-		return sortPos{l.UpdateTime, l.seq}
-	case "id":
-		return sortPos{l.ID, l.seq}
+		return q.posOf(l.seq, l.ID, l.UpdateTime)
 	}
-	return sortPos{"", l.seq}
+	return q.posOf(l.seq, l.ID, "")
+}
+
+// posOf returns the place of the lead with this seq, id and value of the sort column.
+func (q *leadQuery) posOf(seq int64, id, value string) sortPos {
+	switch col, _, _ := q.indexed(); col {
+	case "add_time", "update_time":
+		return sortPos{key: value, id: id}
+	case "id":
+		return sortPos{key: id}
+	}
+	return sortPos{seq: seq}
 }
 
 // before reports whether a comes before b in the query's indexed ordering; it compares as
-// SQLite does (text bytewise, then seq).
+// SQLite does (text bytewise).
 func (q *leadQuery) before(a, b sortPos) bool {
 	c := strings.Compare(a.key, b.key)
+	if c == 0 {
+		c = strings.Compare(a.id, b.id)
+	}
 	if c == 0 {
 		switch {
 		case a.seq < b.seq:
@@ -163,20 +187,23 @@ func (st *store) leadPage(q *leadQuery, pg page) ([]json.RawMessage, bool, error
 			if desc {
 				op = " <= "
 			}
-			if col == "seq" {
+			switch col {
+			case "seq":
 				where += " AND seq" + op + "?"
 				args = append(args, m.at.seq)
-			} else {
-				where += " AND (" + col + ", seq)" + op + "(?, ?)"
-				args = append(args, m.at.key, m.at.seq)
+			case "id":
+				where += " AND id" + op + "?"
+				args = append(args, m.at.key)
+			default:
+				where += " AND (" + col + ", id)" + op + "(?, ?)"
+				args = append(args, m.at.key, m.at.id)
 			}
 		}
 	}
-	key := col // the sort column read with each row, as sortPos.key
-	if !indexed || col == "seq" {
-		key = "''"
+	query := `SELECT seq, id, ` + col + `, body FROM leads WHERE ` + where + ` ORDER BY ` + q.orderBy()
+	if !indexed {
+		query = `SELECT seq, id, '', body FROM leads WHERE ` + where + ` ORDER BY ` + q.orderBy()
 	}
-	query := `SELECT seq, ` + key + `, body FROM leads WHERE ` + where + ` ORDER BY ` + q.orderBy()
 	if q.flt == nil {
 		query += ` LIMIT ? OFFSET ?`
 		args = append(args, pg.limit+1, skip)
@@ -190,11 +217,13 @@ func (st *store) leadPage(q *leadQuery, pg page) ([]json.RawMessage, bool, error
 	var first, next sortPos
 	more := false
 	for rows.Next() {
-		var p sortPos
+		var seq int64
+		var id, value string // value: of the sort column
 		var body []byte
-		if err = rows.Scan(&p.seq, &p.key, &body); err != nil {
+		if err = rows.Scan(&seq, &id, &value, &body); err != nil {
 			break
 		}
+		p := q.posOf(seq, id, value)
 		if q.flt != nil {
 			var l Lead
 			if err = json.Unmarshal(body, &l); err != nil {

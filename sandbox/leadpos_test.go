@@ -50,7 +50,7 @@ func TestLeadPositionsUnderWrites(t *testing.T) {
 			return !l.IsArchived && (slices.Contains(l.LabelIDs, extra) || l.OwnerID == 3)
 		}},
 	}
-	sorts := []string{"", "add_time", "add_time DESC", "update_time", "update_time DESC", "id DESC"}
+	sorts := []string{"", "add_time", "add_time DESC", "update_time", "update_time DESC, id DESC", "id DESC"}
 	rng := rand.New(rand.NewPCG(7, 11))
 	ids := func() []string {
 		var out []string
@@ -108,7 +108,7 @@ func TestLeadQueryPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := e.s.store
-	for _, srt := range []string{"", "add_time", "add_time DESC", "update_time DESC", "id", "id DESC"} {
+	for _, srt := range []string{"", "add_time", "add_time DESC", "update_time DESC", "update_time DESC, id DESC", "id", "id DESC"} {
 		keys, err := parseSort(srt, leadSortFields)
 		if err != nil {
 			t.Fatal(err)
@@ -116,12 +116,13 @@ func TestLeadQueryPlans(t *testing.T) {
 		for _, q := range []leadQuery{{keys: keys}, {archived: true, owner: 2, keys: keys}, {person: 3, keys: keys}, {org: 4, owner: 1, keys: keys}} {
 			col, _, _ := q.indexed()
 			where, args := q.where()
-			where += " AND (" + col + ", seq) >= (?, ?)"
-			if col == "seq" {
-				where = strings.Replace(where, "(seq, seq) >= (?, ?)", "seq >= ?", 1)
+			switch col { // as leadPage reads from a remembered position
+			case "seq", "id":
+				where += " AND " + col + " >= ?"
 				args = append(args, 1)
-			} else {
-				args = append(args, "x", 1)
+			default:
+				where += " AND (" + col + ", id) >= (?, ?)"
+				args = append(args, "x", "y")
 			}
 			query := `EXPLAIN QUERY PLAN SELECT seq, body FROM leads WHERE ` + where + ` ORDER BY ` + q.orderBy() + ` LIMIT 5 OFFSET 3`
 			rows, err := st.db.Query(query, args...)

@@ -30,17 +30,18 @@ const leadsTable = `CREATE TABLE IF NOT EXISTS leads (
 	is_archived INTEGER NOT NULL,
 	body BLOB NOT NULL)`
 
-// leadIndexes serve GET /leads and /leads/archived: one per indexed ordering (insertion,
-// add_time, update_time, id), each led by is_archived, then the sort column and seq (the
-// tie-breaker, so that the index is the page order), then the owner, person and
-// organization filters, so that a filtered page is read from the index alone; plus the
-// unique id for lookups. InsertLeads drops and rebuilds them around a bulk load.
+// leadIndexes serve GET /leads and /leads/archived: one per indexed ordering, each led by
+// is_archived, then the ordering's keys (insertion order: seq; add_time or update_time,
+// then id, the tie-breaker a client can see; id), so that the index is the page order,
+// then the owner, person and organization filters, so that a filtered page is read from
+// the index alone; plus the unique id for lookups. InsertLeads drops and rebuilds them
+// around a bulk load.
 var leadIndexes = []struct{ name, def string }{
 	{"leads_id", "UNIQUE INDEX leads_id ON leads (id)"},
 	{"leads_by_seq", "INDEX leads_by_seq ON leads (is_archived, seq, owner_id, person_id, organization_id)"},
-	{"leads_by_add_time", "INDEX leads_by_add_time ON leads (is_archived, add_time, seq, owner_id, person_id, organization_id)"},
-	{"leads_by_update_time", "INDEX leads_by_update_time ON leads (is_archived, update_time, seq, owner_id, person_id, organization_id)"},
-	{"leads_by_id", "INDEX leads_by_id ON leads (is_archived, id, seq, owner_id, person_id, organization_id)"},
+	{"leads_by_add_time", "INDEX leads_by_add_time ON leads (is_archived, add_time, id, owner_id, person_id, organization_id)"},
+	{"leads_by_update_time", "INDEX leads_by_update_time ON leads (is_archived, update_time, id, owner_id, person_id, organization_id)"},
+	{"leads_by_id", "INDEX leads_by_id ON leads (is_archived, id, owner_id, person_id, organization_id)"},
 }
 
 const putLeadSQL = `INSERT INTO leads (seq, id, title, title_key, owner_id, creator_id, person_id,

@@ -70,8 +70,12 @@ func refCompare(a, b *Lead, field string) int {
 }
 
 // refOrder is the reference answer of a list: the ids of the leads keep selects, sorted
-// by keys, ties in insertion order in the direction of the last key.
+// by keys; a sort by add_time or update_time alone breaks ties by id, any other in
+// insertion order in the direction of the last key.
 func refOrder(leads []Lead, keep func(l *Lead) bool, keys []sortKey) []string {
+	if len(keys) == 1 && (keys[0].field == "add_time" || keys[0].field == "update_time") {
+		keys = append(keys, sortKey{"id", keys[0].desc})
+	}
 	var sel []Lead
 	for _, l := range leads {
 		if keep(&l) {
@@ -154,7 +158,7 @@ func tieLeads(base time.Time) func(i int) LeadSeed {
 // TestLeadPagesIndexedOrders pages through active and archived leads in every indexed
 // ordering, in both directions, with and without the owner, person and organization
 // filters, and reads random windows out of order: every answer must be the reference
-// ordering's slice, ties in insertion order.
+// ordering's slice, ties of a time broken by id.
 func TestLeadPagesIndexedOrders(t *testing.T) {
 	e := newEnv(t, Options{})
 	base := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
@@ -171,7 +175,8 @@ func TestLeadPagesIndexedOrders(t *testing.T) {
 		{"person_id=4", func(l *Lead) bool { return l.PersonID != nil && *l.PersonID == 4 }},
 		{"organization_id=4", func(l *Lead) bool { return l.OrganizationID != nil && *l.OrganizationID == 4 }},
 	}
-	sorts := []string{"", "add_time", "add_time DESC", "update_time ASC", "update_time DESC", "id", "id DESC"}
+	sorts := []string{"", "add_time", "add_time DESC", "update_time ASC", "update_time DESC", "id", "id DESC",
+		"add_time ASC, id ASC", "update_time DESC, id DESC"}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, archived := range []bool{false, true} {
 		list := "/leads?"
