@@ -25,7 +25,7 @@ type Emulation struct {
 	Latency         time.Duration    // added to every answer
 	Faults          Faults           // injected faults; zero = none
 	Seed            int64            // random seed for faults; 0 = time-based
-	Now             func() time.Time // clock for windows and day rollover; nil = time.Now
+	Now             func() time.Time // clock for windows, day rollover and the times records carry; nil = time.Now
 }
 
 // Faults says which share of requests meets which fault. Shares are in [0,1]; each kind is

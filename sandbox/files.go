@@ -64,8 +64,9 @@ func (st *store) filePath(id int) string { return filepath.Join(st.filesDir, str
 
 func strPtr(s string) *string { return &s }
 
-// linkFileLocked validates the item links of an upload and fills f's ids and names.
-func (st *store) linkFileLocked(f *file, v map[string]string) string {
+// linkFileLocked validates the item links of an upload and fills f's ids and names; err
+// is a failure to read the store, msg what is wrong with the links.
+func (st *store) linkFileLocked(f *file, v map[string]string) (msg string, err error) {
 	var msgs []string
 	intField := func(k string) *int {
 		s, present := v[k]
@@ -96,7 +97,14 @@ func (st *store) linkFileLocked(f *file, v map[string]string) string {
 		}
 	}
 	if id := v["lead_id"]; id != "" {
-		if l, found := st.leads[id]; !spec.IsUUID(id) || !found {
+		var l Lead
+		found := false
+		if spec.IsUUID(id) {
+			if l, found, err = st.leadLocked(id); err != nil {
+				return "", err
+			}
+		}
+		if !found {
 			msgs = append(msgs, fmt.Sprintf("lead_id %q is not an existing lead", id))
 		} else {
 			f.LeadID, f.LeadName = strPtr(id), strPtr(l.Title)
@@ -105,7 +113,7 @@ func (st *store) linkFileLocked(f *file, v map[string]string) string {
 	if len(msgs) == 0 && f.DealID == nil && f.PersonID == nil && f.OrgID == nil && f.ProductID == nil && f.ActivityID == nil && f.LeadID == nil {
 		msgs = append(msgs, "a file must be linked to a deal, person, organization, product, activity or lead")
 	}
-	return strings.Join(msgs, "; ")
+	return strings.Join(msgs, "; "), nil
 }
 
 func fileType(name string) string {
@@ -182,14 +190,18 @@ func (s *Server) addFile(w http.ResponseWriter, r *http.Request) {
 		internalError(w, s, "add file", err)
 		return
 	}
-	t := now().Format(fileTimeLayout)
+	t := s.store.now().Format(fileTimeLayout)
 	f := &file{Name: name, FileName: name, FileSize: size, UserID: 1, AddTime: t, UpdateTime: t,
 		ActiveFlag: true, RemoteLocation: "s3", FileType: fileType(name)}
 	st := s.store
 	st.mu.Lock()
-	if msg := st.linkFileLocked(f, vals); msg != "" {
+	if msg, err := st.linkFileLocked(f, vals); err != nil || msg != "" {
 		st.mu.Unlock()
-		badRequest(w, "%s", msg)
+		if err != nil {
+			internalError(w, s, "add file", err)
+		} else {
+			badRequest(w, "%s", msg)
+		}
 		return
 	}
 	f.ID = st.allocIntLocked(kindFile)
@@ -309,7 +321,7 @@ func (s *Server) addRemoteFile(w http.ResponseWriter, r *http.Request, create bo
 		badRequest(w, "%s", strings.Join(msgs, "; "))
 		return
 	}
-	t := now().Format(fileTimeLayout)
+	t := s.store.now().Format(fileTimeLayout)
 	f := &file{UserID: 1, AddTime: t, UpdateTime: t, ActiveFlag: true, RemoteLocation: "googledrive"}
 	if create {
 		f.Name, f.FileName, f.FileType = v["title"], v["title"], v["file_type"]
@@ -318,9 +330,13 @@ func (s *Server) addRemoteFile(w http.ResponseWriter, r *http.Request, create bo
 	}
 	st := s.store
 	st.mu.Lock()
-	if msg := st.linkFileLocked(f, links); msg != "" {
+	if msg, err := st.linkFileLocked(f, links); err != nil || msg != "" {
 		st.mu.Unlock()
-		badRequest(w, "%s", msg)
+		if err != nil {
+			internalError(w, s, "add remote file", err)
+		} else {
+			badRequest(w, "%s", msg)
+		}
 		return
 	}
 	f.ID = st.allocIntLocked(kindFile)
@@ -442,7 +458,7 @@ func (s *Server) updateFile(w http.ResponseWriter, r *http.Request, id string) {
 	if d, has := v["description"]; has {
 		f.Description = d
 	}
-	f.UpdateTime = now().Format(fileTimeLayout)
+	f.UpdateTime = s.store.now().Format(fileTimeLayout)
 	err := st.saveLocked(kindFile, id, &f.seq, &f)
 	if err == nil {
 		st.files[n] = &f
@@ -468,7 +484,7 @@ func (s *Server) deleteFile(w http.ResponseWriter, id string) {
 	found = found && cur.ActiveFlag
 	if found {
 		f := *cur
-		f.ActiveFlag, f.UpdateTime = false, now().Format(fileTimeLayout)
+		f.ActiveFlag, f.UpdateTime = false, s.store.now().Format(fileTimeLayout)
 		if err = st.saveLocked(kindFile, id, &f.seq, &f); err == nil {
 			st.files[n] = &f
 			if rmErr := os.Remove(st.filePath(n)); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) {

@@ -122,7 +122,7 @@ func parseConditions(raw json.RawMessage, depth int, leaves *int) (*condNode, er
 
 // leadField returns a lead's value for a filter field key; known is false for fields the
 // sandbox does not filter on (such conditions match everything).
-func leadField(l *lead, field string) (v string, null, known bool) {
+func leadField(l *Lead, field string) (v string, null, known bool) {
 	ip := func(p *int) (string, bool, bool) {
 		if p == nil {
 			return "", true, true
@@ -158,7 +158,7 @@ func leadField(l *lead, field string) (v string, null, known bool) {
 	return "", false, false
 }
 
-func (n *condNode) matchLead(l *lead) bool {
+func (n *condNode) matchLead(l *Lead) bool {
 	if n.operator == "" {
 		if len(n.children) == 0 {
 			return true
@@ -227,7 +227,7 @@ func (n *condNode) matchLead(l *lead) bool {
 	return false
 }
 
-func (f *filter) matchLead(l *lead) bool {
+func (f *filter) matchLead(l *Lead) bool {
 	if f.cond == nil {
 		var leaves int
 		c, err := parseConditions(f.Conditions, 0, &leaves)
@@ -311,7 +311,7 @@ func (s *Server) addFilter(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "%s", msg)
 		return
 	}
-	t := now().Format(fileTimeLayout)
+	t := s.store.now().Format(fileTimeLayout)
 	st := s.store
 	st.mu.Lock()
 	f := &filter{ID: st.allocIntLocked(kindFilter), Name: name, Type: typ, UserID: 1, AddTime: t, UpdateTime: t,
@@ -379,7 +379,7 @@ func (s *Server) updateFilter(w http.ResponseWriter, r *http.Request, id string)
 		f.Name = name
 	}
 	f.Conditions, f.cond = raw, cond
-	f.UpdateTime = now().Format(fileTimeLayout)
+	f.UpdateTime = s.store.now().Format(fileTimeLayout)
 	err := st.saveLocked(kindFilter, id, &f.seq, &f)
 	if err == nil {
 		st.filters[n] = &f
@@ -399,7 +399,7 @@ func (st *store) markFiltersDeletedLocked(ids []int) (missing int, err error) {
 			return id, nil
 		}
 	}
-	t := now().Format(fileTimeLayout)
+	t := st.now().Format(fileTimeLayout)
 	for _, id := range ids {
 		f := *st.filters[id]
 		f.ActiveFlag, f.UpdateTime = false, t

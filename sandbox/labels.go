@@ -64,7 +64,7 @@ func (s *Server) addLeadLabel(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "%s", msg)
 		return
 	}
-	t := now().Format(leadTimeLayout)
+	t := s.store.now().Format(leadTimeLayout)
 	l := &label{ID: newUUID(), Name: *name, Color: *color, AddTime: t, UpdateTime: t}
 	st := s.store
 	st.mu.Lock()
@@ -113,7 +113,7 @@ func (s *Server) updateLeadLabel(w http.ResponseWriter, r *http.Request, id stri
 	if color != nil {
 		l.Color = *color
 	}
-	l.UpdateTime = now().Format(leadTimeLayout)
+	l.UpdateTime = s.store.now().Format(leadTimeLayout)
 	err := st.saveLocked(kindLabel, id, &l.seq, &l)
 	if err == nil {
 		st.labels[id] = &l
@@ -133,20 +133,8 @@ func (s *Server) deleteLeadLabel(w http.ResponseWriter, id string) {
 	_, found := st.labels[id]
 	var err error
 	if found {
-		err = st.deleteLocked(kindLabel, id)
-		if err == nil {
+		if err = st.removeLabelLocked(id); err == nil {
 			delete(st.labels, id)
-			for lid, l := range st.leads {
-				if !slices.Contains(l.LabelIDs, id) {
-					continue
-				}
-				c := *l
-				c.LabelIDs = slices.DeleteFunc(slices.Clone(l.LabelIDs), func(x string) bool { return x == id })
-				if err = st.saveLocked(kindLead, lid, &c.seq, &c); err != nil {
-					break
-				}
-				st.leads[lid] = &c
-			}
 		}
 	}
 	st.mu.Unlock()

@@ -5,23 +5,24 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/pdbulk/pdbulk/spec"
 )
 
-type money struct {
+// Money is a lead's value: an amount in a 3-letter currency.
+type Money struct {
 	Amount   float64 `json:"amount"`
 	Currency string  `json:"currency"`
 }
 
-// lead is stored and answered as is: its JSON is the seed's lead object, key for key.
-type lead struct {
+// Lead is a lead as the sandbox stores and answers it: its JSON is the seed's lead object,
+// key for key. Times are UTC in Pipedrive's form, like 2026-03-01T12:00:00.000Z.
+type Lead struct {
 	ID                string   `json:"id"`
 	Title             string   `json:"title"`
-	Value             *money   `json:"value"`
+	Value             *Money   `json:"value"`
 	AddTime           string   `json:"add_time"`
 	CCEmail           string   `json:"cc_email"`
 	OwnerID           int      `json:"owner_id"`
@@ -36,7 +37,7 @@ type lead struct {
 	OrganizationID    *int     `json:"organization_id"`
 	NextActivityID    *int     `json:"next_activity_id"`
 	ExpectedCloseDate *string  `json:"expected_close_date"`
-	seq               int64
+	seq               int64    // insertion order: the rowid of the lead table
 }
 
 var visibleToValues = []string{"1", "3", "5", "7"}
@@ -44,7 +45,7 @@ var visibleToValues = []string{"1", "3", "5", "7"}
 // leadInput is a validated create or update body; nil pointers are fields not sent.
 type leadInput struct {
 	title      *string
-	value      **money
+	value      **Money
 	ownerID    *int
 	labelIDs   *[]string
 	personID   **int
@@ -68,7 +69,7 @@ func parseLeadInput(m map[string]json.RawMessage, create bool) (leadInput, strin
 		f.fail("title is required")
 	}
 	if vm, present, null := f.object("value"); present {
-		var v *money
+		var v *Money
 		if !null {
 			vf := &fields{m: vm}
 			amount, aok := vm["amount"]
@@ -80,7 +81,7 @@ func parseLeadInput(m map[string]json.RawMessage, create bool) (leadInput, strin
 			case !cPresent || cNull || len(cur) != 3:
 				f.fail("value.currency must be a 3-letter currency code")
 			default:
-				v = &money{Amount: a, Currency: strings.ToUpper(cur)}
+				v = &Money{Amount: a, Currency: strings.ToUpper(cur)}
 			}
 			f.errs = append(f.errs, vf.errs...)
 		}
@@ -160,7 +161,7 @@ func parseLeadInput(m map[string]json.RawMessage, create bool) (leadInput, strin
 }
 
 // apply writes the input over l; it reports a problem the whole lead has afterwards.
-func (in leadInput) apply(l *lead) string {
+func (in leadInput) apply(l *Lead) string {
 	if in.title != nil {
 		l.Title = *in.title
 	}
@@ -216,9 +217,10 @@ func (s *Server) addLead(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "%s", msg)
 		return
 	}
-	t := now().Format(leadTimeLayout)
+	st := s.store
+	t := st.now().Format(leadTimeLayout)
 	id := newUUID()
-	l := &lead{
+	l := &Lead{
 		ID: id, OwnerID: 1, CreatorID: 1, LabelIDs: []string{}, VisibleTo: "3", SourceName: "API",
 		AddTime: t, UpdateTime: t, CCEmail: "sandbox+lead" + id[:8] + "@pipedrivemail.com",
 	}
@@ -226,17 +228,13 @@ func (s *Server) addLead(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "%s", msg)
 		return
 	}
-	st := s.store
 	st.mu.Lock()
 	if msg := st.missingLabelLocked(l.LabelIDs); msg != "" {
 		st.mu.Unlock()
 		badRequest(w, "%s", msg)
 		return
 	}
-	err := st.saveLocked(kindLead, l.ID, &l.seq, l)
-	if err == nil {
-		st.leads[l.ID] = l
-	}
+	err := st.saveLeadLocked(nil, l)
 	st.mu.Unlock()
 	if err != nil {
 		internalError(w, s, "add lead", err)
@@ -245,30 +243,25 @@ func (s *Server) addLead(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"success": true, "data": l})
 }
 
-// leadCopy returns a copy of lead id safe to marshal outside the lock (slices are
-// replaced, never modified in place).
-func (st *store) leadCopy(id string) (lead, bool) {
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	l, ok := st.leads[id]
-	if !ok {
-		return lead{}, false
-	}
-	return *l, true
-}
-
 func (s *Server) getLead(w http.ResponseWriter, id string) {
-	l, found := s.store.leadCopy(id)
-	if !found {
+	l, found, err := s.store.lead(id)
+	switch {
+	case err != nil:
+		internalError(w, s, "get lead", err)
+	case !found:
 		notFound(w, "lead")
-		return
+	default:
+		ok(w, &l)
 	}
-	ok(w, &l)
 }
 
 func (s *Server) updateLead(w http.ResponseWriter, r *http.Request, id string) {
-	if _, found := s.store.leadCopy(id); !found {
-		notFound(w, "lead")
+	if _, found, err := s.store.lead(id); err != nil || !found {
+		if err != nil {
+			internalError(w, s, "update lead", err)
+		} else {
+			notFound(w, "lead")
+		}
 		return
 	}
 	m, okBody := readJSONObject(w, r)
@@ -282,13 +275,17 @@ func (s *Server) updateLead(w http.ResponseWriter, r *http.Request, id string) {
 	}
 	st := s.store
 	st.mu.Lock()
-	cur, found := st.leads[id]
-	if !found {
+	cur, found, err := st.leadLocked(id)
+	if err != nil || !found {
 		st.mu.Unlock()
-		notFound(w, "lead")
+		if err != nil {
+			internalError(w, s, "update lead", err)
+		} else {
+			notFound(w, "lead")
+		}
 		return
 	}
-	l := *cur
+	l := cur
 	msg = in.apply(&l)
 	if msg == "" {
 		msg = st.missingLabelLocked(l.LabelIDs)
@@ -298,11 +295,8 @@ func (s *Server) updateLead(w http.ResponseWriter, r *http.Request, id string) {
 		badRequest(w, "%s", msg)
 		return
 	}
-	l.UpdateTime = now().Format(leadTimeLayout)
-	err := st.saveLocked(kindLead, id, &l.seq, &l)
-	if err == nil {
-		st.leads[id] = &l
-	}
+	l.UpdateTime = st.now().Format(leadTimeLayout)
+	err = st.saveLeadLocked(&cur, &l)
 	st.mu.Unlock()
 	if err != nil {
 		internalError(w, s, "update lead", err)
@@ -314,26 +308,27 @@ func (s *Server) updateLead(w http.ResponseWriter, r *http.Request, id string) {
 func (s *Server) deleteLead(w http.ResponseWriter, id string) {
 	st := s.store
 	st.mu.Lock()
-	_, found := st.leads[id]
-	var err error
-	if found {
-		if err = st.deleteLocked(kindLead, id); err == nil {
-			delete(st.leads, id)
-		}
+	l, found, err := st.leadLocked(id)
+	if err == nil && found {
+		err = st.deleteLeadLocked(&l)
 	}
 	st.mu.Unlock()
 	switch {
-	case !found:
-		notFound(w, "lead")
 	case err != nil:
 		internalError(w, s, "delete lead", err)
+	case !found:
+		notFound(w, "lead")
 	default:
 		ok(w, map[string]any{"id": id})
 	}
 }
 
 func (s *Server) getLeadUsers(w http.ResponseWriter, id string) {
-	l, found := s.store.leadCopy(id)
+	l, found, err := s.store.lead(id)
+	if err != nil {
+		internalError(w, s, "get lead users", err)
+		return
+	}
 	if !found {
 		notFound(w, "lead")
 		return
@@ -380,48 +375,8 @@ func parseSort(v string, allowed []string) ([]sortKey, error) {
 	return keys, nil
 }
 
-func compareLeadField(a, b *lead, field string) int {
-	ip := func(p *int) int {
-		if p == nil {
-			return 0
-		}
-		return *p
-	}
-	sp := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
-	bi := func(v bool) int {
-		if v {
-			return 1
-		}
-		return 0
-	}
-	switch field {
-	case "id":
-		return strings.Compare(a.ID, b.ID)
-	case "title":
-		return strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title))
-	case "owner_id":
-		return a.OwnerID - b.OwnerID
-	case "creator_id":
-		return a.CreatorID - b.CreatorID
-	case "was_seen":
-		return bi(a.WasSeen) - bi(b.WasSeen)
-	case "expected_close_date":
-		return strings.Compare(sp(a.ExpectedCloseDate), sp(b.ExpectedCloseDate))
-	case "next_activity_id":
-		return ip(a.NextActivityID) - ip(b.NextActivityID)
-	case "add_time":
-		return strings.Compare(a.AddTime, b.AddTime)
-	case "update_time":
-		return strings.Compare(a.UpdateTime, b.UpdateTime)
-	}
-	return 0
-}
-
+// listLeads answers GET /leads and /leads/archived a page at a time from the lead
+// table's indexes (leadpage.go): never more than a page of leads in memory.
 func (s *Server) listLeads(w http.ResponseWriter, r *http.Request, archived bool, maxLimit int) {
 	q := r.URL.Query()
 	pg, err := parsePage(q, maxLimit)
@@ -429,8 +384,8 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request, archived bool
 		badRequest(w, "%v", err)
 		return
 	}
-	var want struct{ owner, person, org int }
-	for k, dst := range map[string]*int{"owner_id": &want.owner, "person_id": &want.person, "organization_id": &want.org} {
+	lq := leadQuery{archived: archived}
+	for k, dst := range map[string]*int{"owner_id": &lq.owner, "person_id": &lq.person, "organization_id": &lq.org} {
 		n, _, err := parseIDParam(q, k)
 		if err != nil {
 			badRequest(w, "%v", err)
@@ -438,65 +393,49 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request, archived bool
 		}
 		*dst = n
 	}
-	var since time.Time
 	if v := first(q, "updated_since"); v != "" && !archived {
-		if since, err = time.Parse(time.RFC3339, v); err != nil {
+		since, err := time.Parse(time.RFC3339, v)
+		if err != nil {
 			badRequest(w, "updated_since must be an RFC 3339 time, like 2025-01-01T10:20:00Z")
 			return
 		}
+		lq.since = sinceKey(since)
 	}
-	keys, err := parseSort(first(q, "sort"), leadSortFields)
-	if err != nil {
+	if lq.keys, err = parseSort(first(q, "sort"), leadSortFields); err != nil {
 		badRequest(w, "%v", err)
 		return
 	}
 	st := s.store
-	st.mu.RLock()
-	var flt *filter
 	if fid, present, err := parseIDParam(q, "filter_id"); err != nil || present {
+		st.mu.RLock()
 		f, found := st.filters[fid]
+		st.mu.RUnlock()
 		if err != nil || !found || !f.ActiveFlag || f.Type != "leads" {
-			st.mu.RUnlock()
 			badRequest(w, "filter_id must name an existing filter of type leads")
 			return
 		}
-		flt = f
+		lq.flt = f // filters are replaced on update, never changed in place
 	}
-	var list []*lead
-	for _, l := range st.leads {
-		if l.IsArchived != archived ||
-			(want.owner != 0 && l.OwnerID != want.owner) ||
-			(want.person != 0 && (l.PersonID == nil || *l.PersonID != want.person)) ||
-			(want.org != 0 && (l.OrganizationID == nil || *l.OrganizationID != want.org)) {
-			continue
-		}
-		if !since.IsZero() {
-			if ut, err := time.Parse(time.RFC3339, l.UpdateTime); err == nil && ut.Before(since) {
-				continue
-			}
-		}
-		if flt != nil && !flt.matchLead(l) {
-			continue
-		}
-		c := *l
-		list = append(list, &c)
+	data, more, err := st.leadPage(&lq, pg)
+	if err != nil {
+		internalError(w, s, "list leads", err)
+		return
 	}
-	st.mu.RUnlock()
-	sort.Slice(list, func(i, j int) bool {
-		for _, k := range keys {
-			if c := compareLeadField(list[i], list[j], k.field); c != 0 {
-				return (c < 0) != k.desc
-			}
-		}
-		return list[i].seq < list[j].seq
-	})
-	lo, hi, more := pg.window(len(list))
-	data := list[lo:hi]
 	if data == nil {
-		data = []*lead{}
+		data = []json.RawMessage{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"success": true, "data": data,
 		"additional_data": map[string]any{"start": pg.start, "limit": pg.limit, "more_items_in_collection": more},
 	})
+}
+
+// sinceKey turns an updated_since time into the stored form of update_time that a lead
+// must reach: times are stored to the millisecond, so a finer one rounds up.
+func sinceKey(t time.Time) string {
+	t = t.UTC()
+	if r := t.Truncate(time.Millisecond); !r.Equal(t) {
+		t = r.Add(time.Millisecond)
+	}
+	return t.Format(leadTimeLayout)
 }

@@ -58,8 +58,6 @@ func internalError(w http.ResponseWriter, s *Server, op string, err error) {
 	writeError(w, http.StatusInternalServerError, "internal server error", defaultErrorInfo)
 }
 
-func now() time.Time { return time.Now().UTC() }
-
 // pagination of offset-paged v1 lists: limit > max is clamped to max, as Pipedrive does.
 type page struct{ start, limit int }
 

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -86,6 +87,78 @@ type hit struct {
 	order int // item type order, then id, for a stable result
 	key   string
 	item  any
+	lead  int64 // seq of a lead hit, whose item is built once it is on the page
+}
+
+// topHits keeps the best k hits in sortHits order, k = start+limit+1: enough to answer a
+// page and tell whether more follow. A search over a million leads holds that many hits,
+// never every match.
+type topHits struct {
+	k    int
+	hits []hit
+}
+
+func newTopHits(pg page) *topHits { return &topHits{k: pg.start + pg.limit + 1} }
+
+func (t *topHits) add(h hit) {
+	t.hits = append(t.hits, h)
+	if len(t.hits) >= 2*t.k+64 {
+		sortHits(t.hits)
+		t.hits = t.hits[:t.k]
+	}
+}
+
+// page returns the page's hits and whether more follow.
+func (t *topHits) page(pg page) ([]hit, bool) {
+	sortHits(t.hits)
+	lo, hi, more := pg.window(len(t.hits))
+	return t.hits[lo:hi], more
+}
+
+// leadScore is bestScore for a lead, whose only searchable field here is its title.
+func leadScore(term string, exact bool, fieldsWanted []string, title string) float64 {
+	if len(fieldsWanted) > 0 && !slices.Contains(fieldsWanted, "title") {
+		return 0
+	}
+	return matchScore(term, title, exact)
+}
+
+// leadHitsLocked scans every lead's title and adds the matches that keep (nil = all) to
+// top. st.mu must be held.
+func (st *store) leadHitsLocked(top *topHits, term string, exact bool, flds []string, order int, keep func(l *Lead) bool) error {
+	return st.eachLeadTitleLocked(func(l *Lead) error {
+		if keep != nil && !keep(l) {
+			return nil
+		}
+		if sc := leadScore(term, exact, flds, l.Title); sc > 0 {
+			top.add(hit{score: sc, order: order, key: l.ID, lead: l.seq})
+		}
+		return nil
+	})
+}
+
+// fillLeadItemsLocked builds the items of the lead hits on a page. st.mu must be held.
+func (st *store) fillLeadItemsLocked(hits []hit, wasSeen bool) error {
+	var seqs []int64
+	for _, h := range hits {
+		if h.lead != 0 {
+			seqs = append(seqs, h.lead)
+		}
+	}
+	leads, err := st.leadsBySeqLocked(seqs)
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]*Lead, len(leads))
+	for i := range leads {
+		byID[leads[i].ID] = &leads[i]
+	}
+	for i, h := range hits {
+		if h.lead != 0 {
+			hits[i].item = leadItem(byID[h.key], wasSeen)
+		}
+	}
+	return nil
 }
 
 func sortHits(h []hit) {
@@ -129,7 +202,7 @@ func orgItem(o org) map[string]any {
 	}
 }
 
-func leadItem(l *lead, wasSeen bool) map[string]any {
+func leadItem(l *Lead, wasSeen bool) map[string]any {
 	item := map[string]any{
 		"id": l.ID, "type": "lead", "title": l.Title, "owner": map[string]any{"id": l.OwnerID},
 		"person": nil, "organization": nil, "phones": []string{}, "emails": []string{},
@@ -191,41 +264,44 @@ func (s *Server) searchItems(w http.ResponseWriter, r *http.Request, maxLimit in
 		return
 	}
 	wants := func(t string) bool { return len(types) == 0 || slices.Contains(types, t) }
-	var hits []hit
+	top := newTopHits(pg)
 	if wants("person") {
 		for _, p := range persons {
 			if sc := bestScore(term, exact, flds, map[string][]string{"name": {p.Name}, "email": {p.Email}, "phone": {p.Phone}}); sc > 0 {
-				hits = append(hits, hit{sc, 1, pad(p.ID), personItem(p)})
+				top.add(hit{score: sc, order: 1, key: pad(p.ID), item: personItem(p)})
 			}
 		}
 	}
 	if wants("organization") {
 		for _, o := range orgs {
 			if sc := bestScore(term, exact, flds, map[string][]string{"name": {o.Name}, "address": {o.Address}}); sc > 0 {
-				hits = append(hits, hit{sc, 2, pad(o.ID), orgItem(o)})
+				top.add(hit{score: sc, order: 2, key: pad(o.ID), item: orgItem(o)})
 			}
 		}
 	}
+	st := s.store
+	st.mu.RLock()
 	if wants("lead") {
-		st := s.store
-		st.mu.RLock()
-		for _, l := range st.leads {
-			if sc := bestScore(term, exact, flds, map[string][]string{"title": {l.Title}}); sc > 0 {
-				hits = append(hits, hit{sc, 3, l.ID, leadItem(l, false)})
-			}
-		}
-		st.mu.RUnlock()
+		err = st.leadHitsLocked(top, term, exact, flds, 3, nil)
 	}
-	writeHits(w, hits, pg, true)
+	hits, more := top.page(pg)
+	if err == nil {
+		err = st.fillLeadItemsLocked(hits, false)
+	}
+	st.mu.RUnlock()
+	if err != nil {
+		internalError(w, s, "search items", err)
+		return
+	}
+	writeHits(w, hits, more, pg, true)
 }
 
 func pad(n int) string { return fmt.Sprintf("%010d", n) }
 
-func writeHits(w http.ResponseWriter, hits []hit, pg page, related bool) {
-	sortHits(hits)
-	lo, hi, more := pg.window(len(hits))
-	items := make([]map[string]any, 0, hi-lo)
-	for _, h := range hits[lo:hi] {
+// writeHits answers a page of search hits.
+func writeHits(w http.ResponseWriter, hits []hit, more bool, pg page, related bool) {
+	items := make([]map[string]any, 0, len(hits))
+	for _, h := range hits {
 		items = append(items, map[string]any{"result_score": h.score, "item": h.item})
 	}
 	data := map[string]any{"items": items}
@@ -267,21 +343,27 @@ func (s *Server) searchLeads(w http.ResponseWriter, r *http.Request, maxLimit in
 		badRequest(w, "%v", err)
 		return
 	}
-	var hits []hit
+	top := newTopHits(pg)
 	st := s.store
 	st.mu.RLock()
-	for _, l := range st.leads {
-		if (personID != 0 && (l.PersonID == nil || *l.PersonID != personID)) ||
-			(orgID != 0 && (l.OrganizationID == nil || *l.OrganizationID != orgID)) {
-			continue
-		}
-		if sc := bestScore(term, exact, flds, map[string][]string{"title": {l.Title}}); sc > 0 {
-			hits = append(hits, hit{sc, 0, l.ID, leadItem(l, len(inc) > 0)})
-		}
+	err = st.leadHitsLocked(top, term, exact, flds, 0, func(l *Lead) bool {
+		return (personID == 0 || (l.PersonID != nil && *l.PersonID == personID)) &&
+			(orgID == 0 || (l.OrganizationID != nil && *l.OrganizationID == orgID))
+	})
+	hits, more := top.page(pg)
+	if err == nil {
+		err = st.fillLeadItemsLocked(hits, len(inc) > 0)
 	}
 	st.mu.RUnlock()
-	writeHits(w, hits, pg, false)
+	if err != nil {
+		internalError(w, s, "search leads", err)
+		return
+	}
+	writeHits(w, hits, more, pg, false)
 }
+
+// errEnough stops a scan that has found what it needs.
+var errEnough = errors.New("enough")
 
 var fieldTypes = []string{"dealField", "leadField", "personField", "organizationField", "productField", "projectField"}
 
@@ -315,11 +397,6 @@ func (s *Server) searchByField(w http.ResponseWriter, r *http.Request, maxLimit 
 		badRequest(w, "%v", err)
 		return
 	}
-	type val struct {
-		id    any
-		value string
-	}
-	var vals []val
 	known := map[string][]string{"personField": {"name", "email", "phone"}, "organizationField": {"name", "address"}, "leadField": {"title"}}
 	if ks, has := known[ft]; has && !slices.Contains(ks, key) {
 		badRequest(w, "field_key %q is not a searchable %s (searchable: %s)", key, ft, strings.Join(ks, ", "))
@@ -332,47 +409,51 @@ func (s *Server) searchByField(w http.ResponseWriter, r *http.Request, maxLimit 
 		}
 		return strings.Contains(lv, term)
 	}
+	// data collects the answer's values (once each unless ids are asked for) up to one
+	// past the page: enough to tell whether more follow.
+	data := []map[string]any{}
+	seen := map[string]bool{}
+	enough := func() bool { return len(data) > pg.start+pg.limit }
+	add := func(id any, v string) {
+		if !withIDs {
+			if seen[v] {
+				return
+			}
+			seen[v] = true
+			id = nil
+		}
+		data = append(data, map[string]any{"id": id, key: v})
+	}
 	switch ft {
 	case "personField":
 		for _, p := range persons {
-			v := map[string]string{"name": p.Name, "email": p.Email, "phone": p.Phone}[key]
-			if match(v) {
-				vals = append(vals, val{p.ID, v})
+			if v := map[string]string{"name": p.Name, "email": p.Email, "phone": p.Phone}[key]; match(v) && !enough() {
+				add(p.ID, v)
 			}
 		}
 	case "organizationField":
 		for _, o := range orgs {
-			v := map[string]string{"name": o.Name, "address": o.Address}[key]
-			if match(v) {
-				vals = append(vals, val{o.ID, v})
+			if v := map[string]string{"name": o.Name, "address": o.Address}[key]; match(v) && !enough() {
+				add(o.ID, v)
 			}
 		}
 	case "leadField":
 		st := s.store
 		st.mu.RLock()
-		ls := make([]*lead, 0, len(st.leads))
-		for _, l := range st.leads {
+		err := st.eachLeadTitleLocked(func(l *Lead) error {
 			if match(l.Title) {
-				ls = append(ls, l)
+				add(l.ID, l.Title)
 			}
-		}
+			if enough() {
+				return errEnough
+			}
+			return nil
+		})
 		st.mu.RUnlock()
-		sort.Slice(ls, func(i, j int) bool { return ls[i].seq < ls[j].seq })
-		for _, l := range ls {
-			vals = append(vals, val{l.ID, l.Title})
+		if err != nil && !errors.Is(err, errEnough) {
+			internalError(w, s, "search by field", err)
+			return
 		}
-	}
-	data := []map[string]any{}
-	seen := map[string]bool{}
-	for _, v := range vals {
-		if !withIDs {
-			if seen[v.value] {
-				continue
-			}
-			seen[v.value] = true
-			v.id = nil
-		}
-		data = append(data, map[string]any{"id": v.id, key: v.value})
 	}
 	lo, hi, more := pg.window(len(data))
 	writeJSON(w, http.StatusOK, map[string]any{

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -24,19 +25,22 @@ const (
 	kindMeta   = "meta"
 )
 
-// store keeps every object in memory (reads never touch SQLite) and writes through to
-// SQLite, which is the truth across restarts. One connection, writes under mu.
+// store keeps leads in SQLite only (leadstore.go: a table with indexes, read a page at a
+// time) and every other object in memory, written through to SQLite, which is the truth
+// across restarts. One connection; writes under mu.
 type store struct {
 	db       *sql.DB
 	put      *sql.Stmt
 	del      *sql.Stmt
+	leadSQL  leadStmts
 	filesDir string
+	clock    func() time.Time // Options.Emulation.Now, or time.Now
+	pos      *positions       // remembered page positions of lead orderings
 
-	// mu guards everything below; writers hold it across the SQLite write so that the
-	// database and the maps never disagree.
+	// mu guards everything below and the lead table; writers hold it across the SQLite
+	// write so that the database, the maps and pos never disagree.
 	mu      sync.RWMutex
 	seq     int64
-	leads   map[string]*lead
 	labels  map[string]*label
 	filters map[int]*filter
 	goals   map[string]*goal
@@ -46,7 +50,7 @@ type store struct {
 	company Company // set once by loadCompany, read-only afterwards
 }
 
-func openStore(dataDir, filesDir string) (*store, error) {
+func openStore(dataDir, filesDir string, clock func() time.Time) (*store, error) {
 	dsn := ":memory:"
 	if dataDir != "" {
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
@@ -62,9 +66,12 @@ func openStore(dataDir, filesDir string) (*store, error) {
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
+	if clock == nil {
+		clock = time.Now
+	}
 	st := &store{
-		db: db, filesDir: filesDir,
-		leads: map[string]*lead{}, labels: map[string]*label{}, filters: map[int]*filter{},
+		db: db, filesDir: filesDir, clock: clock, pos: newPositions(),
+		labels: map[string]*label{}, filters: map[int]*filter{},
 		goals: map[string]*goal{}, files: map[int]*file{}, teams: map[int]*team{},
 		nextInt: map[string]int{kindFilter: 1, kindFile: 1, kindTeam: 1},
 	}
@@ -85,6 +92,9 @@ func (st *store) init() error {
 		return err
 	}
 	if st.del, err = st.db.Prepare(`DELETE FROM objects WHERE kind = ? AND id = ?`); err != nil {
+		return err
+	}
+	if err := st.initLeads(); err != nil {
 		return err
 	}
 	if err := st.load(); err != nil {
@@ -123,13 +133,6 @@ func (st *store) loadOne(kind, id string, seq int64, body []byte) error {
 		return n
 	}
 	switch kind {
-	case kindLead:
-		var v lead
-		if err := json.Unmarshal(body, &v); err != nil {
-			return err
-		}
-		v.seq = seq
-		st.leads[id] = &v
 	case kindLabel:
 		var v label
 		if err := json.Unmarshal(body, &v); err != nil {
@@ -179,7 +182,7 @@ func (st *store) seedLabels() error {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	t := now().Format(leadTimeLayout)
+	t := st.now().Format(leadTimeLayout)
 	for _, d := range []struct{ name, color string }{{"Hot", "red"}, {"Warm", "yellow"}, {"Cold", "blue"}} {
 		l := &label{ID: newUUID(), Name: d.name, Color: d.color, AddTime: t, UpdateTime: t}
 		if err := st.saveLocked(kindLabel, l.ID, &l.seq, l); err != nil {
@@ -224,6 +227,15 @@ func (st *store) allocIntLocked(kind string) int {
 	return n
 }
 
+// now is the time of the store's clock, in UTC: what add_time and update_time record.
+func (st *store) now() time.Time { return st.clock().UTC() }
+
 func (st *store) close() error {
-	return errors.Join(st.put.Close(), st.del.Close(), st.db.Close())
+	var errs []error
+	for _, s := range []*sql.Stmt{st.put, st.del} {
+		if s != nil {
+			errs = append(errs, s.Close())
+		}
+	}
+	return errors.Join(errors.Join(errs...), st.leadSQL.close(), st.db.Close())
 }

@@ -236,7 +236,7 @@ func (s *Server) addTeam(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "%s", msg)
 		return
 	}
-	t := &team{ActiveFlag: 1, AddTime: now().Format(fileTimeLayout), CreatedByUserID: 1, Users: []int{}}
+	t := &team{ActiveFlag: 1, AddTime: s.store.now().Format(fileTimeLayout), CreatedByUserID: 1, Users: []int{}}
 	if msg := in.apply(t); msg != "" {
 		forbidden(w, msg)
 		return
