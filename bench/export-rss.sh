@@ -4,7 +4,7 @@
 #
 # Usage (from anywhere inside the repository):
 #   bash bench/export-rss.sh
-#   LEADS=100000 LATENCY=20ms WORK=/tmp/pdbulk-export KEEP=1 bash bench/export-rss.sh
+#   LEADS=100000 LATENCY=20ms RATE=120 WORK=/tmp/pdbulk-export KEEP=1 bash bench/export-rss.sh
 #
 # It builds pdbulk, starts `pdbulk sandbox --data $WORK/data --seed-leads $LEADS` (the
 # sample leads are loaded once; KEEP=1 reuses them), runs each export under
@@ -15,6 +15,7 @@ set -euo pipefail
 
 LEADS=${LEADS:-100000}
 LATENCY=${LATENCY:-0s}
+RATE=${RATE:-120} # the sandbox's burst limit per 2 s (Ultimate plan), which pdbulk learns from its headers
 CSV_TARGET_MB=60
 XLSX_TARGET_MB=150
 
@@ -38,7 +39,7 @@ fi
 
 port=$(( 20000 + RANDOM % 20000 ))
 "$WORK/pdbulk" sandbox --addr "127.0.0.1:$port" --token bench-token --data "$WORK/data" \
-	--seed-leads "$LEADS" --latency "$LATENCY" >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
+	--seed-leads "$LEADS" --latency "$LATENCY" --rate "$RATE" >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
 sandbox_pid=$!
 for _ in $(seq 1 600); do
 	grep -q "serving" "$WORK/sandbox.err" 2>/dev/null && break

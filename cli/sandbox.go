@@ -3,6 +3,7 @@ package cli
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -16,6 +17,7 @@ func sandboxCmd(env Env, args []string) error {
 	token := fs.String("token", "", "API token clients must send (default: a random one, printed)")
 	data := fs.String("data", "", "folder for the SQLite database (default: in memory)")
 	allowRemote := fs.Bool("allow-remote", false, "allow listening on a non-loopback address")
+	seed := fs.Int("seed-leads", 0, "on a sandbox that holds no lead, load this many sample leads first (for benchmarks)")
 	var em emulationFlags
 	em.register(fs)
 	if _, err := parseFlags(fs, args); err != nil {
@@ -50,6 +52,12 @@ func sandboxCmd(env Env, args []string) error {
 	})
 	if err != nil {
 		return err // sandbox errors name the sandbox
+	}
+	if *seed > 0 {
+		if err := seedLeads(env, srv, *seed); err != nil {
+			_ = srv.Close()
+			return err
+		}
 	}
 	base, err := srv.Start()
 	if err != nil {
@@ -149,4 +157,27 @@ func (p prefixed) StringVar(v *string, name string, def string, usage string) {
 }
 func (p prefixed) DurationVar(v *time.Duration, name string, def time.Duration, usage string) {
 	p.fs.DurationVar(v, p.prefix+name, def, usage)
+}
+
+// errHasLeads ends the walk that checks whether a sandbox holds a lead.
+var errHasLeads = errors.New("the sandbox holds leads")
+
+// seedLeads loads n sample leads (titles that repeat, amounts in four currencies, owners,
+// people, organizations, labels, a year of add and update times, some archived) into a
+// sandbox that holds none.
+func seedLeads(env Env, srv *sandbox.Server, n int) error {
+	err := srv.EachLead(env.Stop, func(sandbox.Lead) error { return errHasLeads })
+	switch {
+	case errors.Is(err, errHasLeads):
+		fmt.Fprintf(env.Stderr, "pdbulk sandbox: --seed-leads: the sandbox holds leads already; none loaded\n")
+		return nil
+	case err != nil:
+		return err
+	}
+	start := time.Now()
+	if err := srv.InsertLeads(env.Stop, n, sandbox.SampleLeads(n, time.Now(), srv.LeadLabelIDs())); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "pdbulk sandbox: loaded %d sample leads in %s\n", n, time.Since(start).Round(time.Millisecond))
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -122,15 +123,18 @@ func createLeads(t testing.TB, c *pipedrive.Client, n int, title string, labels 
 	return out
 }
 
-// allLeads lists what the sandbox holds, the way the test's own client sees it.
+// allLeads lists what the sandbox holds, active and archived, the way the test's own
+// client sees it.
 func allLeads(t testing.TB, c *pipedrive.Client) map[string]pipedrive.Lead {
 	t.Helper()
 	out := map[string]pipedrive.Lead{}
-	for l, err := range c.AllLeads(context.Background(), pipedrive.LeadsQuery{}) {
-		if err != nil {
-			t.Fatal(err)
+	for _, all := range []func(context.Context, pipedrive.LeadsQuery) iter.Seq2[pipedrive.Lead, error]{c.AllLeads, c.AllArchivedLeads} {
+		for l, err := range all(context.Background(), pipedrive.LeadsQuery{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[l.ID] = l
 		}
-		out[l.ID] = l
 	}
 	return out
 }
@@ -245,14 +249,19 @@ func TestExportCompleteWhileEdited(t *testing.T) {
 	if testing.Short() {
 		t.Skip("20,000 leads")
 	}
-	_, base := startSandbox(t, sandbox.Options{})
+	srv, base := startSandbox(t, sandbox.Options{})
 	c := newClient(t, base)
 	const n = 20000
-	createLeads(t, c, n, "Lead %05d", nil)
+	if err := srv.InsertLeads(context.Background(), n, sandbox.SampleLeads(n, time.Now(), srv.LeadLabelIDs())); err != nil {
+		t.Fatal(err)
+	}
 	before := allLeads(t, c)
+	if len(before) != n {
+		t.Fatalf("the sandbox holds %d leads, want %d", len(before), n)
+	}
 
 	dir := t.TempDir()
-	j := writeJob(t, dir, "kind: export\nentity: leads\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title}\n")
+	j := writeJob(t, dir, "kind: export\nentity: leads\nquery: {archived: all}\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title}\n")
 	var deleted sync.Map
 	var edits atomic.Int64
 	ctx, cancel := context.WithCancel(context.Background())
