@@ -78,14 +78,42 @@ func (st *store) insertLeads(ctx context.Context, n int, gen func(i int) LeadSee
 	return nil
 }
 
+// bulkRows is how many leads one INSERT statement of a bulk load writes: fewer
+// statements, less overhead per lead.
+const bulkRows = 100
+
+func insertLeadsSQL(rows int) string {
+	row := "(?" + strings.Repeat(", ?", leadInsertArity-1) + ")"
+	return `INSERT INTO leads (` + leadInsertColumns + `) VALUES ` + row + strings.Repeat(", "+row, rows-1)
+}
+
 func (st *store) insertBatchLocked(from, to int, gen func(i int) LeadSeed, now time.Time) error {
 	tx, err := st.db.Begin()
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback() // a no-op after Commit; Commit's error is the one reported
-	put := tx.Stmt(st.leadSQL.put)
+	full, err := tx.Prepare(insertLeadsSQL(bulkRows))
+	if err != nil {
+		return err
+	}
+	defer full.Close()
 	seq := st.seq
+	var args []any
+	flush := func(last int) error {
+		rows := len(args) / leadInsertArity
+		var err error
+		if rows == bulkRows {
+			_, err = full.Exec(args...)
+		} else {
+			_, err = tx.Exec(insertLeadsSQL(rows), args...)
+		}
+		if err != nil {
+			return fmt.Errorf("leads %d to %d: %w", last-rows+1, last, err)
+		}
+		args = args[:0]
+		return nil
+	}
 	for i := from; i < to; i++ {
 		seq++
 		l, err := st.seedLeadLocked(gen(i), now)
@@ -93,8 +121,15 @@ func (st *store) insertBatchLocked(from, to int, gen func(i int) LeadSeed, now t
 			return fmt.Errorf("lead %d: %w", i, err)
 		}
 		l.seq = seq
-		if err := putLead(put, &l); err != nil {
+		a, err := leadArgs(&l)
+		if err != nil {
 			return fmt.Errorf("lead %d: %w", i, err)
+		}
+		args = append(args, a...)
+		if len(args) == bulkRows*leadInsertArity || i == to-1 {
+			if err := flush(i); err != nil {
+				return err
+			}
 		}
 	}
 	if err := tx.Commit(); err != nil {

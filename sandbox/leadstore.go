@@ -44,9 +44,7 @@ var leadIndexes = []struct{ name, def string }{
 	{"leads_by_id", "INDEX leads_by_id ON leads (is_archived, id, owner_id, person_id, organization_id)"},
 }
 
-const putLeadSQL = `INSERT INTO leads (seq, id, title, title_key, owner_id, creator_id, person_id,
-	organization_id, was_seen, expected_close_date, next_activity_id, add_time, update_time,
-	is_archived, body)
+const putLeadSQL = `INSERT INTO leads (` + leadInsertColumns + `)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (seq) DO UPDATE SET id = excluded.id, title = excluded.title, title_key = excluded.title_key,
 	owner_id = excluded.owner_id, creator_id = excluded.creator_id, person_id = excluded.person_id,
@@ -158,15 +156,32 @@ func (st *store) migrateLeads() error {
 	return tx.Commit()
 }
 
-// putLead writes l (insert, or update of the row with l's seq) through stmt.
-func putLead(stmt *sql.Stmt, l *Lead) error {
+// leadInsertColumns are the columns putLead and InsertLeads write, in leadArgs' order.
+const leadInsertColumns = `seq, id, title, title_key, owner_id, creator_id, person_id,
+	organization_id, was_seen, expected_close_date, next_activity_id, add_time, update_time,
+	is_archived, body`
+
+// leadInsertArity is the number of leadInsertColumns.
+var leadInsertArity = strings.Count(leadInsertColumns, ",") + 1
+
+// leadArgs returns the values of leadInsertColumns for l.
+func leadArgs(l *Lead) ([]any, error) {
 	body, err := json.Marshal(l)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := stmt.Exec(l.seq, l.ID, l.Title, strings.ToLower(l.Title), l.OwnerID, l.CreatorID, nullInt(l.PersonID),
+	return []any{l.seq, l.ID, l.Title, strings.ToLower(l.Title), l.OwnerID, l.CreatorID, nullInt(l.PersonID),
 		nullInt(l.OrganizationID), l.WasSeen, nullStr(l.ExpectedCloseDate), nullInt(l.NextActivityID),
-		l.AddTime, l.UpdateTime, l.IsArchived, body); err != nil {
+		l.AddTime, l.UpdateTime, l.IsArchived, body}, nil
+}
+
+// putLead writes l (insert, or update of the row with l's seq) through stmt.
+func putLead(stmt *sql.Stmt, l *Lead) error {
+	args, err := leadArgs(l)
+	if err == nil {
+		_, err = stmt.Exec(args...)
+	}
+	if err != nil {
 		return fmt.Errorf("save lead %s: %w", l.ID, err)
 	}
 	return nil
