@@ -746,6 +746,7 @@ func TestConformance(t *testing.T) {
 			map[string]any{"glue": "and", "conditions": []any{
 				map[string]any{"object": "person", "field_id": "name", "operator": "=", "value": "Alice Johnson", "extra_value": nil},
 			}},
+			map[string]any{"glue": "or", "conditions": []any{}},
 		}}
 		peopleFilter, resp, err = c.CreateFilterRaw(ctx, map[string]any{"name": "Alice", "type": "people", "conditions": peopleConds})
 		okResp(t, "CreateFilterRaw", resp, err, 200)
