@@ -33,6 +33,13 @@ type Options struct {
 	Emulation    Emulation            // rate limits, latency and faults; zero = none
 	Company      Company              // the account it plays; zero = the one kept with DataDir, or a new random one
 	Logf         func(string, ...any) // nil = silent
+
+	// Plan names the Pipedrive plan (Plans; DefaultPlan for what users run) whose burst
+	// limit, search limit and daily budget fill what Emulation leaves at zero, so that
+	// every answer carries that plan's x-ratelimit-* and daily budget headers. "" = no
+	// plan: only Emulation's own limits, none when it is zero (what tests and raw
+	// benchmarks want).
+	Plan string
 }
 
 const (
@@ -67,6 +74,11 @@ func New(o Options) (*Server, error) {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
+	em, err := applyPlan(o.Emulation, o.Plan)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: new: %w", err)
+	}
+	o.Emulation = em
 	s := &Server{opts: o}
 	filesDir := ""
 	if o.DataDir == "" {
