@@ -53,6 +53,7 @@ type recorder struct {
 	validated map[string]int         // response schema (success or error) -> times validated
 	requests  map[string]int         // request schema -> times validated
 	answered  map[string]map[int]int // op -> status -> count
+	openapi   openapiTally           // ops validated against Pipedrive's document (openapi_test.go)
 }
 
 func newRecorder(t *testing.T, next http.RoundTripper) *recorder {
@@ -104,8 +105,10 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.errorf("%s: no x-api-token header", ep.Op)
 	}
 	out := req
+	var reqBody []byte
 	if req.Body != nil && req.Body != http.NoBody {
 		body, err := io.ReadAll(req.Body)
+		reqBody = body
 		_ = req.Body.Close() // read to the end; the client closes its own stream too
 		if err != nil {
 			return nil, fmt.Errorf("recorder: read request body: %w", err)
@@ -133,6 +136,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if known {
 		r.checkResponse(ep, req.URL.Query(), resp, body)
+		r.checkOpenAPI(ep.Op, req, path, reqBody, resp, body)
 	}
 	return resp, nil
 }
@@ -746,6 +750,7 @@ func TestConformance(t *testing.T) {
 			map[string]any{"glue": "and", "conditions": []any{
 				map[string]any{"object": "person", "field_id": "name", "operator": "=", "value": "Alice Johnson", "extra_value": nil},
 			}},
+			map[string]any{"glue": "or", "conditions": []any{}},
 		}}
 		peopleFilter, resp, err = c.CreateFilterRaw(ctx, map[string]any{"name": "Alice", "type": "people", "conditions": peopleConds})
 		okResp(t, "CreateFilterRaw", resp, err, 200)
@@ -1479,7 +1484,11 @@ func TestConformance(t *testing.T) {
 	}
 	t.Logf("validated %d of %d response schemas (%d distinct request schemas)", len(validated), len(want), len(requests))
 
+	openapiOps := h.rec.openapi.names()
 	for _, ep := range spec.Endpoints {
+		if !slices.Contains(openapiOps, ep.Op) {
+			t.Errorf("%s was never validated against Pipedrive's OpenAPI document", ep.Op)
+		}
 		if ep.Request != "" && requests[ep.Request] == 0 {
 			t.Errorf("request schema %s (%s) was never validated", ep.Request, ep.Op)
 		}

@@ -17,9 +17,12 @@ import (
 	"github.com/pdbulk/pdbulk/spec"
 )
 
+// file is a file as the sandbox stores and answers it. Its string fields are "" when empty,
+// as in Pipedrive's own examples (cid, s3_bucket, mail_message_id, mail_template_id and the
+// names of items it is not linked to); the ids of items it is not linked to are null.
 type file struct {
 	ID             int     `json:"id"`
-	CID            *string `json:"cid"`
+	CID            string  `json:"cid"`
 	URL            string  `json:"url"`
 	Name           string  `json:"name"`
 	OrgID          *int    `json:"org_id"`
@@ -27,25 +30,25 @@ type file struct {
 	LeadID         *string `json:"lead_id"`
 	UserID         int     `json:"user_id"`
 	AddTime        string  `json:"add_time"`
-	OrgName        *string `json:"org_name"`
-	DealName       *string `json:"deal_name"`
+	OrgName        string  `json:"org_name"`
+	DealName       string  `json:"deal_name"`
 	FileName       string  `json:"file_name"`
 	FileSize       int64   `json:"file_size"`
-	LeadName       *string `json:"lead_name"`
+	LeadName       string  `json:"lead_name"`
 	PersonID       *int    `json:"person_id"`
 	RemoteID       string  `json:"remote_id"`
-	S3Bucket       *string `json:"s3_bucket"`
+	S3Bucket       string  `json:"s3_bucket"`
 	ProductID      *int    `json:"product_id"`
 	ActiveFlag     bool    `json:"active_flag"`
 	ActivityID     *int    `json:"activity_id"`
 	Description    string  `json:"description"`
 	InlineFlag     bool    `json:"inline_flag"`
-	PersonName     *string `json:"person_name"`
+	PersonName     string  `json:"person_name"`
 	UpdateTime     string  `json:"update_time"`
-	ProductName    *string `json:"product_name"`
-	MailMessageID  *string `json:"mail_message_id"`
+	ProductName    string  `json:"product_name"`
+	MailMessageID  string  `json:"mail_message_id"`
 	RemoteLocation string  `json:"remote_location"`
-	MailTemplateID *string `json:"mail_template_id"`
+	MailTemplateID string  `json:"mail_template_id"`
 	FileType       string  `json:"file_type"`
 	seq            int64
 }
@@ -84,14 +87,21 @@ func (st *store) linkFileLocked(f *file, v map[string]string) (msg string, err e
 	f.ProductID, f.ActivityID = intField("product_id"), intField("activity_id")
 	if f.PersonID != nil {
 		if p, found := findPerson(*f.PersonID); found {
-			f.PersonName = strPtr(p.Name)
+			f.PersonName = p.Name
 		} else {
 			msgs = append(msgs, fmt.Sprintf("person_id %d does not exist", *f.PersonID))
 		}
 	}
+	if f.DealID != nil {
+		if d, found := findDeal(*f.DealID); found {
+			f.DealName = d.Title
+		} else {
+			msgs = append(msgs, fmt.Sprintf("deal_id %d does not exist", *f.DealID))
+		}
+	}
 	if f.OrgID != nil {
 		if o, found := findOrg(*f.OrgID); found {
-			f.OrgName = strPtr(o.Name)
+			f.OrgName = o.Name
 		} else {
 			msgs = append(msgs, fmt.Sprintf("org_id %d does not exist", *f.OrgID))
 		}
@@ -107,7 +117,7 @@ func (st *store) linkFileLocked(f *file, v map[string]string) (msg string, err e
 		if !found {
 			msgs = append(msgs, fmt.Sprintf("lead_id %q is not an existing lead", id))
 		} else {
-			f.LeadID, f.LeadName = strPtr(id), strPtr(l.Title)
+			f.LeadID, f.LeadName = strPtr(id), l.Title
 		}
 	}
 	if len(msgs) == 0 && f.DealID == nil && f.PersonID == nil && f.OrgID == nil && f.ProductID == nil && f.ActivityID == nil && f.LeadID == nil {
@@ -123,6 +133,9 @@ func fileType(name string) string {
 	}
 	return ext
 }
+
+// errNoFiles is Pipedrive's answer (400) to an upload without a file part that has a file name.
+const errNoFiles = "No files were provided with the request."
 
 // addFile streams a multipart upload to disk (never more than MaxBodyBytes), then links it.
 func (s *Server) addFile(w http.ResponseWriter, r *http.Request) {
@@ -165,6 +178,12 @@ func (s *Server) addFile(w http.ResponseWriter, r *http.Request) {
 				internalError(w, s, "add file", err)
 				return
 			}
+			// A file part without a file name is a plain form field, not a file: Pipedrive
+			// answers it as if no file had been sent.
+			if part.FileName() == "" {
+				badRequest(w, "%s", errNoFiles)
+				return
+			}
 			name = filepath.Base(strings.ReplaceAll(part.FileName(), "\\", "/"))
 			if name == "." || name == "/" || name == "" {
 				name = "file"
@@ -183,7 +202,7 @@ func (s *Server) addFile(w http.ResponseWriter, r *http.Request) {
 		vals[part.FormName()] = strings.TrimSpace(string(b))
 	}
 	if tmp == nil {
-		badRequest(w, "file is required")
+		badRequest(w, "%s", errNoFiles)
 		return
 	}
 	if err := tmp.Close(); err != nil {

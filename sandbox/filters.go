@@ -54,31 +54,74 @@ type rawCond struct {
 var filterOperators = []string{"=", "!=", "<", ">", "<=", ">=", "IS NULL", "IS NOT NULL",
 	"LIKE '%$%'", "NOT LIKE '%$%'", "LIKE '$%'", "LIKE '%$'"}
 
-// parseConditions validates a filter's conditions tree and counts its leaves.
-func parseConditions(raw json.RawMessage, depth int, leaves *int) (*condNode, error) {
-	if depth > 4 {
-		return nil, fmt.Errorf("conditions are nested too deeply")
+// relativeDates are the relative date values a date condition may have instead of a
+// YYYY-MM-DD date (GET /filters/helpers lists them).
+var relativeDates = []string{"yesterday", "today", "tomorrow", "last_week", "this_week", "next_week",
+	"last_month", "this_month", "next_month"}
+
+// dateFields are the lead fields whose condition values are dates.
+var dateFields = []string{"expected_close_date", "add_time", "update_time"}
+
+// parseConditions validates a filter's conditions tree as Pipedrive reads it (addFilter's
+// description): one first-level group glued with "and", holding exactly two second-level
+// groups, the first glued with "and" and the second with "or", each a list of condition
+// objects (possibly empty); at most 16 conditions; date values as YYYY-MM-DD.
+func parseConditions(raw json.RawMessage, leaves *int) (*condNode, error) {
+	top, err := parseGroup(raw)
+	if err != nil {
+		return nil, err
 	}
+	if *top.Glue != "and" {
+		return nil, fmt.Errorf("conditions: the first-level group must be glued with \"and\"")
+	}
+	if len(top.Conditions) != 2 {
+		return nil, fmt.Errorf("conditions: the first-level group must hold two groups, the first glued with \"and\", the second with \"or\"")
+	}
+	root := &condNode{glue: "and"}
+	for i, want := range []string{"and", "or"} {
+		g, err := parseGroup(top.Conditions[i])
+		if err != nil {
+			return nil, err
+		}
+		if *g.Glue != want {
+			return nil, fmt.Errorf("conditions: second-level group %d must be glued with %q", i+1, want)
+		}
+		n := &condNode{glue: want}
+		for _, c := range g.Conditions {
+			leaf, err := parseLeaf(c, leaves)
+			if err != nil {
+				return nil, err
+			}
+			n.children = append(n.children, leaf)
+		}
+		root.children = append(root.children, n)
+	}
+	return root, nil
+}
+
+// parseGroup reads a group: an object with glue ("and" or "or") and a conditions list.
+func parseGroup(raw json.RawMessage) (rawCond, error) {
+	var rc rawCond
+	if err := json.Unmarshal(raw, &rc); err != nil {
+		return rc, fmt.Errorf("conditions must be objects")
+	}
+	if rc.Glue == nil || rc.Conditions == nil {
+		return rc, fmt.Errorf("conditions must have glue and conditions")
+	}
+	if *rc.Glue != "and" && *rc.Glue != "or" {
+		return rc, fmt.Errorf("conditions: glue must be \"and\" or \"or\"")
+	}
+	return rc, nil
+}
+
+// parseLeaf reads one condition object and counts it.
+func parseLeaf(raw json.RawMessage, leaves *int) (*condNode, error) {
 	var rc rawCond
 	if err := json.Unmarshal(raw, &rc); err != nil {
 		return nil, fmt.Errorf("conditions must be objects")
 	}
 	if rc.Glue != nil || rc.Conditions != nil {
-		if rc.Glue == nil || (*rc.Glue != "and" && *rc.Glue != "or") {
-			return nil, fmt.Errorf("conditions: glue must be \"and\" or \"or\"")
-		}
-		n := &condNode{glue: *rc.Glue}
-		for _, c := range rc.Conditions {
-			child, err := parseConditions(c, depth+1, leaves)
-			if err != nil {
-				return nil, err
-			}
-			n.children = append(n.children, child)
-		}
-		return n, nil
-	}
-	if depth == 0 {
-		return nil, fmt.Errorf("conditions must have glue and conditions")
+		return nil, fmt.Errorf("conditions: groups can be nested two levels deep only")
 	}
 	*leaves++
 	if *leaves > maxFilterConditions {
@@ -116,6 +159,10 @@ func parseConditions(raw json.RawMessage, depth int, leaves *int) (*condNode, er
 		n.value = strconv.FormatBool(x)
 	default:
 		return nil, fmt.Errorf("condition: value must be a string, number, boolean or null")
+	}
+	if slices.Contains(dateFields, n.field) && !n.null && n.value != "" &&
+		!validDate(n.value) && !slices.Contains(relativeDates, n.value) {
+		return nil, fmt.Errorf("condition: %s: date values must be in the YYYY-MM-DD format", n.field)
 	}
 	return n, nil
 }
@@ -230,7 +277,7 @@ func (n *condNode) matchLead(l *Lead) bool {
 func (f *filter) matchLead(l *Lead) bool {
 	if f.cond == nil {
 		var leaves int
-		c, err := parseConditions(f.Conditions, 0, &leaves)
+		c, err := parseConditions(f.Conditions, &leaves)
 		if err != nil {
 			return false
 		}
@@ -292,7 +339,7 @@ func parseFilterBody(m map[string]json.RawMessage, create bool) (name, typ strin
 	} else {
 		raw = m["conditions"]
 		var leaves int
-		c, err := parseConditions(raw, 0, &leaves)
+		c, err := parseConditions(raw, &leaves)
 		if err != nil {
 			f.fail("%v", err)
 		}

@@ -45,6 +45,24 @@ var orgs = []org{
 	{10, "Tyrell Systems", "2019 Spinner Blvd, Los Angeles"},
 }
 
+// deal is a fixture deal: the sandbox serves no deal endpoints, but files link to deals,
+// and Pipedrive refuses a link to a deal that does not exist.
+type deal struct {
+	ID       int
+	Title    string
+	PersonID int
+	OrgID    int
+}
+
+// deals are deals 1–10, one per fixture organization, each with that organization's first person.
+var deals = func() []deal {
+	ds := make([]deal, len(orgs))
+	for i, o := range orgs {
+		ds[i] = deal{ID: i + 1, Title: o.Name + " deal", PersonID: i + 1, OrgID: o.ID}
+	}
+	return ds
+}()
+
 type person struct {
 	ID    int
 	Name  string
@@ -75,6 +93,12 @@ var persons = func() []person {
 }()
 
 // leadSources are the sources a Pipedrive company lists for leads.
+// marketingChannels are the ids of the sandbox company's Marketing channels, what a lead's
+// channel must be one of (on Pipedrive, the options of the deal field "channel", read with
+// GET /v1/dealFields): Paid search, Organic search, Social media, Email marketing, Events,
+// Referrals, and 52, the id of Pipedrive's own example (Billboards).
+var marketingChannels = []int{1, 2, 3, 4, 5, 6, 52}
+
 var leadSources = []string{"API", "Manually created", "Deal", "Web forms", "Prospector", "Leadbooster", "Live chat", "Import", "Website visitors", "Workflow automation", "Marketplace app", "Messaging inbox"}
 
 func orgDomain(i int) string {
@@ -124,6 +148,13 @@ func findPerson(id int) (person, bool) {
 		return persons[id-1], true
 	}
 	return person{}, false
+}
+
+func findDeal(id int) (deal, bool) {
+	if id >= 1 && id <= len(deals) {
+		return deals[id-1], true
+	}
+	return deal{}, false
 }
 
 func findOrg(id int) (org, bool) {

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"slices"
@@ -287,6 +288,21 @@ func (s *Server) deleteGoal(w http.ResponseWriter, id string) {
 	}
 }
 
+// outside says what is wrong with a results period that leaves the goal's duration, ""
+// when it lies inside. Pipedrive's document (getGoalResult) requires period.start to be the
+// same as or after duration.start and period.end the same as or before duration.end; it
+// does not document the answer to a period outside, so the sandbox answers it like every
+// other invalid parameter: 400 with the reason. A goal without an end has no upper bound.
+func (d goalDuration) outside(start, end string) string {
+	switch {
+	case start < d.Start:
+		return fmt.Sprintf("period.start %s is before the goal's duration.start %s", start, d.Start)
+	case d.End != nil && end > *d.End:
+		return fmt.Sprintf("period.end %s is after the goal's duration.end %s", end, *d.End)
+	}
+	return ""
+}
+
 // parsePeriod reads period.start and period.end: both or neither, real dates, in order.
 func parsePeriod(q map[string][]string, required bool) (start, end string, msg string) {
 	start, end = first(q, "period.start"), first(q, "period.end")
@@ -401,7 +417,11 @@ func (s *Server) goalResult(w http.ResponseWriter, r *http.Request, id string) {
 		notFound(w, "goal")
 		return
 	}
-	if _, _, msg := parsePeriod(r.URL.Query(), true); msg != "" {
+	start, end, msg := parsePeriod(r.URL.Query(), true)
+	if msg == "" {
+		msg = g.Duration.outside(start, end)
+	}
+	if msg != "" {
 		badRequest(w, "%s", msg)
 		return
 	}

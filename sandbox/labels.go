@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/pdbulk/pdbulk/spec"
 )
 
 type label struct {
@@ -16,7 +18,8 @@ type label struct {
 	seq        int64
 }
 
-var labelColors = []string{"green", "blue", "red", "yellow", "purple", "gray"}
+// labelColors are the colours Pipedrive accepts: its current document's ten (spec.LabelColors).
+var labelColors = spec.LabelColors
 
 func (s *Server) getLeadLabels(w http.ResponseWriter) {
 	st := s.store

@@ -145,7 +145,7 @@ func (st *store) seedLeadLocked(sd LeadSeed, now time.Time) (Lead, error) {
 	l := Lead{
 		ID: id, Title: sd.Title, Value: sd.Value, OwnerID: sd.OwnerID, CreatorID: 1,
 		LabelIDs: sd.LabelIDs, VisibleTo: sd.VisibleTo, SourceName: sd.SourceName,
-		WasSeen: sd.WasSeen, IsArchived: sd.Archived,
+		WasSeen: sd.WasSeen, IsArchived: sd.Archived, Origin: "API",
 		CCEmail: "sandbox+lead" + id[:8] + "@pipedrivemail.com",
 	}
 	var problems []string

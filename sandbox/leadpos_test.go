@@ -33,7 +33,7 @@ func TestLeadPositionsUnderWrites(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("InsertLeads() = %v", err)
 	}
-	either := map[string]any{"glue": "and", "conditions": []any{map[string]any{"glue": "or", "conditions": []any{
+	either := map[string]any{"glue": "and", "conditions": []any{map[string]any{"glue": "and", "conditions": []any{}}, map[string]any{"glue": "or", "conditions": []any{
 		map[string]any{"object": "lead", "field_id": "label_ids", "operator": "LIKE '%$%'", "value": extra, "extra_value": nil},
 		map[string]any{"object": "lead", "field_id": "owner_id", "operator": "=", "value": 3, "extra_value": nil},
 	}}}}

@@ -18,7 +18,8 @@ type Money struct {
 }
 
 // Lead is a lead as the sandbox stores and answers it: its JSON is the seed's lead object,
-// key for key. Times are UTC in Pipedrive's form, like 2026-03-01T12:00:00.000Z.
+// key for key, with the four keys Pipedrive's current document adds (origin, origin_id,
+// channel, channel_id). Times are UTC in Pipedrive's form, like 2026-03-01T12:00:00.000Z.
 type Lead struct {
 	ID                string   `json:"id"`
 	Title             string   `json:"title"`
@@ -33,6 +34,10 @@ type Lead struct {
 	VisibleTo         string   `json:"visible_to"`
 	IsArchived        bool     `json:"is_archived"`
 	SourceName        string   `json:"source_name"`
+	Origin            string   `json:"origin"`     // how the lead was created: "API" through the API
+	OriginID          *string  `json:"origin_id"`  // set on create only; null when not sent
+	Channel           *int     `json:"channel"`    // a Marketing channel id (see marketingChannels)
+	ChannelID         *string  `json:"channel_id"` // null when not sent
 	UpdateTime        string   `json:"update_time"`
 	OrganizationID    *int     `json:"organization_id"`
 	NextActivityID    *int     `json:"next_activity_id"`
@@ -54,6 +59,9 @@ type leadInput struct {
 	closeDate  **string
 	wasSeen    *bool
 	isArchived *bool
+	originID   **string
+	channel    **int
+	channelID  **string
 }
 
 func parseLeadInput(m map[string]json.RawMessage, create bool) (leadInput, string) {
@@ -156,6 +164,19 @@ func parseLeadInput(m map[string]json.RawMessage, create bool) (leadInput, strin
 		if b, present := f.boolean("is_archived"); present {
 			in.isArchived = &b
 		}
+	} else {
+		in.originID = f.nullableStr("origin_id")
+	}
+	in.channelID = f.nullableStr("channel_id")
+	if n, present, null := f.integer("channel"); present {
+		var p *int
+		if !null {
+			if !slices.Contains(marketingChannels, n) {
+				f.fail("channel %d is not one of the company's Marketing channels", n)
+			}
+			p = &n
+		}
+		in.channel = &p
 	}
 	return in, f.err()
 }
@@ -192,6 +213,15 @@ func (in leadInput) apply(l *Lead) string {
 	if in.isArchived != nil {
 		l.IsArchived = *in.isArchived
 	}
+	if in.originID != nil {
+		l.OriginID = *in.originID
+	}
+	if in.channel != nil {
+		l.Channel = *in.channel
+	}
+	if in.channelID != nil {
+		l.ChannelID = *in.channelID
+	}
 	if l.PersonID == nil && l.OrganizationID == nil {
 		return "a lead must be linked to a person or an organization"
 	}
@@ -222,7 +252,7 @@ func (s *Server) addLead(w http.ResponseWriter, r *http.Request) {
 	id := newUUID()
 	l := &Lead{
 		ID: id, OwnerID: 1, CreatorID: 1, LabelIDs: []string{}, VisibleTo: "3", SourceName: "API",
-		AddTime: t, UpdateTime: t, CCEmail: "sandbox+lead" + id[:8] + "@pipedrivemail.com",
+		Origin: "API", AddTime: t, UpdateTime: t, CCEmail: "sandbox+lead" + id[:8] + "@pipedrivemail.com",
 	}
 	if msg := in.apply(l); msg != "" {
 		badRequest(w, "%s", msg)

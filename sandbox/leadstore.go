@@ -53,6 +53,12 @@ const putLeadSQL = `INSERT INTO leads (` + leadInsertColumns + `)
 	add_time = excluded.add_time, update_time = excluded.update_time,
 	is_archived = excluded.is_archived, body = excluded.body`
 
+// addOriginKeysSQL gives leads stored by an older sandbox, before leads had origin,
+// origin_id, channel and channel_id, those keys as a lead created through the API has them.
+const addOriginKeysSQL = `UPDATE leads SET body = CAST(json_set(CAST(body AS TEXT),
+	'$.origin', 'API', '$.origin_id', json('null'), '$.channel', json('null'), '$.channel_id', json('null')) AS BLOB)
+	WHERE json_type(CAST(body AS TEXT), '$.origin') IS NULL`
+
 // leadStmts are the prepared statements of the lead table.
 type leadStmts struct {
 	put, del, byID *sql.Stmt
@@ -89,6 +95,9 @@ func (st *store) initLeads() error {
 	}
 	if err := st.migrateLeads(); err != nil {
 		return fmt.Errorf("move leads into their table: %w", err)
+	}
+	if _, err := st.db.Exec(addOriginKeysSQL); err != nil {
+		return fmt.Errorf("add origin and channel to stored leads: %w", err)
 	}
 	var maxSeq sql.NullInt64
 	if err := st.db.QueryRow(`SELECT max(seq) FROM leads`).Scan(&maxSeq); err != nil {

@@ -93,13 +93,14 @@ func (p page) window(n int) (lo, hi int, more bool) {
 	return lo, hi, hi < n
 }
 
-// pagination is the additional_data.pagination object; next_start is null on the last page.
+// pagination is the additional_data.pagination object. next_start is there only when more
+// items follow: on the last page Pipedrive leaves the key out rather than sending null.
 func (p page) pagination(more bool) map[string]any {
-	var next any
+	pg := map[string]any{"start": p.start, "limit": p.limit, "more_items_in_collection": more}
 	if more {
-		next = p.start + p.limit
+		pg["next_start"] = p.start + p.limit
 	}
-	return map[string]any{"start": p.start, "limit": p.limit, "more_items_in_collection": more, "next_start": next}
+	return pg
 }
 
 func first(q map[string][]string, k string) string {
@@ -203,6 +204,20 @@ func (f *fields) str(k string) (s string, present, null bool) {
 		return "", false, false
 	}
 	return s, true, false
+}
+
+// nullableStr reads a string that may be null: nil when k is absent, a pointer to nil
+// when it is null.
+func (f *fields) nullableStr(k string) **string {
+	s, present, null := f.str(k)
+	if !present && !null {
+		return nil
+	}
+	var p *string
+	if !null {
+		p = &s
+	}
+	return &p
 }
 
 func (f *fields) integer(k string) (n int, present, null bool) {

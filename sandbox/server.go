@@ -7,6 +7,18 @@
 // sandbox on a data directory holds a million leads in a few tens of MB of memory. Tests
 // and benchmarks load many leads with InsertLeads and SampleLeads and read them back with
 // EachLead.
+//
+// Where the seed schemas and Pipedrive's current OpenAPI document differ, it answers as
+// the document does (spec.Differences): ten label colours; origin, origin_id, channel and
+// channel_id on leads. It leaves next_start out on a list's last page and sends "" in a
+// file's empty string fields, as Pipedrive does. null stays only where Pipedrive sends or
+// documents it: a lead's value, person_id, organization_id, expected_close_date,
+// next_activity_id, origin_id, channel, channel_id; the ids of the items a file is not
+// linked to (deal_id, person_id, org_id, product_id, activity_id, lead_id); a filter's
+// custom_view_id; a goal's type.params.pipeline_id and activity_type_id ("all") and
+// duration.end (open-ended); value, currency, person and organization of a lead search item.
+// The tests check every answer against Pipedrive's document with kin-openapi
+// (openapi_test.go, which lists where the document is narrower than the API).
 package sandbox
 
 import (
@@ -33,6 +45,13 @@ type Options struct {
 	Emulation    Emulation            // rate limits, latency and faults; zero = none
 	Company      Company              // the account it plays; zero = the one kept with DataDir, or a new random one
 	Logf         func(string, ...any) // nil = silent
+
+	// Plan names the Pipedrive plan (Plans; DefaultPlan for what users run) whose burst
+	// limit, search limit and daily budget fill what Emulation leaves at zero, so that
+	// every answer carries that plan's x-ratelimit-* and daily budget headers. "" = no
+	// plan: only Emulation's own limits, none when it is zero (what tests and raw
+	// benchmarks want).
+	Plan string
 }
 
 const (
@@ -67,6 +86,11 @@ func New(o Options) (*Server, error) {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
+	em, err := applyPlan(o.Emulation, o.Plan)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: new: %w", err)
+	}
+	o.Emulation = em
 	s := &Server{opts: o}
 	filesDir := ""
 	if o.DataDir == "" {

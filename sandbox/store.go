@@ -146,7 +146,7 @@ func (st *store) loadOne(kind, id string, seq int64, body []byte) error {
 			return err
 		}
 		var leaves int
-		v.cond, _ = parseConditions(v.Conditions, 0, &leaves) // validated when stored
+		v.cond, _ = parseConditions(v.Conditions, &leaves) // validated when stored
 		st.filters[intID()] = &v
 	case kindGoal:
 		var v goal

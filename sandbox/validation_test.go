@@ -19,7 +19,7 @@ func TestValidation(t *testing.T) {
 		for i := 0; i < 17; i++ {
 			leaves = append(leaves, map[string]any{"object": "lead", "field_id": "title", "operator": "=", "value": fmt.Sprint(i)})
 		}
-		return []any{map[string]any{"glue": "and", "conditions": leaves}}
+		return []any{map[string]any{"glue": "and", "conditions": leaves}, map[string]any{"glue": "or", "conditions": []any{}}}
 	}()}
 	badGoal := func(k string, v any) map[string]any {
 		g := goalBody()
@@ -73,8 +73,8 @@ func TestValidation(t *testing.T) {
 		{"leads bad owner_id", "GET", "/leads?owner_id=x", nil, 400},
 		{"label without color", "POST", "/leadLabels", map[string]any{"name": "x"}, 400},
 		{"label without name", "POST", "/leadLabels", map[string]any{"color": "red"}, 400},
-		{"label bad color", "POST", "/leadLabels", map[string]any{"name": "x", "color": "orange"}, 400},
-		{"label patch bad color", "PATCH", "/leadLabels/" + w.labelID, map[string]any{"color": "pink"}, 400},
+		{"label bad color", "POST", "/leadLabels", map[string]any{"name": "x", "color": "teal"}, 400},
+		{"label patch bad color", "PATCH", "/leadLabels/" + w.labelID, map[string]any{"color": "black"}, 400},
 		{"filter without conditions", "POST", "/filters", map[string]any{"name": "x", "type": "leads"}, 400},
 		{"filter bad type", "POST", "/filters", map[string]any{"name": "x", "type": "deals2", "conditions": conds("title", "=", "x")}, 400},
 		{"filter without name", "POST", "/filters", map[string]any{"type": "leads", "conditions": conds("title", "=", "x")}, 400},

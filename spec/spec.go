@@ -1,6 +1,7 @@
 // Package spec holds the facts of the Pipedrive API v1 that both the client and the sandbox
 // depend on: the endpoints pdbulk uses with their token costs and paging limits, and the
-// project's own copy of the seed request/response schemas with a checker for them.
+// project's own copy of the seed request/response schemas, widened where Pipedrive's current
+// OpenAPI document widens them (see Differences), with a checker for them.
 //
 // It is a leaf: pure data and pure functions, no I/O beyond the embedded schema file.
 package spec
@@ -90,7 +91,9 @@ var (
 
 func loadSchemas() (map[string]map[string]any, error) {
 	schemasOnce.Do(func() {
-		schemasErr = json.Unmarshal(schemaJSON, &schemas)
+		if schemasErr = json.Unmarshal(schemaJSON, &schemas); schemasErr == nil {
+			schemasErr = widen(schemas)
+		}
 	})
 	return schemas, schemasErr
 }
@@ -109,7 +112,8 @@ func SchemaNames() []string {
 	return names
 }
 
-// Schema returns the seed schema called name as parsed JSON, and whether it exists.
+// Schema returns the seed schema called name as parsed JSON, with Differences applied, and
+// whether it exists.
 // Callers must not modify it.
 func Schema(name string) (map[string]any, bool) {
 	s, err := loadSchemas()
