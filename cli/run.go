@@ -140,10 +140,10 @@ func connect(env Env, o runOptions, list []*jobs.Job) (*connection, error) {
 		opts.Limit = max(opts.Limit, j.Options.RateLimit)
 		opts.DailyBudget = max(opts.DailyBudget, j.Options.DailyBudget)
 	}
-	if o.sandbox && o.emulation.rate == 0 && o.emulation.searchRate == 0 && opts.Limit == 0 {
-		// The in-process sandbox has no burst limit unless one is emulated: do not pace it
-		// as if it were a Lite account. With --sandbox-rate the pacer starts at the plan
-		// default and learns the emulated limit from the headers, as with the real API.
+	if o.sandbox && o.emulation.noLimits && o.emulation.rate == 0 && o.emulation.searchRate == 0 && opts.Limit == 0 {
+		// With --sandbox-no-limits the in-process sandbox limits nothing: do not pace it as
+		// if it were a Lite account. Otherwise it emulates a plan (Growth by default) and
+		// the pacer learns the limits from its headers, as with the real API.
 		opts.Limit, opts.SearchLimit = unlimitedSandbox, unlimitedSandbox
 	}
 	c.pacer = ratelimit.New(opts)
@@ -157,7 +157,7 @@ func connect(env Env, o runOptions, list []*jobs.Job) (*connection, error) {
 			return nil, usageError("--sandbox-faults: %v", err)
 		}
 		token := randomToken()
-		srv, err := sandbox.New(sandbox.Options{Token: token, DataDir: o.sandboxData, Emulation: em})
+		srv, err := sandbox.New(sandbox.Options{Token: token, DataDir: o.sandboxData, Emulation: em, Plan: o.emulation.planName()})
 		if err != nil {
 			return nil, err // sandbox errors name the sandbox
 		}

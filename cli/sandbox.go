@@ -43,6 +43,7 @@ func sandboxCmd(env Env, args []string) error {
 	srv, err := sandbox.New(sandbox.Options{
 		Token:       *token,
 		DataDir:     *data,
+		Plan:        em.planName(),
 		Addr:        *addr,
 		AllowRemote: *allowRemote,
 		Emulation:   emulation,
@@ -77,12 +78,16 @@ type emulationFlags struct {
 	latency                  time.Duration
 	faults                   string
 	seed                     int64
+	plan                     string // "" = sandbox.DefaultPlan
+	noLimits                 bool
 }
 
 func (f *emulationFlags) register(fs flagSet) {
-	fs.IntVar(&f.rate, "rate", 0, "burst limit: requests per 2-second window per token (0 = none; plans: 20, 40, 100, 120)")
-	fs.IntVar(&f.searchRate, "search-rate", 0, "burst limit of search endpoints per 2 s (0 = same as --rate)")
-	fs.IntVar(&f.budget, "daily-budget", 0, "daily token budget (0 = unlimited; real: 30000 x plan multiplier x seats)")
+	fs.StringVar(&f.plan, "plan", "", "the Pipedrive plan whose limits and headers to emulate: lite, growth, premium or ultimate (default growth)")
+	fs.BoolVar(&f.noLimits, "no-limits", false, "emulate no rate limit and no daily budget, and send no rate-limit headers (raw benchmarks)")
+	fs.IntVar(&f.rate, "rate", 0, "burst limit: requests per 2-second window per token (0 = the plan's; plans: 20, 40, 100, 120)")
+	fs.IntVar(&f.searchRate, "search-rate", 0, "burst limit of search endpoints per 2 s (0 = the plan's)")
+	fs.IntVar(&f.budget, "daily-budget", 0, "daily token budget (0 = the plan's: 30000 x plan multiplier x 4 seats)")
 	fs.DurationVar(&f.latency, "latency", 0, "latency added to every answer, e.g. 20ms")
 	fs.StringVar(&f.faults, "faults", "", "fault rates, e.g. 5xx=0.1,reset=0.02,lost=0.02,slow=0.01,slow_delay=2s,429=0.01,storm=3s")
 	fs.Int64Var(&f.seed, "seed", 0, "random seed of the faults (0 = time-based)")
@@ -100,8 +105,24 @@ func (f *emulationFlags) check(prefix string) error {
 		return usageError("%sdaily-budget %d: want 0 (unlimited) or more", prefix, f.budget)
 	case f.latency < 0:
 		return usageError("%slatency %s: want 0 or more", prefix, f.latency)
+	case f.plan != "" && f.noLimits:
+		return usageError("%splan and %sno-limits contradict each other: give one", prefix, prefix)
+	}
+	if _, ok := sandbox.FindPlan(f.planName()); f.planName() != "" && !ok {
+		return usageError("%splan %q: want lite, growth, premium or ultimate", prefix, f.plan)
 	}
 	return nil
+}
+
+// planName is the plan the sandbox emulates: "" with --no-limits.
+func (f *emulationFlags) planName() string {
+	switch {
+	case f.noLimits:
+		return ""
+	case f.plan == "":
+		return sandbox.DefaultPlan
+	}
+	return f.plan
 }
 
 func (f *emulationFlags) emulation() (sandbox.Emulation, error) {

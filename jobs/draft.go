@@ -164,7 +164,7 @@ func Draft(entity Entity, sourcePath string, header []string) ([]byte, error) {
 		}
 	case EntityLeadLabels:
 		if !used["color"] {
-			b.WriteString("  color: {value: gray}           # green, blue, red, yellow, purple or gray\n")
+			b.WriteString("  color: {value: gray}           # blue, brown, dark-gray, gray, green, orange, pink, purple, red or yellow\n")
 		}
 	}
 	var rest []string

@@ -204,7 +204,7 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 // TestFixturesMatchSeed).
 const (
 	leadJSON = `{"id":"adf21080-0e10-11eb-879b-05d71fb426ec","title":"Jane Doe Lead","owner_id":1,"creator_id":1,
-"label_ids":["f08b42a0-4e75-11ea-9643-03698ef1cfd6"],"person_id":1092,"organization_id":null,"source_name":"API",
+"label_ids":["f08b42a0-4e75-11ea-9643-03698ef1cfd6"],"person_id":1092,"organization_id":null,"source_name":"API","origin":"API","origin_id":null,"channel":null,"channel_id":null,
 "is_archived":false,"was_seen":false,"value":{"amount":999,"currency":"USD"},"expected_close_date":null,
 "next_activity_id":1,"add_time":"2020-10-14T11:30:36.551Z","update_time":"2020-10-14T11:30:36.551Z",
 "visible_to":"3","cc_email":"company+1+leadntPaYKA5QRxXkh6WMNHiGh@dev.pipedrivemail.com"}`
