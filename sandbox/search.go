@@ -210,7 +210,7 @@ func (s *Server) searchItems(w http.ResponseWriter, r *http.Request, maxLimit in
 		st := s.store
 		st.mu.RLock()
 		for _, l := range st.leads {
-			if sc := bestScore(term, exact, flds, map[string][]string{"title": {l.Title}}); sc > 0 {
+			if sc := bestScore(term, exact, flds, map[string][]string{"title": {l.Title}}); sc > 0 && !s.searchLagging(l) {
 				hits = append(hits, hit{sc, 3, l.ID, leadItem(l, false)})
 			}
 		}
@@ -272,7 +272,7 @@ func (s *Server) searchLeads(w http.ResponseWriter, r *http.Request, maxLimit in
 	st.mu.RLock()
 	for _, l := range st.leads {
 		if (personID != 0 && (l.PersonID == nil || *l.PersonID != personID)) ||
-			(orgID != 0 && (l.OrganizationID == nil || *l.OrganizationID != orgID)) {
+			(orgID != 0 && (l.OrganizationID == nil || *l.OrganizationID != orgID)) || s.searchLagging(l) {
 			continue
 		}
 		if sc := bestScore(term, exact, flds, map[string][]string{"title": {l.Title}}); sc > 0 {
@@ -352,7 +352,7 @@ func (s *Server) searchByField(w http.ResponseWriter, r *http.Request, maxLimit 
 		st.mu.RLock()
 		ls := make([]*lead, 0, len(st.leads))
 		for _, l := range st.leads {
-			if match(l.Title) {
+			if match(l.Title) && !s.searchLagging(l) {
 				ls = append(ls, l)
 			}
 		}
