@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -35,7 +36,11 @@ type Options struct {
 	Stats       *Stats            // counters for a progress display (NewStats); nil = internal
 	MaxProblems int               // problems kept for the summary; 0 = 20
 	SourceRows  int               // data rows of the job's source, when the caller counted them (RemainingRows); 0 = count them
-	Logf        func(format string, args ...any)
+	// SettleTime is how long after a create got no usable answer its record is looked for
+	// before the create is sent again: a create the client gave up on may still be running
+	// on the server. 0 = DefaultSettleTime.
+	SettleTime time.Duration
+	Logf       func(format string, args ...any)
 }
 
 // Result is the outcome of a run.
@@ -91,9 +96,13 @@ type run struct {
 	// reject report: the reports written at the end show them, not the source's.
 	fixed map[int][]string
 
+	gate      *gate      // keeps creates and reconciliations of one identity apart
+	claims    *claimBook // which job row holds which record
+	firstOnce sync.Once  // records the job's first write, before its first create
+	firstErr  error
+
 	mu       sync.Mutex
 	problems []Problem
-	claimed  map[string]int // remote id → row that owns it (reconciliation of in-doubt creates)
 	firstRow map[string]int // match key → first row that has it (duplicates in one file)
 	stopErr  error
 }
@@ -114,6 +123,9 @@ func newRun(o Options) (*run, error) {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4
 	}
+	if o.SettleTime <= 0 {
+		o.SettleTime = DefaultSettleTime
+	}
 	logf := o.Logf
 	if logf == nil {
 		logf = func(string, ...any) {}
@@ -123,8 +135,11 @@ func newRun(o Options) (*run, error) {
 		st = NewStats(o.Pacer, o.DryRun)
 	}
 	r := &run{
-		o: o, job: o.Job, stats: st, logf: logf,
-		claimed: map[string]int{}, firstRow: map[string]int{},
+		o: o, job: o.Job, stats: st, logf: logf, gate: newGate(),
+		firstRow: map[string]int{},
+	}
+	if o.State != nil {
+		r.claims = newClaimBook(o.State, o.Job.Entity, o.Job.Name)
 	}
 	return r, nil
 }
@@ -325,11 +340,6 @@ func (r *run) begin(ctx context.Context) error {
 		return fmt.Errorf("importer: %w", err)
 	}
 	r.prior = prior
-	for _, rs := range prior {
-		if rs.Status == jobs.StatusDone && rs.RemoteID != "" {
-			r.claimed[rs.RemoteID] = rs.Row
-		}
-	}
 	if !r.o.OnlyFailed {
 		if err := st.SetTotal(ctx, int(r.stats.Total.Load())); err != nil {
 			return fmt.Errorf("importer: %w", err)
@@ -428,6 +438,8 @@ type task struct {
 	key     string // match key ("" when the job has no match_on)
 	srcKey  string // source key for the cross-job id map
 	inDoubt bool   // recorded in flight by an earlier run: reconcile before sending
+	// inFlightAt is when the earlier run recorded the row in flight (inDoubt only).
+	inFlightAt time.Time
 }
 
 // admit decides what to do with a row before any work: skip it (done or rejected in an
@@ -438,10 +450,13 @@ func (r *run) admit(ctx context.Context, row sheet.Row) (task, bool) {
 	case jobs.StatusDone, jobs.StatusRejected:
 		return t, true
 	case jobs.StatusInFlight:
-		t.inDoubt = true
+		t.inDoubt, t.inFlightAt = true, r.prior[row.Num].UpdatedAt
 	}
 	if r.o.OnlyFailed && r.state != nil {
-		if err := r.state.ResetRow(ctx, row.Num); err != nil {
+		if p, ok := r.prior[row.Num]; ok && p.Status == jobs.StatusInFlight {
+			// Sent by an earlier run that lost the answer: reconciled, never resent blindly.
+			t.inDoubt, t.inFlightAt = true, p.UpdatedAt
+		} else if err := r.state.ResetRow(ctx, row.Num); err != nil {
 			r.fail(err)
 			return t, true
 		}
@@ -520,17 +535,6 @@ func (r *run) stopped() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.stopErr != nil
-}
-
-// claim gives remote id to row, unless another row of the job already owns it.
-func (r *run) claim(id string, row int) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if owner, ok := r.claimed[id]; ok && owner != row {
-		return false
-	}
-	r.claimed[id] = row
-	return true
 }
 
 func isBudget(err error) bool { return errors.Is(err, ratelimit.ErrBudgetExhausted) }
