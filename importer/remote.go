@@ -32,9 +32,9 @@ type remote interface {
 	recent(ctx context.Context, ident map[string]any, since time.Time) ([]candidate, error)
 	// dated reports whether the entity's records carry an add_time.
 	dated() bool
-	// added returns the add_time of record id (zero for an entity that is not dated); a
-	// missing record is an error matching pipedrive.ErrNotFound.
-	added(ctx context.Context, id string) (time.Time, error)
+	// added returns the add_time of record id and its precision (zero for an entity that
+	// is not dated); a missing record is an error matching pipedrive.ErrNotFound.
+	added(ctx context.Context, id string) (time.Time, time.Duration, error)
 }
 
 // candidate is a record that a create in doubt may have made.
@@ -72,16 +72,16 @@ func sortCandidates(c []candidate) {
 	sort.SliceStable(c, func(i, j int) bool { return c[i].added.Before(c[j].added) })
 }
 
-// addedOf reads the add_time a record's get returned.
-func addedOf(s string, err error) (time.Time, error) {
+// addedOf reads the add_time a record's get returned, and its precision.
+func addedOf(s string, err error) (time.Time, time.Duration, error) {
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, 0, err
 	}
-	t, _, ok := parseAddTime(s)
+	t, precision, ok := parseAddTime(s)
 	if !ok {
-		return time.Time{}, fmt.Errorf("add_time %q is not a time", s)
+		return time.Time{}, 0, fmt.Errorf("add_time %q is not a time", s)
 	}
-	return t, nil
+	return t, precision, nil
 }
 
 func newRemote(j *jobs.Job, c *pipedrive.Client) remote {
@@ -239,7 +239,7 @@ func (r *leadsRemote) find(ctx context.Context, match map[string]any) ([]string,
 
 func (r *leadsRemote) dated() bool { return true }
 
-func (r *leadsRemote) added(ctx context.Context, id string) (time.Time, error) {
+func (r *leadsRemote) added(ctx context.Context, id string) (time.Time, time.Duration, error) {
 	l, _, err := r.c.Lead(ctx, id)
 	return addedOf(l.AddTime, err)
 }
@@ -320,15 +320,15 @@ func (r *labelsRemote) recent(ctx context.Context, ident map[string]any, since t
 	return recentOf(labels, func(l pipedrive.LeadLabel) string { return l.ID }, func(l pipedrive.LeadLabel) string { return l.AddTime }, ident, since)
 }
 
-func (r *labelsRemote) added(ctx context.Context, id string) (time.Time, error) {
+func (r *labelsRemote) added(ctx context.Context, id string) (time.Time, time.Duration, error) {
 	labels, _, err := r.c.LeadLabels(ctx)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, 0, err
 	}
 	for _, l := range labels {
 		if l.ID == id {
 			return addedOf(l.AddTime, nil)
 		}
 	}
-	return time.Time{}, fmt.Errorf("lead label %s: %w", id, pipedrive.ErrNotFound)
+	return time.Time{}, 0, fmt.Errorf("lead label %s: %w", id, pipedrive.ErrNotFound)
 }

@@ -174,10 +174,10 @@ func (r *filtersRemote) recent(ctx context.Context, ident map[string]any, since 
 	return recentOf(filters, func(f pipedrive.Filter) string { return strconv.Itoa(f.ID) }, func(f pipedrive.Filter) string { return f.AddTime }, ident, since)
 }
 
-func (r *filtersRemote) added(ctx context.Context, id string) (time.Time, error) {
+func (r *filtersRemote) added(ctx context.Context, id string) (time.Time, time.Duration, error) {
 	n, err := intID(id)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, 0, err
 	}
 	f, _, err := r.c.Filter(ctx, n)
 	return addedOf(f.AddTime, err)
@@ -199,12 +199,12 @@ func (r *goalsRemote) recent(ctx context.Context, ident map[string]any, _ time.T
 	return out, nil
 }
 
-func (r *goalsRemote) added(ctx context.Context, id string) (time.Time, error) {
+func (r *goalsRemote) added(ctx context.Context, id string) (time.Time, time.Duration, error) {
 	found, err := r.exists(ctx, id)
 	if err == nil && !found {
 		err = fmt.Errorf("goal %s: %w", id, pipedrive.ErrNotFound)
 	}
-	return time.Time{}, err
+	return time.Time{}, 0, err
 }
 
 func (r *teamsRemote) dated() bool { return true }
@@ -217,10 +217,10 @@ func (r *teamsRemote) recent(ctx context.Context, ident map[string]any, since ti
 	return recentOf(teams, func(t pipedrive.Team) string { return strconv.Itoa(t.ID) }, func(t pipedrive.Team) string { return t.AddTime }, ident, since)
 }
 
-func (r *teamsRemote) added(ctx context.Context, id string) (time.Time, error) {
+func (r *teamsRemote) added(ctx context.Context, id string) (time.Time, time.Duration, error) {
 	n, err := intID(id)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, 0, err
 	}
 	t, _, err := r.c.Team(ctx, n, true)
 	return addedOf(t.AddTime, err)

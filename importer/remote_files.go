@@ -106,10 +106,10 @@ func (r *filesRemote) find(ctx context.Context, match map[string]any) ([]string,
 
 func (r *filesRemote) dated() bool { return true }
 
-func (r *filesRemote) added(ctx context.Context, id string) (time.Time, error) {
+func (r *filesRemote) added(ctx context.Context, id string) (time.Time, time.Duration, error) {
 	n, err := intID(id)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, 0, err
 	}
 	f, _, err := r.c.File(ctx, n)
 	return addedOf(f.AddTime, err)
