@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,44 +59,36 @@ func newConnTimeout(t *testing.T, base string, timeout time.Duration) conn {
 }
 
 // seededSandbox starts a sandbox with emulation e on 127.0.0.1 whose account already
-// holds a lead for each of rows (organization 5, like onceJob's), created as someone using
-// Pipedrive would, before the faults: the leads are made through a sandbox without
-// emulation on the same data folder, which is then closed. It returns the base URL and the
-// leads as the sandbox holds them, once they are more than the server clock's uncertainty
+// holds what seed made, as someone using Pipedrive would, before the faults: seed works
+// through a sandbox without emulation on the same data folder, which is then closed. It
+// returns the base URL once what seed made is more than the server clock's uncertainty
 // older than any write of the test's job (see README: a record added less than about a
 // second before a row went in flight cannot be told from the row's own).
-func seededSandbox(t *testing.T, e sandbox.Emulation, rows []leadRow) (string, map[string]pipedrive.Lead) {
+func seededSandbox(t *testing.T, e sandbox.Emulation, seed func(c *pipedrive.Client) error) string {
 	t.Helper()
 	data := t.TempDir()
-	seed, err := sandbox.New(sandbox.Options{Token: testToken, DataDir: data})
-	if err != nil {
-		t.Fatalf("sandbox: %v", err)
-	}
-	base, err := seed.Start()
-	if err != nil {
-		seed.Close()
-		t.Fatalf("sandbox start: %v", err)
-	}
-	c := newConn(t, base).c
-	existing := make(map[string]pipedrive.Lead, len(rows))
-	for _, r := range rows {
-		l, _, err := c.CreateLeadRaw(context.Background(), map[string]any{
-			"title": r.title, "organization_id": 5, "value": map[string]any{"amount": mustNumber(t, r.amount), "currency": r.currency},
-		})
+	if seed != nil {
+		srv, err := sandbox.New(sandbox.Options{Token: testToken, DataDir: data})
 		if err != nil {
-			seed.Close()
-			t.Fatalf("seed lead %q: %v", r.title, err)
+			t.Fatalf("sandbox: %v", err)
 		}
-		existing[l.ID] = l
-	}
-	if err := seed.Close(); err != nil {
-		t.Fatalf("sandbox close: %v", err)
+		base, err := srv.Start()
+		if err == nil {
+			err = seed(newConn(t, base).c)
+		}
+		if cerr := srv.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatalf("seed the sandbox: %v", err)
+		}
 	}
 	srv, err := sandbox.New(sandbox.Options{Token: testToken, DataDir: data, Emulation: e})
 	if err != nil {
 		t.Fatalf("sandbox: %v", err)
 	}
-	if base, err = srv.Start(); err != nil {
+	base, err := srv.Start()
+	if err != nil {
 		srv.Close()
 		t.Fatalf("sandbox start: %v", err)
 	}
@@ -104,10 +97,33 @@ func seededSandbox(t *testing.T, e sandbox.Emulation, rows []leadRow) (string, m
 			t.Errorf("sandbox close: %v", err)
 		}
 	})
-	if len(rows) > 0 {
+	if seed != nil {
 		time.Sleep(1500 * time.Millisecond)
 	}
-	return base, existing
+	return base
+}
+
+// seededLeads is seededSandbox whose account holds a lead for each of rows (organization
+// 5, like onceJob's); it returns the leads as the sandbox holds them.
+func seededLeads(t *testing.T, e sandbox.Emulation, rows []leadRow) (string, map[string]pipedrive.Lead) {
+	t.Helper()
+	existing := make(map[string]pipedrive.Lead, len(rows))
+	var seed func(c *pipedrive.Client) error
+	if len(rows) > 0 {
+		seed = func(c *pipedrive.Client) error {
+			for _, r := range rows {
+				l, _, err := c.CreateLeadRaw(context.Background(), map[string]any{
+					"title": r.title, "organization_id": 5, "value": map[string]any{"amount": mustNumber(t, r.amount), "currency": r.currency},
+				})
+				if err != nil {
+					return err
+				}
+				existing[l.ID] = l
+			}
+			return nil
+		}
+	}
+	return seededSandbox(t, e, seed), existing
 }
 
 func mustNumber(t *testing.T, s string) float64 {
@@ -324,7 +340,7 @@ func TestInDoubtCases(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			base, existing := seededSandbox(t, sandbox.Emulation{Faults: tc.faults, Seed: 9}, tc.existing)
+			base, existing := seededLeads(t, sandbox.Emulation{Faults: tc.faults, Seed: 9}, tc.existing)
 			cn := newConnTimeout(t, base, tc.timeout)
 			dir := t.TempDir()
 			writeLeadRows(t, dir, tc.rows)
@@ -341,5 +357,57 @@ func TestInDoubtCases(t *testing.T) {
 			created := checkOnce(t, cn.c, j, res, tc.rows, existing)
 			checkUndo(t, cn.c, j, st, created, existing)
 		})
+	}
+}
+
+// TestUndoRefusesOlderRecords gives a job's created log a lead that existed before the job
+// (what an adoption by an older pdbulk left behind): undo deletes the job's own leads and
+// refuses that one, naming it.
+func TestUndoRefusesOlderRecords(t *testing.T) {
+	t.Parallel()
+	older := []leadRow{{title: "Made long ago", amount: "1", currency: "EUR"}}
+	base, existing := seededLeads(t, sandbox.Emulation{}, older)
+	var olderID string
+	for id := range existing {
+		olderID = id
+	}
+	cn := newConn(t, base)
+	dir := t.TempDir()
+	rows := []leadRow{{"Made by the job 1", "1", "EUR"}, {"Made by the job 2", "2", "EUR"}}
+	writeLeadRows(t, dir, rows)
+	j := loadJob(t, dir, "refuse", fmt.Sprintf(onceJob, "refuse", 2))
+	st := openState(t, filepath.Join(dir, ".pdbulk", "state.db"))
+	if res := run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st}); res.Stats.Created != 2 {
+		t.Fatalf("run: %s", res.Stats)
+	}
+	ctx := context.Background()
+	fp, err := j.Fingerprint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := st.BeginJob(ctx, j, fp, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.MarkInFlight(ctx, 99, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.MarkDone(ctx, 99, olderID, "created"); err != nil {
+		t.Fatal(err)
+	}
+
+	ures, err := importer.Undo(ctx, j, cn.c, st, 2)
+	if err != nil {
+		t.Fatalf("Undo: %v", err)
+	}
+	if ures.Created != 3 || ures.Deleted != 2 || ures.Refused != 1 || ures.Failed != 1 {
+		t.Errorf("undo: %+v; want 2 deleted and 1 refused", ures)
+	}
+	if len(ures.Problems) != 1 || !strings.Contains(ures.Problems[0], olderID) || !strings.Contains(ures.Problems[0], "before this job's first write") {
+		t.Errorf("undo problems %q, want the refused lead %s named with the reason", ures.Problems, olderID)
+	}
+	left := allLeads(t, cn.c)
+	if len(left) != 1 || left[0].ID != olderID || !reflect.DeepEqual(left[0], existing[olderID]) {
+		t.Errorf("after undo the sandbox holds %+v, want only the older lead, unchanged", left)
 	}
 }
