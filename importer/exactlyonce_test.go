@@ -218,7 +218,7 @@ func checkUndo(t *testing.T, c *pipedrive.Client, j *jobs.Job, st *jobs.State, c
 	t.Helper()
 	removed := 0
 	for range 5 {
-		ures, err := importer.Undo(context.Background(), j, c, st, 8)
+		ures, err := importer.Undo(context.Background(), j, c, st, 16)
 		if err != nil {
 			t.Fatalf("Undo: %v", err)
 		}
@@ -410,4 +410,63 @@ func TestUndoRefusesOlderRecords(t *testing.T) {
 	if len(left) != 1 || left[0].ID != olderID || !reflect.DeepEqual(left[0], existing[olderID]) {
 		t.Errorf("after undo the sandbox holds %+v, want only the older lead, unchanged", left)
 	}
+}
+
+// TestExactlyOnceMessyData imports 5,000 rows into an account that already holds 1,000
+// leads with the same titles and values, under lost answers, 5xx, a proxy's 520–524,
+// resets, creates completed after the client gave up, and a search index 10 s behind.
+// Every identity of the file is the identity of a lead that existed before; currencies come
+// in three cases; whole rows repeat; one row in 50 is invalid. The sandbox must end with
+// one lead per valid row besides the 1,000, which stay untouched; undo must leave exactly
+// the 1,000.
+func TestExactlyOnceMessyData(t *testing.T) {
+	t.Parallel()
+	const titles, rowCount = 1000, 5000
+	existingRows := make([]leadRow, titles)
+	for k := range existingRows {
+		existingRows[k] = leadRow{title: fmt.Sprintf("Messy %04d", k), amount: fmt.Sprint(k * 10), currency: "EUR"}
+	}
+	rows := make([]leadRow, rowCount)
+	for i := range rows {
+		r := existingRows[i%titles]
+		r.currency = [...]string{"EUR", "eur", "Eur"}[i%3]
+		switch {
+		case i%50 == 49:
+			r.amount = "n/a"
+		case i > 0 && i%97 == 0:
+			r = rows[i-1] // a whole row twice
+		}
+		rows[i] = r
+	}
+	base, existing := seededLeads(t, sandbox.Emulation{
+		Faults: sandbox.Faults{
+			LostAnswer: 0.05, Error5xx: 0.08, Gateway52x: 0.02, Reset: 0.02,
+			Late: 0.02, LateDelay: 800 * time.Millisecond, SearchLag: 10 * time.Second,
+		},
+		Seed: 20261130,
+	}, existingRows)
+	// The client gives up on an answer after 500 ms; a late create lands at 800 ms; the
+	// importer looks for an unanswered create for 1 s before sending it again.
+	cn := newConnTimeout(t, base, 500*time.Millisecond)
+	dir := t.TempDir()
+	writeLeadRows(t, dir, rows)
+	j := loadJob(t, dir, "messy", fmt.Sprintf(onceJob, "messy", 24))
+	st := openState(t, filepath.Join(dir, ".pdbulk", "state.db"))
+	start := time.Now()
+	res := run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, SettleTime: time.Second})
+	t.Logf("%s in %s", res.Stats, time.Since(start).Round(time.Millisecond))
+	if res.Stopped != nil {
+		t.Fatalf("stopped: %v", res.Stopped)
+	}
+	invalid := 0
+	for _, r := range rows {
+		if !r.valid() {
+			invalid++
+		}
+	}
+	if s := res.Stats; s.InDoubt == 0 || s.Reconciled == 0 || s.Rejected != int64(invalid) {
+		t.Errorf("stats %s; want creates in doubt, some found created, %d rows rejected", s, invalid)
+	}
+	created := checkOnce(t, cn.c, j, res, rows, existing)
+	checkUndo(t, cn.c, j, st, created, existing)
 }
