@@ -149,6 +149,7 @@ func (r *run) finish(ctx context.Context, t task, id, action string) error {
 	if err := r.state.MarkDone(wctx, t.row.Num, id, action); err != nil {
 		return r.fatal(err)
 	}
+	r.rep.settle(t.slot, outcome{status: jobs.StatusDone, id: id, action: action})
 	if action == "updated" && t.srcKey != "" {
 		// Creates, deletes and archives went through MarkInFlight, which keeps the key for
 		// the id map; an update did not.
@@ -170,7 +171,7 @@ func (r *run) finish(ctx context.Context, t task, id, action string) error {
 
 func (r *run) rejectRow(ctx context.Context, t task, column, reason string) error {
 	r.stats.Pending.Add(-1)
-	r.reject(ctx, t.row.Num, column, reason, t.key)
+	r.rep.settle(t.slot, r.reject(ctx, t.row.Num, column, reason, t.key))
 	return nil
 }
 
