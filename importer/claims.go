@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,15 +26,22 @@ const (
 )
 
 // claimBook gives each Pipedrive id of one entity to at most one job row. claim is atomic
-// within the process (one lock around the read and the write); the id map has no
-// insert-if-absent, so two processes claiming the same id in the same millisecond could
-// both succeed (see the jobs change proposed with issue 9). Safe for concurrent use.
+// within the process (a lock per id around the read and the write: claims of different
+// ids share the checkpoint's group commits); the id map has no insert-if-absent, so two
+// processes claiming the same id in the same millisecond could both succeed (see the jobs
+// change proposed with issue 9). Safe for concurrent use.
 type claimBook struct {
 	st     *jobs.State
 	entity string // the id map's entity of the claims
 	job    string
 
-	mu sync.Mutex
+	locks [64]sync.Mutex // by hash of the id
+}
+
+func (b *claimBook) lock(id string) *sync.Mutex {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id)) // a hash.Hash never fails to write
+	return &b.locks[h.Sum32()%uint32(len(b.locks))]
 }
 
 func newClaimBook(st *jobs.State, e jobs.Entity, job string) *claimBook {
@@ -56,8 +64,9 @@ func describeHolder(h string) string {
 // else the holder that has it.
 func (b *claimBook) claim(ctx context.Context, id string, row int) (string, error) {
 	me := holder(b.job, row)
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	mu := b.lock(id)
+	mu.Lock()
+	defer mu.Unlock()
 	cur, ok, err := b.st.LookupID(ctx, b.entity, id)
 	switch {
 	case err != nil:
