@@ -309,10 +309,10 @@ func TestInDoubtCases(t *testing.T) {
 			rows:   series(60, named("Lag"), eur),
 		},
 		{
-			// The client gives up after 200 ms; the server stores the lead at 600 ms.
+			// The client gives up after 400 ms; the server stores the lead at 1 s.
 			name:    "a create that completes after the client gave up",
-			faults:  sandbox.Faults{Late: 0.3, LateDelay: 600 * time.Millisecond},
-			timeout: 200 * time.Millisecond,
+			faults:  sandbox.Faults{Late: 0.3, LateDelay: time.Second},
+			timeout: 400 * time.Millisecond,
 			settle:  1500 * time.Millisecond,
 			rows:    series(40, named("Late"), eur),
 		},
@@ -441,19 +441,19 @@ func TestExactlyOnceMessyData(t *testing.T) {
 	base, existing := seededLeads(t, sandbox.Emulation{
 		Faults: sandbox.Faults{
 			LostAnswer: 0.05, Error5xx: 0.08, Gateway52x: 0.02, Reset: 0.02,
-			Late: 0.02, LateDelay: 800 * time.Millisecond, SearchLag: 10 * time.Second,
+			Late: 0.02, LateDelay: 1500 * time.Millisecond, SearchLag: 10 * time.Second,
 		},
 		Seed: 20261130,
 	}, existingRows)
-	// The client gives up on an answer after 500 ms; a late create lands at 800 ms; the
-	// importer looks for an unanswered create for 1 s before sending it again.
-	cn := newConnTimeout(t, base, 500*time.Millisecond)
+	// The client gives up on an answer after 1 s; a late create lands at 1.5 s; the
+	// importer looks for an unanswered create for 1.5 s before sending it again.
+	cn := newConnTimeout(t, base, time.Second)
 	dir := t.TempDir()
 	writeLeadRows(t, dir, rows)
 	j := loadJob(t, dir, "messy", fmt.Sprintf(onceJob, "messy", 24))
 	st := openState(t, filepath.Join(dir, ".pdbulk", "state.db"))
 	start := time.Now()
-	res := run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, SettleTime: time.Second})
+	res := run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, SettleTime: 1500 * time.Millisecond})
 	t.Logf("%s in %s", res.Stats, time.Since(start).Round(time.Millisecond))
 	if res.Stopped != nil {
 		t.Fatalf("stopped: %v", res.Stopped)

@@ -104,6 +104,7 @@ func TestSearchLag(t *testing.T) {
 	e := newEnv(t, Options{Emulation: Emulation{Faults: Faults{SearchLag: 400 * time.Millisecond}}})
 	created := time.Now()
 	id := e.must(http.StatusCreated, "POST", "/leads", validLead(map[string]any{"title": "Lagging lead"})).data(t)["id"].(string)
+	answered := time.Now() // the lead's update_time is before this
 	searches := []string{
 		"/leads/search?term=Lagging+lead&exact_match=true",
 		"/itemSearch?term=Lagging+lead&item_types=lead",
@@ -121,7 +122,7 @@ func TestSearchLag(t *testing.T) {
 			t.Errorf("GET %s finds the lead %s after its creation, want it missing for 400 ms", p, time.Since(created))
 		}
 	}
-	time.Sleep(time.Until(created.Add(450 * time.Millisecond)))
+	time.Sleep(time.Until(answered.Add(450 * time.Millisecond)))
 	for _, p := range searches {
 		if !found(p) {
 			t.Errorf("GET %s does not find the lead after the lag", p)
