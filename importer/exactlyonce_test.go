@@ -31,12 +31,23 @@ columns:
   title: Lead Title
   value.amount: {column: Amount, type: number}
   value.currency: Currency
-  organization_id: {value: 5}
+  organization_id: {column: Org, type: int}
 options: {concurrency: %d}
 `
 
 // leadRow is one row of onceJob's sheet (and the lead it makes).
-type leadRow struct{ title, amount, currency string }
+type leadRow struct {
+	title, amount, currency string
+	org                     int // 0 = organization 5
+}
+
+// orgID is the organization the row's lead is linked to.
+func (r leadRow) orgID() int {
+	if r.org == 0 {
+		return 5
+	}
+	return r.org
+}
 
 // valid reports whether the row maps: its amount is a number.
 func (r leadRow) valid() bool {
@@ -103,8 +114,8 @@ func seededSandbox(t *testing.T, e sandbox.Emulation, seed func(c *pipedrive.Cli
 	return base
 }
 
-// seededLeads is seededSandbox whose account holds a lead for each of rows (organization
-// 5, like onceJob's); it returns the leads as the sandbox holds them.
+// seededLeads is seededSandbox whose account holds a lead for each of rows; it returns the
+// leads as the sandbox holds them.
 func seededLeads(t *testing.T, e sandbox.Emulation, rows []leadRow) (string, map[string]pipedrive.Lead) {
 	t.Helper()
 	existing := make(map[string]pipedrive.Lead, len(rows))
@@ -113,7 +124,7 @@ func seededLeads(t *testing.T, e sandbox.Emulation, rows []leadRow) (string, map
 		seed = func(c *pipedrive.Client) error {
 			for _, r := range rows {
 				l, _, err := c.CreateLeadRaw(context.Background(), map[string]any{
-					"title": r.title, "organization_id": 5, "value": map[string]any{"amount": mustNumber(t, r.amount), "currency": r.currency},
+					"title": r.title, "organization_id": r.orgID(), "value": map[string]any{"amount": mustNumber(t, r.amount), "currency": r.currency},
 				})
 				if err != nil {
 					return err
@@ -140,9 +151,9 @@ func writeLeadRows(t *testing.T, dir string, rows []leadRow) {
 	t.Helper()
 	recs := make([][]string, len(rows))
 	for i, r := range rows {
-		recs[i] = []string{r.title, r.amount, r.currency}
+		recs[i] = []string{r.title, r.amount, r.currency, fmt.Sprint(r.orgID())}
 	}
-	writeCSV(t, dir, "leads.csv", []string{"Lead Title", "Amount", "Currency"}, recs)
+	writeCSV(t, dir, "leads.csv", []string{"Lead Title", "Amount", "Currency", "Org"}, recs)
 }
 
 // checkOnce checks what the sandbox holds after a create run of rows: for every title, the
@@ -373,7 +384,7 @@ func TestUndoRefusesOlderRecords(t *testing.T) {
 	}
 	cn := newConn(t, base)
 	dir := t.TempDir()
-	rows := []leadRow{{"Made by the job 1", "1", "EUR"}, {"Made by the job 2", "2", "EUR"}}
+	rows := []leadRow{{title: "Made by the job 1", amount: "1", currency: "EUR"}, {title: "Made by the job 2", amount: "2", currency: "EUR"}}
 	writeLeadRows(t, dir, rows)
 	j := loadJob(t, dir, "refuse", fmt.Sprintf(onceJob, "refuse", 2))
 	st := openState(t, filepath.Join(dir, ".pdbulk", "state.db"))
@@ -424,7 +435,8 @@ func TestExactlyOnceMessyData(t *testing.T) {
 	const titles, rowCount = 1000, 5000
 	existingRows := make([]leadRow, titles)
 	for k := range existingRows {
-		existingRows[k] = leadRow{title: fmt.Sprintf("Messy %04d", k), amount: fmt.Sprint(k * 10), currency: "EUR"}
+		// Ten organizations: a lookup reads the leads of the row's organization only.
+		existingRows[k] = leadRow{title: fmt.Sprintf("Messy %04d", k), amount: fmt.Sprint(k * 10), currency: "EUR", org: 1 + k%10}
 	}
 	rows := make([]leadRow, rowCount)
 	for i := range rows {
@@ -441,19 +453,19 @@ func TestExactlyOnceMessyData(t *testing.T) {
 	base, existing := seededLeads(t, sandbox.Emulation{
 		Faults: sandbox.Faults{
 			LostAnswer: 0.05, Error5xx: 0.08, Gateway52x: 0.02, Reset: 0.02,
-			Late: 0.02, LateDelay: 1500 * time.Millisecond, SearchLag: 10 * time.Second,
+			Late: 0.01, LateDelay: 3 * time.Second, SearchLag: 10 * time.Second,
 		},
 		Seed: 20261130,
 	}, existingRows)
-	// The client gives up on an answer after 1 s; a late create lands at 1.5 s; the
-	// importer looks for an unanswered create for 1.5 s before sending it again.
-	cn := newConnTimeout(t, base, time.Second)
+	// The client gives up on an answer after 2 s; a late create lands at 3 s; the importer
+	// looks for an unanswered create for 2.5 s before sending it again.
+	cn := newConnTimeout(t, base, 2*time.Second)
 	dir := t.TempDir()
 	writeLeadRows(t, dir, rows)
-	j := loadJob(t, dir, "messy", fmt.Sprintf(onceJob, "messy", 24))
+	j := loadJob(t, dir, "messy", fmt.Sprintf(onceJob, "messy", 16))
 	st := openState(t, filepath.Join(dir, ".pdbulk", "state.db"))
 	start := time.Now()
-	res := run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, SettleTime: 1500 * time.Millisecond})
+	res := run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, SettleTime: 2500 * time.Millisecond})
 	t.Logf("%s in %s", res.Stats, time.Since(start).Round(time.Millisecond))
 	if res.Stopped != nil {
 		t.Fatalf("stopped: %v", res.Stopped)

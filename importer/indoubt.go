@@ -27,7 +27,8 @@ import (
 //     server. pdbulk looks again after 1, 2, 4, 8… seconds until Options.SettleTime (30 s)
 //     has passed since the failure, and only then sends the create again. A create the
 //     server itself answered with an error (500, 503) has finished: it is looked for at once
-//     and once more a second later.
+//     and once more a second later. A row an earlier run left in flight is looked for until
+//     the settle time has passed since it was sent (at least once).
 //  4. While a row of some identity is being reconciled, no other row of the same identity
 //     sends its create, and the reconciliation waits for those already sent: a record whose
 //     answer is on its way is never adopted by another row.
@@ -78,13 +79,9 @@ func (r *run) create(ctx context.Context, t task, body, match map[string]any, st
 	if t.inDoubt {
 		r.stats.InDoubt.Add(1)
 		d.first = t.inFlightAt
-		// The earlier run stopped waiting for the answer when it ended, and at the latest
-		// after the client's timeout; the create may have kept running on the server since.
-		gaveUp := t.inFlightAt.Add(r.o.Client.Timeout())
-		if now := time.Now(); now.Before(gaveUp) {
-			gaveUp = now
-		}
-		deadline := gaveUp.Add(r.o.SettleTime)
+		// The earlier run ended without the answer, as if the connection had dropped right
+		// after the send: the create is given the settle time from when it was sent.
+		deadline := t.inFlightAt.Add(r.o.SettleTime)
 		done, err := r.reconcile(ctx, d, deadline)
 		if err != nil || done {
 			return r.failedOrNil(ctx, t, err, stopFeeding)
