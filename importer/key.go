@@ -3,6 +3,7 @@ package importer
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"strings"
 
@@ -111,7 +112,7 @@ func (r *run) checkDuplicates() error {
 		return fmt.Errorf("importer: %w", err)
 	}
 	defer in.Close()
-	first := map[string]int{}
+	first := keyRows{}
 	var dups []string
 	total := 0
 	for {
@@ -127,14 +128,14 @@ func (r *run) checkDuplicates() error {
 		if k == "" {
 			continue
 		}
-		if f, ok := first[k]; ok {
+		if f, ok := first.first(k); ok {
 			total++
 			if len(dups) < 50 {
 				dups = append(dups, fmt.Sprintf("row %d repeats row %d (%s)", row.Num, f, k))
 			}
 			continue
 		}
-		first[k] = row.Num
+		first.note(k, row.Num)
 	}
 	if total == 0 {
 		return nil
@@ -142,3 +143,26 @@ func (r *run) checkDuplicates() error {
 	return &JobError{Path: r.job.Path, Err: fmt.Errorf("options.duplicates is error and %d rows repeat the %s of an earlier row; nothing was sent:\n  %s",
 		total, r.matchOnText(), strings.Join(dups, "\n  "))}
 }
+
+// keyRows maps match keys to the first row that has each. It keeps a 128-bit hash of a
+// key (FNV-128a) instead of the key, so that it costs about 40 bytes per distinct key
+// whatever the keys' length; two distinct keys of n share a hash with a chance of about
+// n²/2^129 (10^-27 for a million keys). Not safe for concurrent use.
+type keyRows map[[16]byte]int
+
+func keyHash(key string) [16]byte {
+	h := fnv.New128a()
+	_, _ = h.Write([]byte(key)) // a hash.Hash never fails to write
+	var out [16]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// first returns the row noted for key.
+func (k keyRows) first(key string) (int, bool) {
+	row, ok := k[keyHash(key)]
+	return row, ok
+}
+
+// note records row as the first with key.
+func (k keyRows) note(key string, row int) { k[keyHash(key)] = row }

@@ -2,12 +2,11 @@ package importer
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
-	"strings"
+	"time"
 
 	"github.com/pdbulk/pdbulk/jobs"
 	"github.com/pdbulk/pdbulk/pipedrive"
@@ -26,6 +25,63 @@ type remote interface {
 	find(ctx context.Context, match map[string]any) ([]string, error)
 	// exists reports whether the record with id exists.
 	exists(ctx context.Context, id string) (bool, error)
+	// recent returns the records added at or after since (by the server's clock) whose
+	// fields match ident in their stored form, oldest first. It reads lists that are
+	// consistent at once, never search, whose index lags behind writes. For an entity
+	// that is not dated, since is ignored and every matching record is returned.
+	recent(ctx context.Context, ident map[string]any, since time.Time) ([]candidate, error)
+	// dated reports whether the entity's records carry an add_time.
+	dated() bool
+	// added returns the add_time of record id and its precision (zero for an entity that
+	// is not dated); a missing record is an error matching pipedrive.ErrNotFound.
+	added(ctx context.Context, id string) (time.Time, time.Duration, error)
+}
+
+// candidate is a record that a create in doubt may have made.
+type candidate struct {
+	id        string
+	added     time.Time     // add_time, by the server's clock
+	precision time.Duration // of added: a second when the API truncated it
+}
+
+// after reports whether the record may have been added at or after since.
+func (c candidate) after(since time.Time) bool { return c.added.Add(c.precision).After(since) }
+
+// recentOf picks out of items those added at or after since that match ident, oldest
+// first. A record whose add_time cannot be read is left out: nothing shows it is new.
+func recentOf[T any](items []T, id func(T) string, addTime func(T) string, ident map[string]any, since time.Time) ([]candidate, error) {
+	var out []candidate
+	for _, it := range items {
+		added, after, ok := addedSince(addTime(it), since)
+		if !ok || !after {
+			continue
+		}
+		rec, err := record(it)
+		if err != nil {
+			return nil, err
+		}
+		if matches(rec, ident) {
+			out = append(out, candidate{id: id(it), added: added, precision: precisionOf(addTime(it))})
+		}
+	}
+	sortCandidates(out)
+	return out, nil
+}
+
+func sortCandidates(c []candidate) {
+	sort.SliceStable(c, func(i, j int) bool { return c[i].added.Before(c[j].added) })
+}
+
+// addedOf reads the add_time a record's get returned, and its precision.
+func addedOf(s string, err error) (time.Time, time.Duration, error) {
+	if err != nil {
+		return time.Time{}, 0, err
+	}
+	t, precision, ok := parseAddTime(s)
+	if !ok {
+		return time.Time{}, 0, fmt.Errorf("add_time %q is not a time", s)
+	}
+	return t, precision, nil
 }
 
 func newRemote(j *jobs.Job, c *pipedrive.Client) remote {
@@ -50,100 +106,6 @@ func newRemote(j *jobs.Job, c *pipedrive.Client) remote {
 type errUnsupported struct{ what string }
 
 func (e *errUnsupported) Error() string { return e.what }
-
-// record turns a typed API object into the map its JSON makes, for comparing fields.
-func record(v any) (map[string]any, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	err = json.Unmarshal(b, &m)
-	return m, err
-}
-
-// matches reports whether rec holds every value of match (paths are dot-separated).
-func matches(rec, match map[string]any) bool {
-	for path, want := range match {
-		if !sameValue(lookupPath(rec, path), want) {
-			return false
-		}
-	}
-	return true
-}
-
-func lookupPath(m map[string]any, path string) any {
-	var cur any = m
-	for _, part := range strings.Split(path, ".") {
-		obj, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = obj[part]
-	}
-	return cur
-}
-
-// sameValue compares a value read back from the API with a mapped one: numbers by value,
-// ids as text, lists in any order.
-func sameValue(got, want any) bool {
-	return canonical(got) == canonical(want)
-}
-
-func canonical(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "s:" + x
-	case bool:
-		return strconv.FormatBool(x)
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1e15 {
-			return "n:" + strconv.FormatInt(int64(x), 10)
-		}
-		return "n:" + strconv.FormatFloat(x, 'g', -1, 64)
-	case float32:
-		return canonical(float64(x))
-	case int:
-		return "n:" + strconv.Itoa(x)
-	case int64:
-		return "n:" + strconv.FormatInt(x, 10)
-	case json.Number:
-		if f, err := x.Float64(); err == nil {
-			return canonical(f)
-		}
-		return "s:" + x.String()
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = canonical(e)
-		}
-		sort.Strings(parts)
-		return "[" + strings.Join(parts, ",") + "]"
-	case []string:
-		parts := make([]any, len(x))
-		for i, e := range x {
-			parts[i] = e
-		}
-		return canonical(parts)
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var b strings.Builder
-		b.WriteString("{")
-		for _, k := range keys {
-			b.WriteString(k + "=" + canonical(x[k]) + ";")
-		}
-		b.WriteString("}")
-		return b.String()
-	}
-	b, _ := json.Marshal(v)
-	return "j:" + string(b)
-}
 
 // filterRecords returns the ids of recs that match, sorted for a stable choice.
 func filterRecords[T any](items []T, id func(T) string, match map[string]any) ([]string, error) {
@@ -275,6 +237,43 @@ func (r *leadsRemote) find(ctx context.Context, match map[string]any) ([]string,
 	return ids, nil
 }
 
+func (r *leadsRemote) dated() bool { return true }
+
+func (r *leadsRemote) added(ctx context.Context, id string) (time.Time, time.Duration, error) {
+	l, _, err := r.c.Lead(ctx, id)
+	return addedOf(l.AddTime, err)
+}
+
+// recentPage is the page size of the newest-first lists read by recent.
+const recentPage = 100
+
+// recent reads the leads newest first (GET /leads sorted by add_time, narrowed by person
+// or organization when ident has one) down to the first lead added before since.
+func (r *leadsRemote) recent(ctx context.Context, ident map[string]any, since time.Time) ([]candidate, error) {
+	q := pipedrive.LeadsQuery{Sort: "add_time DESC", Limit: recentPage}
+	q.PersonID, _ = intOf(ident["person_id"])
+	q.OrganizationID, _ = intOf(ident["organization_id"])
+	var out []candidate
+	for l, err := range r.c.AllLeads(ctx, q) {
+		if err != nil {
+			return nil, err
+		}
+		added, after, ok := addedSince(l.AddTime, since)
+		if ok && !after {
+			break
+		}
+		rec, err := record(l)
+		if err != nil {
+			return nil, err
+		}
+		if ok && matches(rec, ident) {
+			out = append(out, candidate{id: l.ID, added: added, precision: precisionOf(l.AddTime)})
+		}
+	}
+	sortCandidates(out)
+	return out, nil
+}
+
 // ---- lead labels ----
 
 type labelsRemote struct{ c *pipedrive.Client }
@@ -309,4 +308,27 @@ func (r *labelsRemote) find(ctx context.Context, match map[string]any) ([]string
 		return nil, err
 	}
 	return filterRecords(labels, func(l pipedrive.LeadLabel) string { return l.ID }, match)
+}
+
+func (r *labelsRemote) dated() bool { return true }
+
+func (r *labelsRemote) recent(ctx context.Context, ident map[string]any, since time.Time) ([]candidate, error) {
+	labels, _, err := r.c.LeadLabels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return recentOf(labels, func(l pipedrive.LeadLabel) string { return l.ID }, func(l pipedrive.LeadLabel) string { return l.AddTime }, ident, since)
+}
+
+func (r *labelsRemote) added(ctx context.Context, id string) (time.Time, time.Duration, error) {
+	labels, _, err := r.c.LeadLabels(ctx)
+	if err != nil {
+		return time.Time{}, 0, err
+	}
+	for _, l := range labels {
+		if l.ID == id {
+			return addedOf(l.AddTime, nil)
+		}
+	}
+	return time.Time{}, 0, fmt.Errorf("lead label %s: %w", id, pipedrive.ErrNotFound)
 }

@@ -4,22 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/pdbulk/pdbulk/jobs"
 	"github.com/pdbulk/pdbulk/mapping"
 	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/sheet"
-	"github.com/pdbulk/pdbulk/spec"
 )
-
-// maxCreateAttempts bounds how often one row's create is sent when every answer is lost:
-// each resend comes only after a lookup found no record, so a resend never duplicates. The
-// bound only gives up on a server that never takes the create: with 4, a server that fails
-// 12% of creates without taking them (5xx, resets) rejected about one valid row in 5,000
-// (0.12^4); with 8, about one in 20 million.
-const maxCreateAttempts = 8
 
 // process takes one row from mapping to its final state. It returns an error only when the
 // whole run must stop (401, a broken checkpoint); row failures end in the reject report.
@@ -66,64 +57,6 @@ func withoutID(p map[string]any) map[string]any {
 		}
 	}
 	return out
-}
-
-// create sends a row's create exactly once: journaled in flight first; after an answer
-// that may have been lost, the record is looked up before anything is sent again.
-func (r *run) create(ctx context.Context, t task, body, match map[string]any, stopFeeding func()) error {
-	ident := match
-	if len(ident) == 0 {
-		ident = identity(r.job.Entity, body)
-	}
-	if t.inDoubt {
-		r.stats.InDoubt.Add(1)
-		done, err := r.reconcile(ctx, t, ident)
-		if err != nil || done {
-			return r.failedOrNil(ctx, t, err, stopFeeding)
-		}
-	}
-	for attempt := 1; ; attempt++ {
-		if err := r.state.MarkInFlight(context.WithoutCancel(ctx), t.row.Num, t.srcKey); err != nil {
-			return r.fatal(err)
-		}
-		id, err := r.remote.create(ctx, body)
-		if err == nil {
-			return r.finish(ctx, t, id, "created")
-		}
-		if !errors.Is(err, pipedrive.ErrInDoubt) {
-			// The server did not take the create (validation, budget, not sent): nothing to
-			// reconcile.
-			if rerr := r.state.ResetRow(context.WithoutCancel(ctx), t.row.Num); rerr != nil {
-				return r.fatal(rerr)
-			}
-			return r.failed(ctx, t, err, stopFeeding)
-		}
-		r.stats.InDoubt.Add(1)
-		r.logf("row %d: create in doubt (%v); looking the record up", t.row.Num, err)
-		done, rerr := r.reconcile(ctx, t, ident)
-		if rerr != nil || done {
-			return r.failedOrNil(ctx, t, rerr, stopFeeding)
-		}
-		if attempt >= maxCreateAttempts {
-			return r.rejectRow(ctx, t, "", fmt.Sprintf("not created: %d attempts failed and no record was found (%v)", attempt, err))
-		}
-	}
-}
-
-// reconcile looks up the record an in-doubt create may have made. It finishes the row and
-// returns true when one is found that no other row of the job owns.
-func (r *run) reconcile(ctx context.Context, t task, ident map[string]any) (bool, error) {
-	ids, err := r.remote.find(ctx, ident)
-	if err != nil {
-		return false, err
-	}
-	for _, id := range ids {
-		if r.claim(id, t.row.Num) {
-			r.stats.Reconciled.Add(1)
-			return true, r.finish(ctx, t, id, "created")
-		}
-	}
-	return false, nil
 }
 
 // upsert updates the one record that matches, or (upsert) creates it when none does.
@@ -216,15 +149,13 @@ func (r *run) finish(ctx context.Context, t task, id, action string) error {
 	if err := r.state.MarkDone(wctx, t.row.Num, id, action); err != nil {
 		return r.fatal(err)
 	}
+	r.rep.settle(t.slot, outcome{status: jobs.StatusDone, id: id, action: action})
 	if action == "updated" && t.srcKey != "" {
 		// Creates, deletes and archives went through MarkInFlight, which keeps the key for
 		// the id map; an update did not.
 		if err := r.o.State.PutID(wctx, string(r.job.Entity), t.srcKey, id); err != nil {
 			return r.fatal(err)
 		}
-	}
-	if id != "" {
-		r.claim(id, t.row.Num)
 	}
 	switch action {
 	case "created":
@@ -240,7 +171,7 @@ func (r *run) finish(ctx context.Context, t task, id, action string) error {
 
 func (r *run) rejectRow(ctx context.Context, t task, column, reason string) error {
 	r.stats.Pending.Add(-1)
-	r.reject(ctx, t.row.Num, column, reason, t.key)
+	r.rep.settle(t.slot, r.reject(ctx, t.row.Num, column, reason, t.key))
 	return nil
 }
 
@@ -275,7 +206,7 @@ func (r *run) failed(ctx context.Context, t task, err error, stopFeeding func())
 	case errors.As(err, &unsupported):
 		r.setStopped(&JobError{Path: r.job.Path, Err: err})
 		return &JobError{Path: r.job.Path, Err: err}
-	case apiUnavailable(err):
+	case errors.Is(err, pipedrive.ErrUnavailable):
 		// Nothing is wrong with the row: the API cannot be reached, or keeps failing after
 		// the client's retries. Rejecting would make every row after it a reject; the row
 		// stays pending (or in doubt) and the run stops, resumable.
@@ -305,28 +236,6 @@ func (e *UnavailableError) Error() string {
 func (e *UnavailableError) Unwrap() error        { return e.Err }
 func (e *UnavailableError) Is(target error) bool { return target == ErrUnavailable }
 
-// apiUnavailable reports whether err says the API is out of reach rather than that a row
-// is wrong: a transport failure, a 429 or a 5xx after the client's retries, or a 404 on an
-// endpoint that names no record (the base URL points at no Pipedrive API).
-func apiUnavailable(err error) bool {
-	var te *pipedrive.TransportError
-	if errors.As(err, &te) {
-		return true
-	}
-	var ae *pipedrive.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	switch {
-	case ae.Status == http.StatusTooManyRequests, ae.Status >= 500:
-		return true
-	case ae.Status == http.StatusNotFound:
-		ep, ok := spec.Find(ae.Op)
-		return ok && !strings.Contains(ep.Path, "{")
-	}
-	return false
-}
-
 // fieldReasons renders a row's field errors without the row number the report already has:
 // column "Amount" (value.amount): "12,3x" is not a number; column "Close" ...
 func fieldReasons(fes []*mapping.FieldError) string {
@@ -347,30 +256,6 @@ func fieldReasons(fes []*mapping.FieldError) string {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, pipedrive.ErrNotFound) }
-
-// identity is what identifies the record a create made when the job has no match_on.
-func identity(e jobs.Entity, p map[string]any) map[string]any {
-	pick := func(keys ...string) map[string]any {
-		m := map[string]any{}
-		for _, k := range keys {
-			if v, ok := p[k]; ok {
-				m[k] = v
-			}
-		}
-		return m
-	}
-	switch e {
-	case jobs.EntityLeadLabels, jobs.EntityTeams:
-		return pick("name")
-	case jobs.EntityFilters:
-		return pick("name", "type")
-	case jobs.EntityGoals:
-		return pick("title")
-	case jobs.EntityFiles:
-		return pick("name", "lead_id", "deal_id", "person_id", "org_id", "product_id", "activity_id")
-	}
-	return p
-}
 
 // resolveFile checks, before any request, that a files row names a readable file inside
 // the job's files root.

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -35,7 +36,11 @@ type Options struct {
 	Stats       *Stats            // counters for a progress display (NewStats); nil = internal
 	MaxProblems int               // problems kept for the summary; 0 = 20
 	SourceRows  int               // data rows of the job's source, when the caller counted them (RemainingRows); 0 = count them
-	Logf        func(format string, args ...any)
+	// SettleTime is how long after a create got no usable answer its record is looked for
+	// before the create is sent again: a create the client gave up on may still be running
+	// on the server. 0 = DefaultSettleTime.
+	SettleTime time.Duration
+	Logf       func(format string, args ...any)
 }
 
 // Result is the outcome of a run.
@@ -91,10 +96,15 @@ type run struct {
 	// reject report: the reports written at the end show them, not the source's.
 	fixed map[int][]string
 
+	gate      *gate         // keeps creates and reconciliations of one identity apart
+	claims    *claimBook    // which job row holds which record
+	rep       *reportStream // the reports, as rows settle; nil in a dry run and with OnlyFailed
+	firstOnce sync.Once     // records the job's first write, before its first create
+	firstErr  error
+
 	mu       sync.Mutex
 	problems []Problem
-	claimed  map[string]int // remote id → row that owns it (reconciliation of in-doubt creates)
-	firstRow map[string]int // match key → first row that has it (duplicates in one file)
+	firstRow keyRows // match key → first row that has it (duplicates in one file)
 	stopErr  error
 }
 
@@ -114,6 +124,9 @@ func newRun(o Options) (*run, error) {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4
 	}
+	if o.SettleTime <= 0 {
+		o.SettleTime = DefaultSettleTime
+	}
 	logf := o.Logf
 	if logf == nil {
 		logf = func(string, ...any) {}
@@ -123,8 +136,11 @@ func newRun(o Options) (*run, error) {
 		st = NewStats(o.Pacer, o.DryRun)
 	}
 	r := &run{
-		o: o, job: o.Job, stats: st, logf: logf,
-		claimed: map[string]int{}, firstRow: map[string]int{},
+		o: o, job: o.Job, stats: st, logf: logf, gate: newGate(),
+		firstRow: keyRows{},
+	}
+	if o.State != nil {
+		r.claims = newClaimBook(o.State, o.Job.Entity, o.Job.Name)
 	}
 	return r, nil
 }
@@ -189,6 +205,11 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 		if err := r.begin(ctx); err != nil {
 			return nil, err
 		}
+		if !r.o.OnlyFailed {
+			if r.rep, err = newReportStream(r.job, r.header); err != nil {
+				return nil, err
+			}
+		}
 	}
 
 	feed, stopFeeding := context.WithCancel(stop)
@@ -200,7 +221,9 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 	for range r.o.Concurrency {
 		g.Go(func() error {
 			for t := range tasks {
-				if err := r.process(feed, gctx, t, stopFeeding); err != nil {
+				err := r.process(feed, gctx, t, stopFeeding)
+				r.rep.settle(t.slot, outcome{}) // a row not finished stays pending
+				if err != nil {
 					return err
 				}
 			}
@@ -213,9 +236,16 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 
 	res := &Result{Plan: r.plan.snapshot()}
 	if r.state != nil {
-		// Reports are written from the checkpoint on every way out, so that they always agree
-		// with it, even after a crash of an earlier run.
-		if err := r.writeReports(); err != nil && werr == nil && readErr == nil {
+		// Reports are written on every way out, and agree with the checkpoint even after a
+		// crash of an earlier run: the rows of this run as they settled, the others as the
+		// checkpoint has them.
+		var err error
+		if r.rep != nil {
+			err = r.rep.finish(in, readErr == nil, r.priorOutcome)
+		} else {
+			err = r.writeReports()
+		}
+		if err != nil && werr == nil && readErr == nil {
 			werr = err
 		}
 	}
@@ -325,11 +355,6 @@ func (r *run) begin(ctx context.Context) error {
 		return fmt.Errorf("importer: %w", err)
 	}
 	r.prior = prior
-	for _, rs := range prior {
-		if rs.Status == jobs.StatusDone && rs.RemoteID != "" {
-			r.claimed[rs.RemoteID] = rs.Row
-		}
-	}
 	if !r.o.OnlyFailed {
 		if err := st.SetTotal(ctx, int(r.stats.Total.Load())); err != nil {
 			return fmt.Errorf("importer: %w", err)
@@ -370,18 +395,22 @@ func (r *run) feed(feed, ctx context.Context, tasks chan<- task, in sheet.Reader
 			r.fixed[n] = row.Texts()[:min(rowCol, len(row.Cells))]
 		}
 		r.stats.Read.Add(1)
+		slot := r.rep.open(ctx, row)
 		if rowErr != nil {
-			r.unreadable(ctx, row.Num, rowErr)
+			r.rep.settle(slot, r.unreadable(ctx, row.Num, rowErr))
 			continue
 		}
 		t, skip := r.admit(ctx, row)
 		if skip {
+			r.rep.settle(slot, t.out)
 			continue
 		}
+		t.slot = slot
 		r.stats.Pending.Add(1)
 		select {
 		case tasks <- t:
 		case <-ctx.Done():
+			r.rep.settle(slot, outcome{})
 			return nil // aborted, or a worker failed: the row stays pending
 		}
 	}
@@ -391,16 +420,18 @@ func (r *run) feed(feed, ctx context.Context, tasks chan<- task, in sheet.Reader
 // text). A row an earlier run finished keeps its outcome: the row may have been fixed in the
 // reject report and sent with OnlyFailed, and rejecting it now would let the next OnlyFailed
 // run create it again. A row left in doubt stays so, for an OnlyFailed run to reconcile.
-func (r *run) unreadable(ctx context.Context, num int, rowErr *sheet.RowError) {
+// It returns the row's outcome.
+func (r *run) unreadable(ctx context.Context, num int, rowErr *sheet.RowError) outcome {
 	switch r.settledBefore(num, rowErr.Column, "") {
 	case jobs.StatusDone, jobs.StatusRejected:
-		return
+		out, _ := r.priorOutcome(num)
+		return out
 	case jobs.StatusInFlight:
 		r.stats.Pending.Add(1)
 		r.addProblem(num, rowErr.Column, "in doubt, and unreadable in the source: fix it in the reject report and run with --only-failed to reconcile it")
-		return
+		return outcome{}
 	}
-	r.reject(ctx, num, rowErr.Column, rowErr.Error(), "")
+	return r.reject(ctx, num, rowErr.Column, rowErr.Error(), "")
 }
 
 // settledBefore looks row num up in the checkpoint of earlier runs (ignored with
@@ -428,27 +459,36 @@ type task struct {
 	key     string // match key ("" when the job has no match_on)
 	srcKey  string // source key for the cross-job id map
 	inDoubt bool   // recorded in flight by an earlier run: reconcile before sending
+	// inFlightAt is when the earlier run recorded the row in flight (inDoubt only).
+	inFlightAt time.Time
+	slot       *reportSlot // the row's report line
+	out        outcome     // a row settled before it reaches a worker (admit)
 }
 
 // admit decides what to do with a row before any work: skip it (done or rejected in an
-// earlier run), reject it as a duplicate, or send it to a worker.
+// earlier run), reject it as a duplicate, or send it to a worker. A skipped row's outcome is
+// in the task's out.
 func (r *run) admit(ctx context.Context, row sheet.Row) (task, bool) {
 	t := task{row: row, key: r.matchKey(row), srcKey: r.sourceKey(row)}
 	switch r.settledBefore(row.Num, "", t.key) {
 	case jobs.StatusDone, jobs.StatusRejected:
+		t.out, _ = r.priorOutcome(row.Num)
 		return t, true
 	case jobs.StatusInFlight:
-		t.inDoubt = true
+		t.inDoubt, t.inFlightAt = true, r.prior[row.Num].UpdatedAt
 	}
 	if r.o.OnlyFailed && r.state != nil {
-		if err := r.state.ResetRow(ctx, row.Num); err != nil {
+		if p, ok := r.prior[row.Num]; ok && p.Status == jobs.StatusInFlight {
+			// Sent by an earlier run that lost the answer: reconciled, never resent blindly.
+			t.inDoubt, t.inFlightAt = true, p.UpdatedAt
+		} else if err := r.state.ResetRow(ctx, row.Num); err != nil {
 			r.fail(err)
 			return t, true
 		}
 	}
 	if t.key != "" {
 		if first, dup := r.noteKey(t.key, row.Num); dup {
-			r.reject(ctx, row.Num, "", fmt.Sprintf("duplicate: row %d has the same %s (%s); the first row wins", first, r.matchOnText(), t.key), t.key)
+			t.out = r.reject(ctx, row.Num, "", fmt.Sprintf("duplicate: row %d has the same %s (%s); the first row wins", first, r.matchOnText(), t.key), t.key)
 			return t, true
 		}
 	}
@@ -462,10 +502,10 @@ func (r *run) noteKey(key string, row int) (first int, dup bool) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if f, ok := r.firstRow[key]; ok && f != row {
+	if f, ok := r.firstRow.first(key); ok && f != row {
 		return f, true
 	}
-	r.firstRow[key] = row
+	r.firstRow.note(key, row)
 	return row, false
 }
 
@@ -489,18 +529,22 @@ func (r *run) addProblem(row int, column, reason string) {
 	}
 }
 
-// reject records a rejected row in the checkpoint and the counters.
-func (r *run) reject(ctx context.Context, row int, column, reason, key string) {
+// reject records a rejected row in the checkpoint and the counters, and returns its
+// outcome for the reports (pending when the checkpoint could not record it).
+func (r *run) reject(ctx context.Context, row int, column, reason, key string) outcome {
 	r.stats.Rejected.Add(1)
 	r.addProblem(row, column, reason)
+	out := outcome{status: jobs.StatusRejected, reason: reason}
 	if r.state != nil {
 		if err := r.state.MarkRejected(context.WithoutCancel(ctx), row, reason); err != nil {
 			r.fail(err)
+			out = outcome{}
 		}
 	}
 	if max := r.job.Options.MaxRejects; max > 0 && r.stats.Rejected.Load() > int64(max) {
 		r.setStopped(fmt.Errorf("more than %d rows rejected (options.max_rejects)", max))
 	}
+	return out
 }
 
 // fail records a fatal state error: the run cannot keep its promises without a checkpoint.
@@ -520,17 +564,6 @@ func (r *run) stopped() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.stopErr != nil
-}
-
-// claim gives remote id to row, unless another row of the job already owns it.
-func (r *run) claim(id string, row int) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if owner, ok := r.claimed[id]; ok && owner != row {
-		return false
-	}
-	r.claimed[id] = row
-	return true
 }
 
 func isBudget(err error) bool { return errors.Is(err, ratelimit.ErrBudgetExhausted) }

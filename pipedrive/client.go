@@ -75,6 +75,8 @@ type Client struct {
 	// now returns the current time; replaced by tests.
 	now func() time.Time
 
+	clock serverClock // offset of the server's clock, from the Date headers
+
 	mu   sync.Mutex
 	last RateLimit
 }

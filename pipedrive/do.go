@@ -226,6 +226,7 @@ func (c *Client) attempt(ctx context.Context, ep spec.Endpoint, path, target str
 		return c.transportFailure(ctx, actx, ep, path, err)
 	}
 	defer hr.Body.Close()
+	c.clock.observe(hr.Header.Get("Date"), c.now())
 	if watch != nil {
 		hr.Body = watch.readCloser(hr.Body)
 	}
@@ -257,11 +258,15 @@ func (c *Client) attempt(ctx context.Context, ep spec.Endpoint, path, target str
 		} else {
 			o.retry = true // a 429 was not processed: any method may be resent
 		}
-	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		if idempotent(ep.Method) {
-			o.retry = true
-		} else {
-			o.err = &InDoubtError{Op: ep.Op, Err: apiErr}
+	default:
+		switch {
+		case refused(hr.StatusCode):
+			// The server refused the request: it was not applied.
+		case idempotent(ep.Method):
+			o.retry = retryable(hr.StatusCode)
+		default:
+			// Any 5xx, a proxy's 520–524, an unknown status: a create may have been applied.
+			o.err = &InDoubtError{Op: ep.Op, Err: apiErr, Answered: serverAnswered(hr.StatusCode)}
 		}
 	}
 	if c.pacer != nil {
@@ -309,7 +314,7 @@ func (c *Client) success(ctx, actx context.Context, ep spec.Endpoint, path strin
 	if derr != nil {
 		o.err = &DecodeError{Op: ep.Op, Status: hr.StatusCode, Excerpt: c.red.excerpt(data, 200), Err: derr}
 		if !idempotent(ep.Method) {
-			o.err = &InDoubtError{Op: ep.Op, Err: o.err}
+			o.err = &InDoubtError{Op: ep.Op, Err: o.err, Answered: true}
 		}
 		return o
 	}
@@ -363,6 +368,27 @@ func isDialError(err error) bool {
 	}
 	var dns *net.DNSError
 	return errors.As(err, &dns)
+}
+
+// refused reports whether an error status says the request was not applied: a 4xx. Every
+// other status of a create leaves it in doubt.
+func refused(status int) bool { return status >= 400 && status < 500 }
+
+// retryable reports whether an idempotent request is sent again after status: a 5xx (a
+// proxy's 520–524 included), except 501 Not Implemented, which an attempt more cannot change.
+func retryable(status int) bool { return status >= 500 && status != http.StatusNotImplemented }
+
+// serverAnswered reports whether an error status comes from the server that handled the
+// request (so that it has finished with it) rather than from a gateway in front of it that
+// gave up waiting (502, 504, Cloudflare's 520–527, 598, 599) or from nobody known (1xx, 3xx).
+func serverAnswered(status int) bool {
+	switch {
+	case status < 500, status == http.StatusBadGateway, status == http.StatusGatewayTimeout:
+		return false
+	case status >= 520 && status <= 527, status == 598, status == 599:
+		return false
+	}
+	return true
 }
 
 func idempotent(method string) bool {

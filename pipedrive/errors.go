@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+
+	"github.com/pdbulk/pdbulk/spec"
 )
 
 // Sentinels that callers branch on. An *APIError matches the one of its status
@@ -23,6 +25,12 @@ var (
 	// usable answer came back (timeout, dropped connection, 5xx, undecodable success body).
 	// The caller must look the record up before sending it again.
 	ErrInDoubt = errors.New("request in doubt")
+	// ErrUnavailable is matched by an error that says the API is out of reach or failing for
+	// a reason that is not the request's: no answer at all (a *TransportError), a 429, a 5xx
+	// or an unknown status (after the retries of idempotent requests), or a 404 on an
+	// endpoint that names no record (the base URL points at no Pipedrive API). A caller
+	// stops and resumes later rather than blaming the request.
+	ErrUnavailable = errors.New("api unavailable")
 )
 
 // APIError is an error answer of the API. Message is the body's "error", Info its
@@ -53,9 +61,19 @@ func (e *APIError) Error() string {
 }
 
 // Is maps the status to its sentinel: 401 ErrUnauthorized, 403 ErrForbidden,
-// 404 ErrNotFound, 429 ErrRateLimited.
+// 404 ErrNotFound, 429 ErrRateLimited; 429, 5xx, statuses outside 2xx and 4xx, and a 404 on
+// an endpoint without a record id match ErrUnavailable.
 func (e *APIError) Is(target error) bool {
 	switch target {
+	case ErrUnavailable:
+		switch {
+		case e.Status == http.StatusTooManyRequests, e.Status >= 500, e.Status < 400:
+			return true
+		case e.Status == http.StatusNotFound:
+			ep, ok := spec.Find(e.Op)
+			return ok && !strings.Contains(ep.Path, "{")
+		}
+		return false
 	case ErrUnauthorized:
 		return e.Status == http.StatusUnauthorized
 	case ErrForbidden:
@@ -72,10 +90,17 @@ func (e *APIError) Is(target error) bool {
 func (e *APIError) Unwrap() error { return e.Err }
 
 // InDoubtError says a create was sent and may have been applied; see ErrInDoubt.
-// Err is the cause (an *APIError for a 5xx, a transport error, a context error).
+// Err is the cause (an *APIError for a 5xx or an unknown status, a transport error, a
+// context error).
 type InDoubtError struct {
 	Op  string
 	Err error
+	// Answered says the server itself answered (500, 501, 503, 505–519, or a success whose
+	// body could not be read): it has finished with the request, so a record it made can be
+	// looked up now. False when no answer came (timeout, reset) or a gateway answered for it
+	// (502, 504, 520–527, 598, 599) or the status is unknown (1xx, 3xx): the request may
+	// still be running on the server, and its record may appear later.
+	Answered bool
 }
 
 // Error reads like "pipedrive: addLead: request in doubt (it may have been applied): ...".
@@ -106,6 +131,9 @@ func (e *TransportError) Error() string {
 
 // Unwrap returns the cause.
 func (e *TransportError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrUnavailable) true: no answer came.
+func (e *TransportError) Is(target error) bool { return target == ErrUnavailable }
 
 // DecodeError is a success answer whose body could not be decoded.
 type DecodeError struct {

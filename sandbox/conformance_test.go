@@ -602,6 +602,15 @@ func TestConformance(t *testing.T) {
 		if !raw.Success || len(raw.Data) != len(src) {
 			t.Errorf("Call(getLeadSources) = %+v, want %d sources", raw, len(src))
 		}
+		// The answers' Date headers taught the client the sandbox's clock, which is ours.
+		h.use("ServerTime", "Timeout")
+		now := time.Now()
+		if st, ok := c.ServerTime(now); !ok || st.After(now) || now.Sub(st) > 2*time.Second {
+			t.Errorf("ServerTime(now) = %v, %v; want at most 2 s before %v", st, ok, now)
+		}
+		if got := c.Timeout(); got != 10*time.Second {
+			t.Errorf("Timeout() = %v, want the 10s configured", got)
+		}
 	})
 
 	t.Run("CurrentUser", func(t *testing.T) {

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -29,24 +30,39 @@ type Emulation struct {
 }
 
 // Faults says which share of requests meets which fault. Shares are in [0,1]; each kind is
-// drawn independently, in the order 429 storm, 5xx, reset, lost answer, slow.
+// drawn independently, in the order 429 storm, 5xx, 52x, reset, lost answer, late, slow.
 type Faults struct {
 	Error5xx    float64       // share of requests answered 500/502/503 (request NOT processed)
+	Gateway52x  float64       // share answered 520–524 by an emulated proxy: 520 and 524 after the request was processed, 521–523 without processing it
 	Reset       float64       // share whose connection is reset (request NOT processed)
 	Slow        float64       // share answered only after SlowDelay (processed at once, answer held)
 	SlowDelay   time.Duration // 0 = 90s
 	Storm429    float64       // share of requests that START a 429 storm: every request of the token answers 429 for StormLength
 	StormLength time.Duration // 0 = 3s
 	LostAnswer  float64       // share of WRITES that are processed (stored) and then the answer is lost: 502 or a dropped connection
+	// Late is the share of WRITES that the server applies only LateDelay after they arrived,
+	// whether or not the client still waits: a client that gives up sooner (its timeout)
+	// sees no answer, and the record appears afterwards.
+	Late      float64
+	LateDelay time.Duration // 0 = 2s
+	// SearchLag is how long a lead written (created or updated) stays out of the answers of
+	// the search endpoints, as Pipedrive's search index lags behind its writes; 0 = none.
+	// Lists and gets see every write at once.
+	SearchLag time.Duration
 }
 
 func (f Faults) zero() bool {
-	return f.Error5xx == 0 && f.Reset == 0 && f.Slow == 0 && f.Storm429 == 0 && f.LostAnswer == 0
+	return f.Error5xx == 0 && f.Gateway52x == 0 && f.Reset == 0 && f.Slow == 0 && f.Storm429 == 0 &&
+		f.LostAnswer == 0 && f.Late == 0
 }
 
 // emuFaultKeys maps the keys of ParseFaults to the share or duration they set.
 var emuFaultKeys = map[string]func(f *Faults) (share *float64, dur *time.Duration){
 	"5xx":        func(f *Faults) (*float64, *time.Duration) { return &f.Error5xx, nil },
+	"52x":        func(f *Faults) (*float64, *time.Duration) { return &f.Gateway52x, nil },
+	"late":       func(f *Faults) (*float64, *time.Duration) { return &f.Late, nil },
+	"late_delay": func(f *Faults) (*float64, *time.Duration) { return nil, &f.LateDelay },
+	"search_lag": func(f *Faults) (*float64, *time.Duration) { return nil, &f.SearchLag },
 	"reset":      func(f *Faults) (*float64, *time.Duration) { return &f.Reset, nil },
 	"lost":       func(f *Faults) (*float64, *time.Duration) { return &f.LostAnswer, nil },
 	"slow":       func(f *Faults) (*float64, *time.Duration) { return &f.Slow, nil },
@@ -56,9 +72,9 @@ var emuFaultKeys = map[string]func(f *Faults) (share *float64, dur *time.Duratio
 }
 
 // ParseFaults reads a fault list such as
-// "5xx=0.1,reset=0.02,lost=0.02,slow=0.01,slow_delay=2s,429=0.01,storm=3s".
-// Shares are numbers in [0,1]; slow_delay and storm are positive Go durations. An empty string
-// means no faults. The error names the bad key or value.
+// "5xx=0.1,52x=0.02,reset=0.02,lost=0.02,late=0.02,late_delay=2s,slow=0.01,slow_delay=2s,429=0.01,storm=3s,search_lag=5s".
+// Shares are numbers in [0,1]; slow_delay, late_delay, storm and search_lag are positive Go
+// durations. An empty string means no faults. The error names the bad key or value.
 func ParseFaults(s string) (Faults, error) {
 	var f Faults
 	seen := map[string]bool{}
@@ -74,7 +90,7 @@ func ParseFaults(s string) (Faults, error) {
 		}
 		field, known := emuFaultKeys[key]
 		if !known {
-			return Faults{}, &FaultsError{Key: key, Value: val, Reason: "unknown key (want 5xx, reset, lost, slow, slow_delay, 429, storm)"}
+			return Faults{}, &FaultsError{Key: key, Value: val, Reason: "unknown key (want 5xx, 52x, reset, lost, late, late_delay, slow, slow_delay, 429, storm, search_lag)"}
 		}
 		if seen[key] {
 			return Faults{}, &FaultsError{Key: key, Value: val, Reason: "given twice"}
@@ -131,6 +147,9 @@ func emulate(next http.Handler, e Emulation) http.Handler {
 	if e.Faults.StormLength <= 0 {
 		e.Faults.StormLength = 3 * time.Second
 	}
+	if e.Faults.LateDelay <= 0 {
+		e.Faults.LateDelay = 2 * time.Second
+	}
 	if e.Now == nil {
 		e.Now = time.Now
 	}
@@ -173,8 +192,10 @@ const (
 	emuReject429
 	emuRejectDaily
 	emuFault5xx
+	emuFault52x
 	emuFaultReset
 	emuFaultLost
+	emuFaultLate
 	emuFaultSlow
 )
 
@@ -198,9 +219,10 @@ func (m *emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ep, ok := spec.Match(r.Method, path)
 	limited := token != "" && path != "" && ok
-	if m.e.Latency > 0 || (limited && m.e.Faults.Slow > 0) {
+	if m.e.Latency > 0 || (limited && (m.e.Faults.Slow > 0 || m.e.Faults.Late > 0)) {
 		// Read the body now: only then does net/http watch the connection and end the
-		// request's context when the client goes away during the waits below.
+		// request's context when the client goes away during the waits below (and a late
+		// write still has its body after the client went away).
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			return // the client went away mid-body
@@ -226,8 +248,29 @@ func (m *emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		code := codes[m.rnd.IntN(len(codes))]
 		m.mu.Unlock()
 		emuWriteJSON(w, code, `{"success":false,"error":"`+strings.ToLower(http.StatusText(code))+`","errorCode":`+strconv.Itoa(code)+`}`)
+	case emuFault52x:
+		m.mu.Lock()
+		code := 520 + m.rnd.IntN(5)
+		m.mu.Unlock()
+		if code == 520 || code == 524 {
+			// 520: the server answered something the proxy could not read; 524: the proxy
+			// stopped waiting for it. Either way the server did the work.
+			m.next.ServeHTTP(newEmuBuffer(), r)
+		}
+		emuWriteGateway(w, code)
 	case emuFaultReset:
 		emuResetConn(w)
+	case emuFaultLate:
+		// The server gets to the write only LateDelay after it arrived, and applies it even
+		// if the client has given up by then.
+		t := time.NewTimer(m.e.Faults.LateDelay)
+		<-t.C
+		buf := newEmuBuffer()
+		m.next.ServeHTTP(buf, r.WithContext(context.WithoutCancel(r.Context())))
+		if r.Context().Err() != nil {
+			return // applied; nobody is left to answer
+		}
+		buf.copyTo(w)
 	case emuFaultLost:
 		buf := newEmuBuffer()
 		m.next.ServeHTTP(buf, r) // the write really happens
@@ -308,10 +351,14 @@ func (m *emulator) decide(h http.Header, token string, ep spec.Endpoint, method 
 	switch {
 	case f.Error5xx > 0 && m.rnd.Float64() < f.Error5xx:
 		v = emuFault5xx
+	case f.Gateway52x > 0 && m.rnd.Float64() < f.Gateway52x:
+		v = emuFault52x
 	case f.Reset > 0 && m.rnd.Float64() < f.Reset:
 		v = emuFaultReset
 	case f.LostAnswer > 0 && method != http.MethodGet && m.rnd.Float64() < f.LostAnswer:
 		v = emuFaultLost
+	case f.Late > 0 && method != http.MethodGet && m.rnd.Float64() < f.Late:
+		v = emuFaultLate
 	case f.Slow > 0 && m.rnd.Float64() < f.Slow:
 		v = emuFaultSlow
 	}
@@ -381,6 +428,16 @@ func emuCeilSeconds(d time.Duration) int {
 func emuWrite429(w http.ResponseWriter, retryAfter time.Duration, body string) {
 	w.Header().Set("Retry-After", strconv.Itoa(max(1, emuCeilSeconds(retryAfter))))
 	emuWriteJSON(w, http.StatusTooManyRequests, body)
+}
+
+// emuWriteGateway answers code as Cloudflare does when it cannot get an answer from the
+// server behind it: a short HTML page, no JSON.
+func emuWriteGateway(w http.ResponseWriter, code int) {
+	body := "<html><body>error code: " + strconv.Itoa(code) + "</body></html>"
+	w.Header().Set("Content-Type", "text/html")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(code)
+	_, _ = w.Write([]byte(body)) // a client that went away is not an error of the server
 }
 
 func emuWriteJSON(w http.ResponseWriter, code int, body string) {

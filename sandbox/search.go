@@ -282,7 +282,7 @@ func (s *Server) searchItems(w http.ResponseWriter, r *http.Request, maxLimit in
 	st := s.store
 	st.mu.RLock()
 	if wants("lead") {
-		err = st.leadHitsLocked(top, term, exact, flds, 3, nil)
+		err = st.leadHitsLocked(top, term, exact, flds, 3, func(l *Lead) bool { return !s.searchLagging(l) })
 	}
 	hits, more := top.page(pg)
 	if err == nil {
@@ -348,7 +348,7 @@ func (s *Server) searchLeads(w http.ResponseWriter, r *http.Request, maxLimit in
 	st.mu.RLock()
 	err = st.leadHitsLocked(top, term, exact, flds, 0, func(l *Lead) bool {
 		return (personID == 0 || (l.PersonID != nil && *l.PersonID == personID)) &&
-			(orgID == 0 || (l.OrganizationID != nil && *l.OrganizationID == orgID))
+			(orgID == 0 || (l.OrganizationID != nil && *l.OrganizationID == orgID)) && !s.searchLagging(l)
 	})
 	hits, more := top.page(pg)
 	if err == nil {
@@ -441,7 +441,7 @@ func (s *Server) searchByField(w http.ResponseWriter, r *http.Request, maxLimit 
 		st := s.store
 		st.mu.RLock()
 		err := st.eachLeadTitleLocked(func(l *Lead) error {
-			if match(l.Title) {
+			if match(l.Title) && !s.searchLagging(l) {
 				add(l.ID, l.Title)
 			}
 			if enough() {

@@ -3,11 +3,9 @@ package importer
 import (
 	"context"
 	"fmt"
-	"io"
-	"path/filepath"
 	"strconv"
+	"time"
 
-	"github.com/pdbulk/pdbulk/jobs"
 	"github.com/pdbulk/pdbulk/pipedrive"
 )
 
@@ -165,95 +163,65 @@ func (r *teamsRemote) find(ctx context.Context, match map[string]any) ([]string,
 	return filterRecords(teams, func(t pipedrive.Team) string { return strconv.Itoa(t.ID) }, m)
 }
 
-// ---- files ----
+func (r *filtersRemote) dated() bool { return true }
 
-// filesRemote uploads files from the job's files root. The payload's "file" is the path
-// from the sheet, relative to the root; it is opened inside the root only (jobs.OpenFile).
-type filesRemote struct {
-	c   *pipedrive.Client
-	job *jobs.Job
-}
-
-func (r *filesRemote) create(ctx context.Context, p map[string]any) (string, error) {
-	rel, _ := p["file"].(string)
-	up := pipedrive.Upload{
-		Name: filepath.Base(filepath.FromSlash(rel)),
-		Open: func() (io.ReadCloser, error) { return r.job.OpenFile(rel) },
+func (r *filtersRemote) recent(ctx context.Context, ident map[string]any, since time.Time) ([]candidate, error) {
+	typ, _ := ident["type"].(string)
+	filters, _, err := r.c.Filters(ctx, typ)
+	if err != nil {
+		return nil, err
 	}
-	up.DealID, _ = intOf(p["deal_id"])
-	up.PersonID, _ = intOf(p["person_id"])
-	up.OrgID, _ = intOf(p["org_id"])
-	up.ProductID, _ = intOf(p["product_id"])
-	up.ActivityID, _ = intOf(p["activity_id"])
-	up.LeadID, _ = p["lead_id"].(string)
-	f, _, err := r.c.UploadFile(ctx, up)
-	return strconv.Itoa(f.ID), err
+	return recentOf(filters, func(f pipedrive.Filter) string { return strconv.Itoa(f.ID) }, func(f pipedrive.Filter) string { return f.AddTime }, ident, since)
 }
 
-func (r *filesRemote) update(ctx context.Context, id string, p map[string]any) error {
+func (r *filtersRemote) added(ctx context.Context, id string) (time.Time, time.Duration, error) {
 	n, err := intID(id)
 	if err != nil {
-		return err
+		return time.Time{}, 0, err
 	}
-	var in pipedrive.FileUpdate
-	in.Name, _ = p["name"].(string)
-	in.Description, _ = p["description"].(string)
-	_, _, err = r.c.UpdateFile(ctx, n, in)
-	return err
+	f, _, err := r.c.Filter(ctx, n)
+	return addedOf(f.AddTime, err)
 }
 
-func (r *filesRemote) remove(ctx context.Context, id string) error {
+// Goals carry no add_time: a goal in doubt is told from older ones by the list of matching
+// goals taken before its first create (doubt.before).
+func (r *goalsRemote) dated() bool { return false }
+
+func (r *goalsRemote) recent(ctx context.Context, ident map[string]any, _ time.Time) ([]candidate, error) {
+	ids, err := r.find(ctx, ident)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]candidate, len(ids))
+	for i, id := range ids {
+		out[i] = candidate{id: id}
+	}
+	return out, nil
+}
+
+func (r *goalsRemote) added(ctx context.Context, id string) (time.Time, time.Duration, error) {
+	found, err := r.exists(ctx, id)
+	if err == nil && !found {
+		err = fmt.Errorf("goal %s: %w", id, pipedrive.ErrNotFound)
+	}
+	return time.Time{}, 0, err
+}
+
+func (r *teamsRemote) dated() bool { return true }
+
+func (r *teamsRemote) recent(ctx context.Context, ident map[string]any, since time.Time) ([]candidate, error) {
+	teams, _, err := r.c.Teams(ctx, pipedrive.TeamsQuery{SkipUsers: true})
+	if err != nil {
+		return nil, err
+	}
+	return recentOf(teams, func(t pipedrive.Team) string { return strconv.Itoa(t.ID) }, func(t pipedrive.Team) string { return t.AddTime }, ident, since)
+}
+
+func (r *teamsRemote) added(ctx context.Context, id string) (time.Time, time.Duration, error) {
 	n, err := intID(id)
 	if err != nil {
-		return err
+		return time.Time{}, 0, err
 	}
-	_, err = r.c.DeleteFile(ctx, n)
-	return err
-}
-
-func (r *filesRemote) archive(context.Context, string) error {
-	return &errUnsupported{"files cannot be archived"}
-}
-
-func (r *filesRemote) exists(ctx context.Context, id string) (bool, error) {
-	n, err := intID(id)
-	if err != nil {
-		return false, nil
-	}
-	var active bool
-	found, err := existsBy(func() error {
-		f, _, err := r.c.File(ctx, n)
-		active = f.ActiveFlag
-		return err
-	})
-	return found && active, err
-}
-
-// find lists the files and compares: the sheet's path is compared by its base name with
-// the stored file name.
-func (r *filesRemote) find(ctx context.Context, match map[string]any) ([]string, error) {
-	m := make(map[string]any, len(match))
-	for k, v := range match {
-		if k == "file" {
-			s, _ := v.(string)
-			m["file_name"] = filepath.Base(filepath.FromSlash(s))
-			continue
-		}
-		m[k] = v
-	}
-	m["active_flag"] = true
-	var ids []string
-	for f, err := range r.c.AllFiles(ctx, pipedrive.FilesQuery{}) {
-		if err != nil {
-			return nil, err
-		}
-		rec, err := record(f)
-		if err != nil {
-			return nil, err
-		}
-		if matches(rec, m) {
-			ids = append(ids, strconv.Itoa(f.ID))
-		}
-	}
-	return ids, nil
+	t, _, err := r.c.Team(ctx, n, true)
+	return addedOf(t.AddTime, err)
 }
