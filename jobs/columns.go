@@ -16,7 +16,7 @@ import (
 )
 
 var fieldKeys = []string{"column", "type", "value", "default", "trim", "format", "formats", "date_format",
-	"decimal_comma", "split", "enum", "lowercase", "lookup", "create_missing", "empty"}
+	"decimal_comma", "split", "enum", "lowercase", "lookup", "create_missing", "empty", "serial"}
 
 var types = []string{string(mapping.TypeString), string(mapping.TypeInt), string(mapping.TypeNumber),
 	string(mapping.TypeBool), string(mapping.TypeDate), string(mapping.TypeDateTime), string(mapping.TypeUUID),
@@ -397,6 +397,9 @@ func (l *loader) fieldFlags(f *mapping.Field, props map[string]*yaml.Node) {
 			l.errAt(v, "field %q: %s applies to type date or datetime only", path, k)
 		}
 	}
+	if v := props["serial"]; v != nil {
+		l.serial(f, v)
+	}
 	if v := props["decimal_comma"]; v != nil {
 		if b, ok := l.boolVal(v, "decimal_comma"); ok {
 			f.DecimalComma = b
@@ -437,6 +440,32 @@ func (l *loader) fieldFlags(f *mapping.Field, props map[string]*yaml.Node) {
 				l.errAt(props[k], "field %q: %s applies to columns, not to a constant value", path, k)
 			}
 		}
+	}
+}
+
+// serial reads a field's serial: true (Excel's 1900 date system), 1900, 1904 or false.
+func (l *loader) serial(f *mapping.Field, v *yaml.Node) {
+	s, ok := l.scalar(v, "serial")
+	if !ok {
+		return
+	}
+	switch {
+	case v.Tag == "!!bool":
+		var b bool
+		if err := v.Decode(&b); err == nil && b {
+			f.Serial = mapping.Serial1900
+		}
+	case v.Tag == "!!int" && (s == "1900" || s == "1904"):
+		f.Serial = mapping.Serial1900
+		if s == "1904" {
+			f.Serial = mapping.Serial1904
+		}
+	default:
+		l.errAt(v, "field %q: serial must be true (Excel's 1900 date system), 1904 or false, not %q", f.Path, s)
+		return
+	}
+	if f.Serial != 0 && f.Type != mapping.TypeDate && f.Type != mapping.TypeDateTime {
+		l.errAt(v, "field %q: serial applies to type date or datetime only", f.Path)
 	}
 }
 

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -369,6 +370,22 @@ func TestLoadInline(t *testing.T) {
 				{6, `empty "blank" is not one of omit, null, error`},
 				{7, `field "value": give a column name or a mapping`},
 			}},
+		{"serial date column", "entity: leads\nsource: in.csv\ncolumns:\n  title: Name\n  person_id: {value: 1}\n  expected_close_date: {column: Color, serial: true}\n",
+			func(j *Job) string {
+				if f := j.Mapping.Fields[2]; f.Serial != mapping.Serial1900 || f.Type != mapping.TypeDate {
+					return fmt.Sprintf("want serial 1900 on a date field, got %d on %s", f.Serial, f.Type)
+				}
+				return ""
+			}, nil},
+		{"serial 1904", "entity: leads\nsource: in.csv\ncolumns:\n  title: Name\n  person_id: {value: 1}\n  expected_close_date: {column: Color, serial: 1904}\n",
+			func(j *Job) string {
+				if f := j.Mapping.Fields[2]; f.Serial != mapping.Serial1904 {
+					return fmt.Sprintf("want serial 1904, got %d", f.Serial)
+				}
+				return ""
+			}, nil},
+		{"serial misused", "entity: leads\nsource: in.csv\ncolumns:\n  title: {column: Name, serial: true}\n  person_id: {value: 1}\n  expected_close_date: {column: Color, serial: 2000}\n",
+			nil, []want{{4, "serial applies to type date or datetime only"}, {6, `serial must be true (Excel's 1900 date system), 1904 or false, not "2000"`}}},
 		{"second document", "entity: lead_labels\nsource: in.csv\ncolumns: {name: Name, color: Color}\n---\nentity: leads\n",
 			nil, []want{{4, "a job file holds one YAML document"}}},
 		{"enum without enum type", "entity: lead_labels\nsource: in.csv\ncolumns:\n  name: {column: Name, type: int, enum: [a]}\n  color: Color\n",

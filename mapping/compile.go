@@ -206,6 +206,12 @@ func (m *Mapper) compileField(fs Field, header []string, cols headerIndex) (*fie
 			errs = append(errs, err)
 		}
 	}
+	switch {
+	case fs.Serial != 0 && fs.Serial != Serial1900 && fs.Serial != Serial1904:
+		bad("serial %d: want true (Excel's 1900 date system) or 1904", fs.Serial)
+	case fs.Serial != 0 && f.typ != TypeDate && f.typ != TypeDateTime:
+		bad("serial applies to date and datetime fields, not %s", typeName(f.typ))
+	}
 	if fs.DecimalComma && f.typ != TypeNumber {
 		bad("decimal_comma applies to number fields, not %s", typeName(f.typ))
 	}

@@ -37,6 +37,8 @@ func TestCompileSpecErrors(t *testing.T) {
 		{"unknown nested field", Spec{Schema: "LeadsUpdateLeadPropertiesRequest", Fields: []Field{{Path: "value.amout", Column: "Amount", Line: 19}}}, 19, "value.amout", "has no field"},
 		{"required unmapped", Spec{Schema: "LeadsCreateLeadRequest", Fields: []Field{{Path: "person_id", Column: "Email", Line: 1}}}, 0, "title", "requires it"},
 		{"nested required unmapped", Spec{Schema: "LeadsUpdateLeadPropertiesRequest", Fields: []Field{{Path: "value.amount", Column: "Amount", Line: 1}}}, 0, "value.currency", "requires it"},
+		{"serial on a number field", Spec{Fields: []Field{{Path: "a", Column: "Amount", Type: TypeNumber, Serial: Serial1900, Line: 21}}}, 21, "a", "serial applies to date and datetime"},
+		{"serial of an unknown system", Spec{Fields: []Field{{Path: "a", Column: "Close", Type: TypeDate, Serial: 2000, Line: 22}}}, 22, "a", "serial 2000"},
 		{"split on a scalar", Spec{Schema: "LeadsUpdateLeadPropertiesRequest", Fields: []Field{{Path: "title", Column: "Title", Split: ";", Line: 20}}}, 20, "title", "split makes a list"},
 	}
 	for _, tt := range tests {
