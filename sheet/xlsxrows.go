@@ -461,4 +461,3 @@ func (p *xlsxPkg) styleKind(style string) Kind {
 	}
 	return p.xfKind[i]
 }
-
