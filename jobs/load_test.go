@@ -81,7 +81,7 @@ func TestLoadRejects(t *testing.T) {
 			{2, `source "labels.json": unknown file type`},
 			{2, "header_row must be between 1 and"},
 		}},
-		{"syntax.yaml", []want{{1, "did not find expected ',' or ']'"}}},
+		{"syntax.yaml", []want{{2, "did not find expected ',' or ']'"}}},
 		{"not_mapping.yaml", []want{{1, "a job file is a mapping of keys"}}},
 		{"duplicate_key.yaml", []want{{6, `key "entity" is repeated (first at line 1)`}}},
 		{"files_outside.yaml", []want{{3, "files applies to entity files only"}}},

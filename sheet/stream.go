@@ -3,6 +3,7 @@ package sheet
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"syscall"
 	"time"
@@ -83,4 +84,16 @@ func (c *ctxFile) Read(p []byte) (int, error) {
 func (c *ctxFile) Close() error {
 	c.stop()
 	return c.f.Close()
+}
+
+// OpenStream opens path for reading, as OpenContext does before it reads a spreadsheet:
+// opening a FIFO waits for its writer, and that wait, like any read blocked on a pipe or
+// a terminal, ends when ctx ends (the read then returns ctx's error). It serves the
+// callers that read other files that may be pipes (a job file, a source to copy).
+func OpenStream(ctx context.Context, path string) (io.ReadCloser, error) {
+	f, err := openFile(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return newCtxFile(ctx, f), nil
 }
