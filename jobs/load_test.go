@@ -386,6 +386,24 @@ func TestLoadInline(t *testing.T) {
 			}, nil},
 		{"serial misused", "entity: leads\nsource: in.csv\ncolumns:\n  title: {column: Name, serial: true}\n  person_id: {value: 1}\n  expected_close_date: {column: Color, serial: 2000}\n",
 			nil, []want{{4, "serial applies to type date or datetime only"}, {6, `serial must be true (Excel's 1900 date system), 1904 or false, not "2000"`}}},
+		{"source limits", "entity: lead_labels\nsource: {path: in.csv, limits: {cell: 4 MiB, row: 16MiB, shared_strings: 1073741824, workbook: 8 GB}}\ncolumns: {name: Name, color: Color}\n",
+			func(j *Job) string {
+				want := Limits{Cell: 4 << 20, Row: 16 << 20, SharedStrings: 1 << 30, Workbook: 8e9}
+				if j.Source.Limits != want {
+					return fmt.Sprintf("want %+v, got %+v", want, j.Source.Limits)
+				}
+				if o := j.Source.ReaderOptions(); o.MaxCellBytes != 4<<20 || o.MaxWorkbookBytes != 8e9 {
+					return fmt.Sprintf("reader options %+v do not carry the limits", o)
+				}
+				return ""
+			}, nil},
+		{"bad source limits", "entity: lead_labels\nsource: {path: in.csv, limits: {cell: 2 MiB, row: 1 MiB, rows: 3, workbook: lots, shared_strings: 1 KiB}}\ncolumns: {name: Name, color: Color}\n",
+			nil, []want{
+				{2, "a cell (2 MiB) cannot be larger than a row (1 MiB)"},
+				{2, `unknown key "rows" in source.limits`},
+				{2, `source.limits.workbook: "lots" is not a size`},
+				{2, "source.limits.shared_strings must be between 1 MiB and 16 GiB, not 1 KiB"},
+			}},
 		{"second document", "entity: lead_labels\nsource: in.csv\ncolumns: {name: Name, color: Color}\n---\nentity: leads\n",
 			nil, []want{{4, "a job file holds one YAML document"}}},
 		{"enum without enum type", "entity: lead_labels\nsource: in.csv\ncolumns:\n  name: {column: Name, type: int, enum: [a]}\n  color: Color\n",
