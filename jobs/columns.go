@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pdbulk/pdbulk/mapping"
+	"github.com/pdbulk/pdbulk/sheet"
 	"github.com/pdbulk/pdbulk/spec"
 )
 
@@ -504,7 +505,7 @@ func (j *Job) CheckHeader(header []string) error {
 		hint := ""
 		for _, h := range header {
 			if strings.EqualFold(strings.TrimSpace(h), strings.TrimSpace(col)) {
-				hint = fmt.Sprintf(" (the sheet has %q: names must match exactly)", h)
+				hint = fmt.Sprintf(" (the sheet has %q: names must match exactly)", sheet.Clip(h, sheet.MaxShown))
 				break
 			}
 		}
@@ -512,7 +513,7 @@ func (j *Job) CheckHeader(header []string) error {
 			hint = suggest(col, header)
 		}
 		problems = append(problems, &Problem{File: j.displayName(), Line: line,
-			Msg: fmt.Sprintf("column %q (%s) is not in the header row of %s%s", col, what, j.Source.Path, hint)})
+			Msg: fmt.Sprintf("column %q (%s) is not in the header row of %s%s", sheet.Clip(col, sheet.MaxShown), what, j.Source.Path, hint)})
 	}
 	for _, f := range j.Mapping.Fields {
 		if f.Column != "" {

@@ -139,7 +139,7 @@ func validLookup(l string) bool {
 }
 
 // compileField checks one field; it returns nil when the field cannot be used at all.
-func (m *Mapper) compileField(fs Field, header []string, cols headerIndex) (*field, []error) {
+func (m *Mapper) compileField(fs Field, header []string, cols *headerIndex) (*field, []error) {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	f := &field{Field: fs, idx: -1, trim: !fs.NoTrim, lookup: fs.Lookup}

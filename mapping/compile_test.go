@@ -126,3 +126,28 @@ func TestCompileInfersTypesFromSchema(t *testing.T) {
 		t.Errorf("label_ids without split is not sent as a list of one")
 	}
 }
+
+// TestCompileLongHeader checks that a header of huge names, against a mapping whose columns
+// are all missing, gives short messages that show each header name once, clipped.
+func TestCompileLongHeader(t *testing.T) {
+	huge := strings.Repeat("H", 1<<20)
+	header := []string{huge, "Amount", huge + "2"}
+	spec := Spec{Fields: []Field{
+		{Path: "a", Column: "Amoun", Line: 1}, {Path: "b", Column: "Zebra", Line: 2},
+		{Path: "c", Column: "Yak", Line: 3}, {Path: "d", Column: strings.Repeat("Z", 1<<20), Line: 4},
+	}}
+	_, err := Compile(spec, header)
+	if err == nil {
+		t.Fatal("Compile = nil, want missing columns")
+	}
+	msg := err.Error()
+	if len(msg) > 2000 {
+		t.Errorf("Compile error is %d bytes long, want a few hundred", len(msg))
+	}
+	if n := strings.Count(msg, strings.Repeat("H", maxShown-1)); n != 2 {
+		t.Errorf("the two long header names show %d times in %q, want once each", n, msg)
+	}
+	if n := strings.Count(msg, `"Amount"`); n != 1 {
+		t.Errorf(`"Amount" shows %d times in %q, want once`, n, msg)
+	}
+}
