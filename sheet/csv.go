@@ -442,8 +442,8 @@ func (r *csvReader) Next() (Row, error) {
 		return rowErr("", detail(ErrTooManyFields, "%d fields for %d columns, column %d holds %q",
 			len(cells), len(r.header), extra+1, clip(cells[extra].Text)))
 	case rec.nfields < len(r.header):
-		return rowErr("", detail(ErrTooFewFields, "%d fields for %d columns: %s missing",
-			rec.nfields, len(r.header), nameList(r.header[rec.nfields:])))
+		return rowErr("", detail(ErrTooFewFields, "%s for %d columns: %s missing",
+			plural(rec.nfields, "field"), len(r.header), nameList(r.header[rec.nfields:])))
 	}
 	for i, c := range cells {
 		if err := r.checkField(c.Text); err != nil {

@@ -169,3 +169,11 @@ func nameList(names []string) string {
 	}
 	return b.String()
 }
+
+// plural writes n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
