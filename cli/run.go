@@ -77,6 +77,7 @@ func runOrValidate(env Env, name string, args []string, validate bool) (err erro
 	fs := newFlagSet(env, name, "JOB.yaml... [flags]")
 	if jsonRequested(args) {
 		fs.SetOutput(&flagOut)
+		fs.Usage = func() {}
 	}
 	o.register(fs, validate)
 	pos, err := parseFlags(fs, args)
@@ -471,6 +472,9 @@ func budgetNotice(env Env, o runOptions, conn *connection, j *jobs.Job) (sourceR
 		ok, remaining, known = conn.pacer.Fits(int(plan.Tokens))
 	}
 	if o.jsonOut {
+		if !known {
+			remaining = 0
+		}
 		writeEvent(env.Stderr, eventBudget, map[string]any{"job": j.Name, "rows": rows, "tokens": plan.Tokens,
 			"known": known, "remaining": remaining, "fits": ok || !known})
 		return total
