@@ -136,7 +136,8 @@ func checkExact(s string, f float64) error {
 			return nil
 		}
 	}
-	return reason(ErrNotNumber, "has more digits than a number can hold exactly: it would be sent as %s", strconv.FormatFloat(f, 'g', -1, 64))
+	sent, _ := json.Marshal(f) // as the payload would carry it
+	return reason(ErrNotNumber, "has more digits than a number can hold exactly: it would be sent as %s", sent)
 }
 
 // decimalDigits returns the significant digits of a number written [+-]d*[.d*][e[+-]d+],
