@@ -61,6 +61,16 @@ type Part struct {
 // relationship parts around one worksheet xl/worksheets/sheet1.xml named "S" (unless parts
 // provide their own).
 func WriteXLSX(path string, parts ...Part) error {
+	return writeXLSX(path, zip.Deflate, parts)
+}
+
+// WriteStoredXLSX is WriteXLSX with every part stored uncompressed: much faster to write,
+// for fuzzing.
+func WriteStoredXLSX(path string, parts ...Part) error {
+	return writeXLSX(path, zip.Store, parts)
+}
+
+func writeXLSX(path string, method uint16, parts []Part) error {
 	have := map[string]bool{}
 	for _, p := range parts {
 		have[p.Name] = true
@@ -83,7 +93,7 @@ func WriteXLSX(path string, parts ...Part) error {
 	return WriteFile(path, func(w io.Writer) error {
 		zw := zip.NewWriter(w)
 		for _, p := range parts {
-			if err := writePart(zw, p); err != nil {
+			if err := writePart(zw, p, method); err != nil {
 				return fmt.Errorf("hostile: part %s: %w", p.Name, err)
 			}
 		}
@@ -95,9 +105,9 @@ func WriteXLSX(path string, parts ...Part) error {
 // date and time (format 22), 3 a time of day (format 21).
 const Styles = `<styleSheet><cellXfs count="4"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="22"/><xf numFmtId="21"/></cellXfs></styleSheet>`
 
-func writePart(zw *zip.Writer, p Part) error {
+func writePart(zw *zip.Writer, p Part, method uint16) error {
 	if p.Declared == 0 {
-		w, err := zw.Create(p.Name)
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: p.Name, Method: method})
 		if err != nil {
 			return err
 		}
