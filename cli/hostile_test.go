@@ -118,7 +118,7 @@ func hostileCorpus() []hostileCase {
 			si := "<si><t>" + strings.Repeat("shared ", 4<<10) + "</t></si>" // 28 KiB + 16 bytes held
 			return hostile.WriteXLSX(p, hostile.Part{Name: "xl/sharedStrings.xml", Fill: hostile.Padded("<sst>", si, int64(len(si))*2400, "</sst>")},
 				hostile.Part{Name: "xl/worksheets/sheet1.xml", Fill: hostile.Sheet(xlsxHeader)})
-		}), code: cli.ExitFatal, says: []string{"shared strings table holds more than 67108864 bytes"}, read: none},
+		}), code: cli.ExitFatal, says: []string{"shared strings table holds more than 50331648 bytes"}, read: none},
 		{name: "xlsx inflating past its zip directory", source: generated("in.xlsx", func(p string) error {
 			return hostile.WriteXLSX(p, hostile.Part{Name: "xl/worksheets/sheet1.xml", Declared: 2000,
 				Fill: hostile.Sheet(xlsxHeader, hostile.Padded("", " ", 1<<20, ""))})

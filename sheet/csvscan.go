@@ -37,34 +37,37 @@ type csvScanner struct {
 
 // record is what csvScanner.scan read of one record.
 type record struct {
-	start     int    // line the record starts on (1-based)
-	buf       []byte // kept field contents
-	ends      []int  // end of each kept field in buf
-	nfields   int    // fields in the record, kept or not
-	fieldLen  int    // bytes of the field being read, kept or not
-	rowLen    int    // bytes of every field of the record
-	bigField  int    // index of the first field longer than maxField, -1 when none
-	bigLen    int    // its length
-	raw       []byte // the record's text as read, up to maxRow
-	rawOver   bool   // raw does not hold the whole record
-	firstEnd  int    // offset in raw of the first line's ending, -1 before it is read
-	firstNext int    // offset in raw after that line ending
-	scanned   int64  // bytes of the record read
+	start     int      // line the record starts on (1-based)
+	buf       []byte   // kept field contents
+	ends      []int    // end of each kept field in buf
+	out       []string // the fields as strings, reused
+	nfields   int      // fields in the record, kept or not
+	fieldLen  int      // bytes of the field being read, kept or not
+	rowLen    int      // bytes of every field of the record
+	bigField  int      // index of the first field longer than maxField, -1 when none
+	bigLen    int      // its length
+	raw       []byte   // the record's text as read, up to maxRow
+	rawOver   bool     // raw does not hold the whole record
+	firstEnd  int      // offset in raw of the first line's ending, -1 before it is read
+	firstNext int      // offset in raw after that line ending
+	scanned   int64    // bytes of the record read
 
 	quoteErr  error // csv.ErrQuote or csv.ErrBareQuote when the quotes are bad
 	quoteLine int   // the line where they went wrong
 	open      bool  // the quote of a field is never closed: the text ended inside it
 }
 
-// fields returns the kept fields: all of them, or those before the bad quotes.
+// fields returns the kept fields: all of them, or those before the bad quotes. The slice
+// is reused by the next record; the strings are not.
 func (r *record) fields() []string {
 	s := string(r.buf)
-	out := make([]string, len(r.ends))
+	out := r.out[:0]
 	prev := 0
-	for i, e := range r.ends {
-		out[i] = s[prev:e]
+	for _, e := range r.ends {
+		out = append(out, s[prev:e])
 		prev = e
 	}
+	r.out = out
 	return out
 }
 
@@ -116,7 +119,7 @@ func newCSVScanner(br *bufio.Reader, comma rune, maxField, maxRow int) *csvScann
 // are reported in the record.
 func (s *csvScanner) scan() error {
 	rec := &s.rec
-	*rec = record{buf: rec.buf[:0], ends: rec.ends[:0], raw: rec.raw[:0], bigField: -1, firstEnd: -1}
+	*rec = record{buf: rec.buf[:0], ends: rec.ends[:0], out: rec.out[:0], raw: rec.raw[:0], bigField: -1, firstEnd: -1}
 	st := stStart
 	for {
 		// At least utf8.UTFMax bytes, unless the text ends: a \r\n or a delimiter at
@@ -200,6 +203,19 @@ func (s *csvScanner) keepRaw(b []byte) {
 func (s *csvScanner) step(st scanState, chunk []byte) (int, bool, scanState) {
 	rec := &s.rec
 	for i := 0; i < len(chunk); i++ {
+		if st == stPlain || st == stQuoted {
+			// The bytes up to the next one that may end the field go in at once.
+			j := i
+			for j < len(chunk) && !s.special(st, chunk[j]) {
+				j++
+			}
+			if j > i {
+				s.addBytes(chunk[i:j])
+				if i = j; i == len(chunk) {
+					break
+				}
+			}
+		}
 		c := chunk[i]
 		switch st {
 		case stStart, stField:
@@ -359,6 +375,31 @@ func (s *csvScanner) lookahead(chunk []byte, i, n int) ([]byte, bool) {
 		return nil, false
 	}
 	return chunk[i:], true
+}
+
+// special reports whether c may end a field or a line in state st (stPlain or stQuoted).
+func (s *csvScanner) special(st scanState, c byte) bool {
+	switch c {
+	case '"', '\n', '\r':
+		return true
+	}
+	return st == stPlain && c == s.comma[0]
+}
+
+// addBytes adds b to the field being read, as addByte does byte by byte.
+func (s *csvScanner) addBytes(b []byte) {
+	rec := &s.rec
+	keep := max(0, min(len(b), s.maxField-rec.fieldLen))
+	rec.fieldLen += len(b)
+	if keep == 0 {
+		return // the field is too large: the row counts what it keeps of it
+	}
+	room := s.maxRow - rec.rowLen
+	rec.rowLen += keep
+	if room <= 0 || rec.nfields >= MaxColumns {
+		return
+	}
+	rec.buf = append(rec.buf, b[:min(keep, room)]...)
 }
 
 func (s *csvScanner) addByte(c byte) {

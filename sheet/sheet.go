@@ -146,7 +146,7 @@ type Options struct {
 const (
 	DefaultMaxCellBytes          = 1 << 20 // 1 MiB
 	DefaultMaxRowBytes           = 4 << 20 // 4 MiB
-	DefaultMaxSharedStringsBytes = 64 << 20
+	DefaultMaxSharedStringsBytes = 48 << 20
 	DefaultMaxWorkbookBytes      = 4 << 30
 
 	// MaxColumns is the widest row read (Excel's XFD): a CSV record with more fields,
