@@ -153,9 +153,9 @@ func Clip(s string, n int) string {
 	return s[:i] + "…"
 }
 
-// nameList quotes up to five column names, clipped, for a message.
+// nameList quotes up to twelve names (of columns, of sheets), clipped, for a message.
 func nameList(names []string) string {
-	const most = 5
+	const most = 12
 	var b strings.Builder
 	for i, n := range names {
 		if i == most {

@@ -191,7 +191,7 @@ func cleanHeader(raw []string) ([]string, error) {
 			return nil, detail(ErrEmptyHeader, "column %d", i+1)
 		}
 		if j, ok := seen[s]; ok {
-			return nil, detail(ErrDuplicateHeader, "%q in columns %d and %d", s, j+1, i+1)
+			return nil, detail(ErrDuplicateHeader, "%q in columns %d and %d", clip(s), j+1, i+1)
 		}
 		seen[s] = i
 	}

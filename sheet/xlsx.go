@@ -369,11 +369,11 @@ func (l *limitedText) String() string {
 
 // chooseSheet finds the sheet named or numbered in o.
 func (p *xlsxPkg) chooseSheet(o Options) (sheetRef, error) {
-	names := make([]string, len(p.sheets))
-	for i, s := range p.sheets {
-		names[i] = fmt.Sprintf("%q", s.name)
+	var names []string
+	for _, s := range p.sheets {
+		names = append(names, s.name)
 	}
-	list := strings.Join(names, ", ")
+	list := nameList(names)
 	switch {
 	case o.Sheet != "":
 		for _, s := range p.sheets {
