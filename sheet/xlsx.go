@@ -68,7 +68,7 @@ func openPkg(f *os.File, filePath string, o Options) (*xlsxPkg, error) {
 	}
 	if total > uint64(o.maxWorkbook()) {
 		f.Close()
-		return nil, p.fileErr("", detail(ErrTooLarge, "the workbook inflates to %d bytes, limit %d (source limits: workbook)", total, o.maxWorkbook()))
+		return nil, p.fileErr("", detail(ErrTooLarge, "the workbook inflates to %d bytes, limit %d (raise source.limits.workbook to read it)", total, o.maxWorkbook()))
 	}
 	if err := p.load(); err != nil {
 		f.Close()
@@ -282,7 +282,7 @@ func (p *xlsxPkg) loadSST(part string) error {
 			held += int64(len(s)) + 16
 			if held > p.o.maxSST() {
 				return p.fileErr("", detail(ErrTooLarge,
-					"the shared strings table holds more than %d bytes after %d strings (source limits: shared_strings)", p.o.maxSST(), len(p.sst)))
+					"the shared strings table holds more than %d bytes after %d strings (raise source.limits.shared_strings to read it)", p.o.maxSST(), len(p.sst)))
 			}
 			p.sst = append(p.sst, s)
 		}
