@@ -48,6 +48,7 @@ func spoolSource(ctx context.Context, env Env, statePath string, j *jobs.Job) (r
 	n, err := copyStream(ctx, orig, dst, firstLine)
 	if err != nil {
 		_ = os.Remove(dst)
+		_ = os.Remove(dir)
 		return nil, fmt.Errorf("read the source %s: %w", orig, err)
 	}
 	fmt.Fprintf(env.Stderr, "pdbulk: %s: the source %s is a pipe or a device: read it whole (%d bytes) into %s, to read it like a file\n",
@@ -56,6 +57,7 @@ func spoolSource(ctx context.Context, env Env, statePath string, j *jobs.Job) (r
 	return func() {
 		j.Source.Path = orig
 		_ = os.Remove(dst)
+		_ = os.Remove(dir) // when empty
 	}, nil
 }
 

@@ -41,7 +41,7 @@ func TestSourceFromAPipe(t *testing.T) {
 	wantCode(t, r, cli.ExitRejected)
 	wantContains(t, "stderr", r.stderr, "is a pipe or a device: read it whole (35 bytes)",
 		"2 created", "1 rejected", `row 4: fewer fields than header columns: 1 field for 2 columns: "Color" missing`)
-	spool := filepath.Join(dir, ".pdbulk", "spool", "labels", "labels.csv")
+	spool := filepath.Join(dir, ".pdbulk", "spool", "labels")
 	if _, err := os.Stat(spool); !os.IsNotExist(err) {
 		t.Errorf("the copy of the pipe %s is left behind (%v)", spool, err)
 	}
