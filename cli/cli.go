@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // Exit codes, as DESIGN.md lists them.
@@ -20,6 +21,16 @@ const (
 	ExitResumable   = 75  // stopped early but resumable: budget exhausted, interrupted
 	ExitInterrupted = 130 // aborted by a second Ctrl-C
 )
+
+// StopGrace is how long the work in flight may take after the first Ctrl-C (or SIGTERM)
+// before main cancels it with ErrStopTimeout as the cause of Env.Abort: pdbulk stops within
+// about that long wherever it waits (a blocked server, a pacer's window).
+const StopGrace = time.Second
+
+// ErrStopTimeout is the cause (context.Cause) of Env.Abort when the work in flight did not
+// end within StopGrace of the first interrupt: the run is then reported as interrupted and
+// resumable (exit 75), not as aborted by a second Ctrl-C (exit 130).
+var ErrStopTimeout = errors.New("interrupted: the work in flight did not end in time")
 
 // Env is what a command may touch of the outside world.
 type Env struct {

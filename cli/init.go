@@ -23,7 +23,7 @@ func initCmd(env Env, args []string) error {
 	if len(pos) != 1 {
 		return usageError("init: give one spreadsheet file")
 	}
-	in, err := sheet.Open(pos[0], sheet.Options{Sheet: *sheetName, HeaderRow: *headerRow})
+	in, err := sheet.OpenContext(env.Stop, pos[0], sheet.Options{Sheet: *sheetName, HeaderRow: *headerRow})
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}

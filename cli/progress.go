@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -92,12 +91,9 @@ func (d *display) draw(s importer.Snapshot) {
 		}
 		_ = d.bar.Set64(s.Finished())
 	case progressJSON:
-		ev := map[string]any{"event": "progress", "job": d.job, "read": s.Read, "total": s.Total,
-			"created": s.Created, "updated": s.Updated, "deleted": s.Deleted, "unchanged": s.Unchanged,
-			"rejected": s.Rejected, "requests": s.Requests, "tokens": s.Tokens,
-			"elapsed_ms": s.Elapsed.Milliseconds()}
-		b, _ := json.Marshal(ev) // a map of numbers and strings always marshals
-		fmt.Fprintf(d.w, "%s\n", b)
+		ev := statsFields(s)
+		ev["job"] = d.job
+		writeEvent(d.w, eventProgress, ev)
 	default:
 		rate := 0.0
 		if secs := s.Elapsed.Seconds(); secs > 0 {

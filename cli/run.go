@@ -1,13 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/pdbulk/pdbulk/importer"
@@ -53,27 +54,41 @@ func (o *runOptions) register(fs flagSet, validate bool) {
 }
 
 func runCmd(env Env, args []string) error {
-	var o runOptions
-	fs := newFlagSet(env, "run", "JOB.yaml... [flags]")
-	o.register(fs, false)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	o.jobFiles = pos
-	return runJobs(env, o)
+	return runOrValidate(env, "run", args, false)
 }
 
 func validateCmd(env Env, args []string) error {
+	return runOrValidate(env, "validate", args, true)
+}
+
+// runOrValidate parses the flags of run or validate and runs the jobs. With --json, stderr
+// carries JSON events only: the flag errors, the lines printed and the final error too.
+func runOrValidate(env Env, name string, args []string, validate bool) (err error) {
+	if jsonRequested(args) {
+		lines := newJSONLines(env.Stderr)
+		env.Stderr = lines
+		defer func() {
+			err = jsonError(lines, err)
+			_ = lines.Flush()
+		}()
+	}
 	var o runOptions
-	fs := newFlagSet(env, "validate", "JOB.yaml... [flags]")
-	o.register(fs, true)
+	var flagOut bytes.Buffer
+	fs := newFlagSet(env, name, "JOB.yaml... [flags]")
+	if jsonRequested(args) {
+		fs.SetOutput(&flagOut)
+		fs.Usage = func() {}
+	}
+	o.register(fs, validate)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
+		if msg, _, _ := strings.Cut(flagOut.String(), "\n"); msg != "" {
+			return usageError("%s", msg)
+		}
 		return err
 	}
 	o.jobFiles = pos
-	o.dryRun = true
+	o.dryRun = o.dryRun || validate
 	return runJobs(env, o)
 }
 
@@ -92,7 +107,10 @@ func loadJobs(env Env, files []string) ([]*jobs.Job, error) {
 	var list []*jobs.Job
 	var errs []error
 	for _, f := range files {
-		j, err := jobs.Load(f)
+		j, err := jobs.LoadContext(env.Stop, f)
+		if isInterrupt(err) {
+			return nil, &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted while reading the job file %s; nothing was sent", f)}
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -119,6 +137,7 @@ type connection struct {
 	pacer     *ratelimit.Pacer
 	state     *jobs.State // bound to the client's account, when there is a client
 	statePath string
+	token     string // the API token, hidden in every message (see redactWriter)
 	cleanup   []func() error
 }
 
@@ -197,12 +216,14 @@ func connect(env Env, o runOptions, list []*jobs.Job) (*connection, error) {
 			cfg = pipedrive.Config{}
 		}
 	}
+	c.token = cfg.Token
+	env.Stderr = redactWriter(env.Stderr, cfg.Token)
 	if cfg.BaseURL != "" {
 		cfg.Pacer = c.pacer
 		client, err := pipedrive.New(cfg)
 		if err != nil {
 			_ = c.close()
-			return nil, &ExitError{Code: ExitUsage, Err: err}
+			return nil, redactErr(&ExitError{Code: ExitUsage, Err: err}, cfg.Token)
 		}
 		c.client = client
 	}
@@ -218,16 +239,39 @@ func connect(env Env, o runOptions, list []*jobs.Job) (*connection, error) {
 	c.cleanup = append(c.cleanup, st.Close)
 	if c.client != nil {
 		if err := identify(env.Stop, c.client, st); err != nil {
+			err = refusedToken(err, o, c.client.BaseURL())
 			if o.dryRun {
 				// A dry run writes nothing; it only cannot resolve ids of the id map.
 				fmt.Fprintf(env.Stderr, "pdbulk: %v\n", err)
 				return c, nil
 			}
 			_ = c.close()
-			return nil, identifyError(err)
+			return nil, redactErr(identifyError(err), cfg.Token)
 		}
 	}
 	return c, nil
+}
+
+// interrupted turns the error of a step cut short by the first Ctrl-C into an interruption
+// (exit 130): nothing was sent yet.
+func interrupted(env Env, err error, doing string) error {
+	if env.Stop.Err() == nil || !isInterrupt(err) {
+		return err
+	}
+	return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted while %s; nothing was sent", doing)}
+}
+
+// refusedToken says, for an error of a 401 answer, that the API token was refused and where
+// it came from; other errors come back as they are.
+func refusedToken(err error, o runOptions, base string) error {
+	if !errors.Is(err, pipedrive.ErrUnauthorized) {
+		return err
+	}
+	from := "the " + pipedrive.EnvToken + " environment variable"
+	if o.tokenFile != "" {
+		from = "the token file " + o.tokenFile + " (--token-file)"
+	}
+	return fmt.Errorf("the API token was refused (401 Unauthorized) by %s: check the token in %s: %w", base, from, err)
 }
 
 // identifyError gives a failed identification of the account its exit code: the API out
@@ -265,20 +309,22 @@ func runJobs(env Env, o runOptions) (err error) {
 	}
 	conn, err := connect(env, o, list)
 	if err != nil {
-		return err
+		return interrupted(env, err, "connecting")
 	}
+	env.Stderr = redactWriter(env.Stderr, conn.token)
 	defer func() {
 		if cerr := conn.close(); cerr != nil && err == nil {
 			err = cerr
 		}
+		err = redactErr(err, conn.token)
 	}()
 	if !o.dryRun {
 		if err := checkAccounts(env.Stop, conn, list, o.restart); err != nil {
-			return err
+			return interrupted(env, err, "checking the checkpoint's account")
 		}
 		locks, err := lockJobs(env.Stop, env, conn, "run", list, o.waitForLock)
 		if err != nil {
-			return err
+			return interrupted(env, err, "waiting for the job's lock")
 		}
 		defer func() {
 			if uerr := locks.unlock(); uerr != nil && err == nil {
@@ -312,13 +358,24 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 	if j.Kind == jobs.KindExport {
 		return runExport(env, o, conn, j)
 	}
-	if len(o.jobFiles) > 1 || o.dryRun {
+	switch {
+	case o.jsonOut:
+		writeEvent(env.Stderr, eventStart, startEvent(j, o.dryRun))
+	case len(o.jobFiles) > 1 || o.dryRun:
 		fmt.Fprintf(env.Stderr, "pdbulk: job %s (%s %s from %s)\n", j.Name, j.Mode, j.Entity, j.Source.Path)
 	}
+	restore, err := spoolSource(env.Stop, env, conn.statePath, j)
+	if isInterrupt(err) {
+		return ExitInterrupted, &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("%s: interrupted while reading the source; nothing was sent", j.Name)}
+	}
+	if err != nil {
+		return ExitFatal, &ExitError{Code: ExitFatal, Err: fmt.Errorf("%s: %w", j.Name, err)}
+	}
+	defer restore()
 	for {
 		sourceRows := 0
 		if !o.dryRun {
-			sourceRows = budgetNotice(env, conn, j)
+			sourceRows = budgetNotice(env, o, conn, j)
 		}
 		stats := importer.NewStats(conn.pacer, o.dryRun)
 		disp := startDisplay(env.Stderr, chooseProgress(env.Stderr, o.jsonOut), j.Name, stats)
@@ -338,10 +395,12 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 			return ExitUsage, &ExitError{Code: ExitUsage, Err: accountRefusal(conn.statePath, err)}
 		case errors.As(err, &jobErr):
 			return ExitUsage, &ExitError{Code: ExitUsage, Err: err}
+		case err != nil && errors.Is(context.Cause(env.Abort), ErrStopTimeout):
+			return ExitResumable, &ExitError{Code: ExitResumable, Err: fmt.Errorf("%s: interrupted; the work in flight did not end within %s and was cancelled: run the same command again to resume", j.Name, StopGrace)}
 		case err != nil && env.Abort.Err() != nil:
 			return ExitInterrupted, &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("aborted; run the same command again to resume")}
 		case err != nil:
-			return ExitFatal, &ExitError{Code: ExitFatal, Err: err}
+			return ExitFatal, &ExitError{Code: ExitFatal, Err: refusedToken(err, o, baseURL(conn))}
 		}
 		var be *ratelimit.BudgetError
 		switch {
@@ -356,6 +415,9 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 				return ExitResumable, nil
 			}
 			continue
+		case errors.Is(context.Cause(env.Abort), ErrStopTimeout):
+			fmt.Fprintf(env.Stderr, "pdbulk: %s: interrupted; the work in flight did not end within %s and was cancelled: rows whose answer did not come back are in doubt and are looked up before anything is sent again: run the same command to resume\n", j.Name, StopGrace)
+			return ExitResumable, nil
 		case env.Abort.Err() != nil:
 			fmt.Fprintf(env.Stderr, "pdbulk: %s: aborted; rows whose answer did not come back are in doubt and are looked up before anything is sent again: run the same command to resume\n", j.Name)
 			return ExitInterrupted, nil
@@ -393,7 +455,7 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 // budgetNotice says before a run whether the job's remaining rows fit today's budget. It
 // returns the number of data rows of the job's source (0 when it could not count them), for
 // the run not to count them again.
-func budgetNotice(env Env, conn *connection, j *jobs.Job) (sourceRows int) {
+func budgetNotice(env Env, o runOptions, conn *connection, j *jobs.Job) (sourceRows int) {
 	rows, total, err := importer.RemainingRows(context.Background(), j, conn.state)
 	if err != nil || rows == 0 {
 		return total
@@ -409,6 +471,14 @@ func budgetNotice(env Env, conn *connection, j *jobs.Job) (sourceRows int) {
 		cancel()
 		ok, remaining, known = conn.pacer.Fits(int(plan.Tokens))
 	}
+	if o.jsonOut {
+		if !known {
+			remaining = 0
+		}
+		writeEvent(env.Stderr, eventBudget, map[string]any{"job": j.Name, "rows": rows, "tokens": plan.Tokens,
+			"known": known, "remaining": remaining, "fits": ok || !known})
+		return total
+	}
 	switch {
 	case !known:
 		fmt.Fprintf(env.Stderr, "pdbulk: %s: %d rows to send, about %d tokens of the daily budget (the server does not report what is left today; options.daily_budget can set it)\n", j.Name, rows, plan.Tokens)
@@ -423,8 +493,10 @@ func budgetNotice(env Env, conn *connection, j *jobs.Job) (sourceRows int) {
 func printResult(env Env, o runOptions, j *jobs.Job, res *importer.Result) {
 	w := env.Stderr
 	if o.jsonOut {
-		b, _ := json.Marshal(map[string]any{"event": "summary", "job": j.Name, "stats": res.Stats, "problems": res.Problems, "plan": res.Plan})
-		fmt.Fprintf(w, "%s\n", b)
+		for _, p := range res.Problems {
+			writeEvent(w, eventRowRejected, map[string]any{"job": j.Name, "row": p.Row, "column": p.Column, "reason": p.Reason})
+		}
+		writeEvent(w, eventSummary, summaryEvent(j, res, o.dryRun))
 		return
 	}
 	fmt.Fprintf(w, "pdbulk: %s: %s\n", j.Name, res.Stats)
@@ -439,6 +511,14 @@ func printResult(env Env, o runOptions, j *jobs.Job, res *importer.Result) {
 		return
 	}
 	fmt.Fprintf(w, "reports: %s, %s\n", j.Reports.Success, j.Reports.Rejects)
+}
+
+// baseURL is the API address of conn, "" without a connection.
+func baseURL(conn *connection) string {
+	if conn.client == nil {
+		return ""
+	}
+	return conn.client.BaseURL()
 }
 
 // sandboxStatePath is where run --sandbox keeps the checkpoint of a sandbox whose data lives

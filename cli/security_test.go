@@ -47,7 +47,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	e := connectedTo(base, testToken)
 	r = keep(pdbulk(t, e, "run", "--json", job))
 	wantCode(t, r, cli.ExitRejected)
-	wantContains(t, "stderr", r.stderr, `"event":"summary"`)
+	wantContains(t, "stderr", r.stderr, `"type":"summary"`)
 
 	// Status, undo, and a resumed run with the token in a file.
 	keep(pdbulk(t, nil, "status", job))

@@ -105,7 +105,14 @@ func printAccountStatus(ctx context.Context, w io.Writer, j *jobs.Job, st *jobs.
 	fmt.Fprintf(w, "in doubt:  %d (a write was sent and its answer not recorded)\n", sum.InFlight)
 	fmt.Fprintf(w, "pending:   %d\n", sum.Pending)
 
-	fp, err := j.Fingerprint()
+	var fp string
+	if st, serr := os.Stat(j.Source.Path); serr == nil && !st.Mode().IsRegular() {
+		// A pipe or a device is read once, by the run: it is compared with the checkpoint then.
+		fp, err = sum.Fingerprint, nil
+		fmt.Fprintf(w, "source:    %s is a pipe or a device: the next run reads it and compares it with the checkpoint\n", j.Source.Path)
+	} else {
+		fp, err = j.Fingerprint()
+	}
 	switch {
 	case !a.Known():
 		fmt.Fprintf(w, "next run:  refused: this progress was recorded before pdbulk recorded accounts, so it may be another account's; run with --state FILE for a checkpoint of its own, or --restart to start the job over\n")

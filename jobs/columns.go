@@ -12,11 +12,12 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pdbulk/pdbulk/mapping"
+	"github.com/pdbulk/pdbulk/sheet"
 	"github.com/pdbulk/pdbulk/spec"
 )
 
 var fieldKeys = []string{"column", "type", "value", "default", "trim", "format", "formats", "date_format",
-	"decimal_comma", "split", "enum", "lowercase", "lookup", "create_missing", "empty"}
+	"decimal_comma", "split", "enum", "lowercase", "lookup", "create_missing", "empty", "serial"}
 
 var types = []string{string(mapping.TypeString), string(mapping.TypeInt), string(mapping.TypeNumber),
 	string(mapping.TypeBool), string(mapping.TypeDate), string(mapping.TypeDateTime), string(mapping.TypeUUID),
@@ -397,6 +398,9 @@ func (l *loader) fieldFlags(f *mapping.Field, props map[string]*yaml.Node) {
 			l.errAt(v, "field %q: %s applies to type date or datetime only", path, k)
 		}
 	}
+	if v := props["serial"]; v != nil {
+		l.serial(f, v)
+	}
 	if v := props["decimal_comma"]; v != nil {
 		if b, ok := l.boolVal(v, "decimal_comma"); ok {
 			f.DecimalComma = b
@@ -440,6 +444,32 @@ func (l *loader) fieldFlags(f *mapping.Field, props map[string]*yaml.Node) {
 	}
 }
 
+// serial reads a field's serial: true (Excel's 1900 date system), 1900, 1904 or false.
+func (l *loader) serial(f *mapping.Field, v *yaml.Node) {
+	s, ok := l.scalar(v, "serial")
+	if !ok {
+		return
+	}
+	switch {
+	case v.Tag == "!!bool":
+		var b bool
+		if err := v.Decode(&b); err == nil && b {
+			f.Serial = mapping.Serial1900
+		}
+	case v.Tag == "!!int" && (s == "1900" || s == "1904"):
+		f.Serial = mapping.Serial1900
+		if s == "1904" {
+			f.Serial = mapping.Serial1904
+		}
+	default:
+		l.errAt(v, "field %q: serial must be true (Excel's 1900 date system), 1904 or false, not %q", f.Path, s)
+		return
+	}
+	if f.Serial != 0 && f.Type != mapping.TypeDate && f.Type != mapping.TypeDateTime {
+		l.errAt(v, "field %q: serial applies to type date or datetime only", f.Path)
+	}
+}
+
 // refTime differs from Go's reference time in every element, so that a layout written
 // with any element formats to something else than itself.
 var refTime = time.Date(2027, time.November, 23, 21, 47, 38, 0, time.UTC)
@@ -475,7 +505,7 @@ func (j *Job) CheckHeader(header []string) error {
 		hint := ""
 		for _, h := range header {
 			if strings.EqualFold(strings.TrimSpace(h), strings.TrimSpace(col)) {
-				hint = fmt.Sprintf(" (the sheet has %q: names must match exactly)", h)
+				hint = fmt.Sprintf(" (the sheet has %q: names must match exactly)", sheet.Clip(h, sheet.MaxShown))
 				break
 			}
 		}
@@ -483,7 +513,7 @@ func (j *Job) CheckHeader(header []string) error {
 			hint = suggest(col, header)
 		}
 		problems = append(problems, &Problem{File: j.displayName(), Line: line,
-			Msg: fmt.Sprintf("column %q (%s) is not in the header row of %s%s", col, what, j.Source.Path, hint)})
+			Msg: fmt.Sprintf("column %q (%s) is not in the header row of %s%s", sheet.Clip(col, sheet.MaxShown), what, j.Source.Path, hint)})
 	}
 	for _, f := range j.Mapping.Fields {
 		if f.Column != "" {

@@ -116,6 +116,28 @@ type Source struct {
 	HeaderRow  int    // 1-based row that holds the column names; default 1
 	Delimiter  string // CSV field separator, one character; "" = detected by the reader ("\t" for .tsv)
 	Encoding   string // CSV text encoding, canonical name (see Encodings); "" = detected by the reader
+	Limits     Limits // what the reader may hold in memory; zero fields are the reader's defaults
+}
+
+// Limits are the reader limits a job may raise (or lower) under source.limits, in bytes; 0
+// means the default of sheet.Options (DefaultMaxCellBytes and the like).
+type Limits struct {
+	Cell          int   // one cell (sheet.Options.MaxCellBytes)
+	Row           int   // one row, all its cells (MaxRowBytes)
+	SharedStrings int64 // an XLSX workbook's shared strings table (MaxSharedStringsBytes)
+	Workbook      int64 // an XLSX workbook's inflated size (MaxWorkbookBytes)
+}
+
+// ReaderOptions are the sheet reader options of the source: sheet, header row, delimiter,
+// encoding and limits.
+func (s Source) ReaderOptions() sheet.Options {
+	o := sheet.Options{Sheet: s.Sheet, SheetIndex: s.SheetIndex, HeaderRow: s.HeaderRow, Encoding: s.Encoding,
+		MaxCellBytes: s.Limits.Cell, MaxRowBytes: s.Limits.Row,
+		MaxSharedStringsBytes: s.Limits.SharedStrings, MaxWorkbookBytes: s.Limits.Workbook}
+	if s.Delimiter != "" {
+		o.Delimiter = []rune(s.Delimiter)[0]
+	}
+	return o
 }
 
 // Encodings lists the source encodings a job may name, by canonical name. It is the list

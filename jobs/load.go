@@ -1,6 +1,8 @@
 package jobs
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,8 +12,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/pdbulk/pdbulk/sheet"
 )
 
 // maxJobFileSize bounds what Load reads: a job file is a few kilobytes.
@@ -19,15 +24,26 @@ const maxJobFileSize = 1 << 20
 
 var topKeys = []string{"kind", "name", "entity", "source", "mode", "match_on", "key", "columns", "options", "reports", "files"}
 
-// Load reads, parses and validates the job file at path. It reports every problem of the
-// file at once: the error is an errors.Join of *Problem values, each with the file, line and
-// column (see Problems). It also checks that the source file exists; it does not read it.
+// Load reads, parses and validates the job file at path: LoadContext without a context.
 func Load(path string) (*Job, error) {
+	return LoadContext(context.Background(), path)
+}
+
+// LoadContext reads, parses and validates the job file at path. It reports every problem
+// of the file at once: the error is an errors.Join of *Problem values, each with the file,
+// line and column (see Problems). It also checks that the source file exists; it does not
+// read it. The job file may be a pipe: the wait for its writer and its reads end with ctx.
+func LoadContext(ctx context.Context, path string) (*Job, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: load %s: %w", path, err)
 	}
-	f, err := os.Open(abs)
+	if st, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("jobs: load %s: %w", path, err)
+	} else if st.IsDir() {
+		return nil, fmt.Errorf("jobs: load %s: is a folder, not a job file", path)
+	}
+	f, err := sheet.OpenStream(ctx, abs)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: load %s: %w", path, err)
 	}
@@ -41,15 +57,8 @@ func Load(path string) (*Job, error) {
 	return parse(path, abs, data, true)
 }
 
-func readLimited(f *os.File, limit int64) ([]byte, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return nil, errors.New("is a folder, not a job file")
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +88,63 @@ func (l *loader) errAt(n *yaml.Node, format string, args ...any) {
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// maxSyntaxProbes bounds the parses syntaxPosition spends to find where an error is.
+const maxSyntaxProbes = 400
+
+// syntaxPosition finds the line and column (1-based) of a YAML syntax error of data, and its
+// message. yaml.v3 gives a line only, counted from 0 for most errors and sometimes the line
+// where the construct around the problem starts: the position is found again by parsing
+// ever longer prefixes of data, from the line yaml.v3 names, until one fails with the same
+// message; the problem is at the end of the shortest. Past maxSyntaxProbes parses, or when
+// no prefix fails the same way, the line yaml.v3 gives is kept (plus 1, as it counts from 0).
+func syntaxPosition(data []byte, err error) (line, col int, msg string) {
+	msg = strings.TrimPrefix(err.Error(), "yaml: ")
+	given := 0
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		given, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	fails := func(prefix []byte) bool {
+		var n yaml.Node
+		e := yaml.Unmarshal(prefix, &n)
+		if e == nil {
+			return false
+		}
+		got := strings.TrimPrefix(e.Error(), "yaml: ")
+		if m := yamlLine.FindStringSubmatch(e.Error()); m != nil {
+			got = m[2]
+		}
+		return got == msg
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	probes := 0
+	end := 0 // bytes of the lines before the one probed
+	for i, l := range lines {
+		if i+1 < given || probes >= maxSyntaxProbes {
+			end += len(l)
+			continue
+		}
+		probes++
+		if !fails(data[:end+len(l)]) {
+			end += len(l)
+			continue
+		}
+		// The problem is on line i+1: find its column the same way, up to the line's end.
+		text := bytes.TrimRight(l, "\r\n")
+		for c := 1; c <= len(text) && probes < maxSyntaxProbes; c++ {
+			if !utf8.RuneStart(text[c-1]) {
+				continue
+			}
+			probes++
+			if fails(data[:end+c]) {
+				return i + 1, utf8.RuneCount(text[:c]), msg
+			}
+		}
+		return i + 1, 0, msg
+	}
+	return given + 1, 0, msg
+}
+
 // parse builds a Job from data; abs is the absolute path of the job file.
 func parse(file, abs string, data []byte, checkFiles bool) (*Job, error) {
 	l := &loader{file: file, checkFiles: checkFiles, lines: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}}
@@ -93,13 +159,8 @@ func parse(file, abs string, data []byte, checkFiles bool) (*Job, error) {
 			l.errAt(nil, "the job file is empty")
 			return nil, errors.Join(l.problems...)
 		}
-		msg := err.Error()
-		p := &Problem{File: file, Msg: strings.TrimPrefix(msg, "yaml: ")}
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			p.Line, _ = strconv.Atoi(m[1])
-			p.Msg = m[2]
-		}
-		return nil, errors.Join(p)
+		line, col, msg := syntaxPosition(data, err)
+		return nil, errors.Join(&Problem{File: file, Line: line, Column: col, Msg: msg})
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -80,7 +81,7 @@ func TestLoadRejects(t *testing.T) {
 			{2, `source "labels.json": unknown file type`},
 			{2, "header_row must be between 1 and"},
 		}},
-		{"syntax.yaml", []want{{1, "did not find expected ',' or ']'"}}},
+		{"syntax.yaml", []want{{2, "did not find expected ',' or ']'"}}},
 		{"not_mapping.yaml", []want{{1, "a job file is a mapping of keys"}}},
 		{"duplicate_key.yaml", []want{{6, `key "entity" is repeated (first at line 1)`}}},
 		{"files_outside.yaml", []want{{3, "files applies to entity files only"}}},
@@ -368,6 +369,40 @@ func TestLoadInline(t *testing.T) {
 				{5, "split applies to columns, not to a constant value"},
 				{6, `empty "blank" is not one of omit, null, error`},
 				{7, `field "value": give a column name or a mapping`},
+			}},
+		{"serial date column", "entity: leads\nsource: in.csv\ncolumns:\n  title: Name\n  person_id: {value: 1}\n  expected_close_date: {column: Color, serial: true}\n",
+			func(j *Job) string {
+				if f := j.Mapping.Fields[2]; f.Serial != mapping.Serial1900 || f.Type != mapping.TypeDate {
+					return fmt.Sprintf("want serial 1900 on a date field, got %d on %s", f.Serial, f.Type)
+				}
+				return ""
+			}, nil},
+		{"serial 1904", "entity: leads\nsource: in.csv\ncolumns:\n  title: Name\n  person_id: {value: 1}\n  expected_close_date: {column: Color, serial: 1904}\n",
+			func(j *Job) string {
+				if f := j.Mapping.Fields[2]; f.Serial != mapping.Serial1904 {
+					return fmt.Sprintf("want serial 1904, got %d", f.Serial)
+				}
+				return ""
+			}, nil},
+		{"serial misused", "entity: leads\nsource: in.csv\ncolumns:\n  title: {column: Name, serial: true}\n  person_id: {value: 1}\n  expected_close_date: {column: Color, serial: 2000}\n",
+			nil, []want{{4, "serial applies to type date or datetime only"}, {6, `serial must be true (Excel's 1900 date system), 1904 or false, not "2000"`}}},
+		{"source limits", "entity: lead_labels\nsource: {path: in.csv, limits: {cell: 4 MiB, row: 16MiB, shared_strings: 1073741824, workbook: 8 GB}}\ncolumns: {name: Name, color: Color}\n",
+			func(j *Job) string {
+				want := Limits{Cell: 4 << 20, Row: 16 << 20, SharedStrings: 1 << 30, Workbook: 8e9}
+				if j.Source.Limits != want {
+					return fmt.Sprintf("want %+v, got %+v", want, j.Source.Limits)
+				}
+				if o := j.Source.ReaderOptions(); o.MaxCellBytes != 4<<20 || o.MaxWorkbookBytes != 8e9 {
+					return fmt.Sprintf("reader options %+v do not carry the limits", o)
+				}
+				return ""
+			}, nil},
+		{"bad source limits", "entity: lead_labels\nsource: {path: in.csv, limits: {cell: 2 MiB, row: 1 MiB, rows: 3, workbook: lots, shared_strings: 1 KiB}}\ncolumns: {name: Name, color: Color}\n",
+			nil, []want{
+				{2, "a cell (2 MiB) cannot be larger than a row (1 MiB)"},
+				{2, `unknown key "rows" in source.limits`},
+				{2, `source.limits.workbook: "lots" is not a size`},
+				{2, "source.limits.shared_strings must be between 1 MiB and 16 GiB, not 1 KiB"},
 			}},
 		{"second document", "entity: lead_labels\nsource: in.csv\ncolumns: {name: Name, color: Color}\n---\nentity: leads\n",
 			nil, []want{{4, "a job file holds one YAML document"}}},

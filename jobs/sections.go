@@ -1,8 +1,10 @@
 package jobs
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -11,7 +13,8 @@ import (
 )
 
 var (
-	sourceKeys  = []string{"path", "sheet", "header_row", "delimiter", "encoding"}
+	sourceKeys  = []string{"path", "sheet", "header_row", "delimiter", "encoding", "limits"}
+	limitKeys   = []string{"cell", "row", "shared_strings", "workbook"}
 	optionKeys  = []string{"concurrency", "max_rejects", "duplicates", "daily_budget", "rate_limit"}
 	reportKeys  = []string{"success", "rejects"}
 	filesKeys   = []string{"root"}
@@ -54,7 +57,7 @@ func (l *loader) source(n *yaml.Node) {
 			l.errAt(n, "source: missing key \"path\" (the CSV or XLSX file to read)")
 		}
 	default:
-		l.errAt(n, "source must be a file path or a mapping with path, sheet, header_row, delimiter, encoding")
+		l.errAt(n, "source must be a file path or a mapping with path, sheet, header_row, delimiter, encoding, limits")
 		return
 	}
 	if pathNode != nil {
@@ -111,6 +114,9 @@ func (l *loader) source(n *yaml.Node) {
 			}
 		}
 	}
+	if v := fields["limits"]; v != nil {
+		l.limits(v)
+	}
 	if v := fields["encoding"]; v != nil {
 		if s, ok := l.scalar(v, "encoding"); ok {
 			canon, known := sheet.EncodingName(s)
@@ -124,6 +130,92 @@ func (l *loader) source(n *yaml.Node) {
 			}
 		}
 	}
+}
+
+// limits reads source.limits: sizes in bytes, as a number or with a unit (64 MiB, 2GB).
+func (l *loader) limits(n *yaml.Node) {
+	lim := &l.job.Source.Limits
+	if n.Kind != yaml.MappingNode {
+		l.errAt(n, "source.limits must be a mapping of %s", strings.Join(limitKeys, ", "))
+		return
+	}
+	bounds := map[string][2]int64{ // smallest and largest accepted
+		"cell": {1 << 10, 256 << 20}, "row": {1 << 10, 1 << 30},
+		"shared_strings": {1 << 20, 16 << 30}, "workbook": {1 << 20, 1 << 40},
+	}
+	for _, kv := range l.pairs(n, "source.limits", limitKeys) {
+		k, v := kv[0].Value, kv[1]
+		s, ok := l.scalar(v, "source.limits."+k)
+		if !ok {
+			continue
+		}
+		size, err := parseSize(s)
+		b := bounds[k]
+		switch {
+		case err != nil:
+			l.errAt(v, "source.limits.%s: %v", k, err)
+			continue
+		case size < b[0] || size > b[1]:
+			l.errAt(v, "source.limits.%s must be between %s and %s, not %s", k, formatSize(b[0]), formatSize(b[1]), s)
+			continue
+		}
+		switch k {
+		case "cell":
+			lim.Cell = int(size)
+		case "row":
+			lim.Row = int(size)
+		case "shared_strings":
+			lim.SharedStrings = size
+		case "workbook":
+			lim.Workbook = size
+		}
+	}
+	cell, row := lim.Cell, lim.Row
+	if cell == 0 {
+		cell = sheet.DefaultMaxCellBytes
+	}
+	if row == 0 {
+		row = sheet.DefaultMaxRowBytes
+	}
+	if cell > row {
+		l.errAt(n, "source.limits: a cell (%s) cannot be larger than a row (%s): raise row too", formatSize(int64(cell)), formatSize(int64(row)))
+	}
+}
+
+// sizeUnits are the units parseSize reads, by their lower-case spelling.
+var sizeUnits = map[string]int64{"": 1, "b": 1, "k": 1 << 10, "kb": 1000, "kib": 1 << 10,
+	"m": 1 << 20, "mb": 1000 * 1000, "mib": 1 << 20, "g": 1 << 30, "gb": 1000 * 1000 * 1000, "gib": 1 << 30,
+	"t": 1 << 40, "tb": 1000 * 1000 * 1000 * 1000, "tib": 1 << 40}
+
+// parseSize reads a size in bytes: 1048576, 64 MiB, 64MiB, 2 GB.
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	unit, ok := sizeUnits[strings.ToLower(strings.TrimSpace(t[i:]))]
+	if i == 0 || i > 15 || !ok {
+		return 0, fmt.Errorf("%q is not a size: write bytes, or a number with KiB, MiB or GiB (64 MiB)", s)
+	}
+	n, err := strconv.ParseInt(t[:i], 10, 64)
+	if err != nil || n > (1<<62)/unit {
+		return 0, fmt.Errorf("%q is too large", s)
+	}
+	return n * unit, nil
+}
+
+// formatSize writes a size with the largest binary unit that divides it.
+func formatSize(n int64) string {
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.size && n%u.size == 0 {
+			return fmt.Sprintf("%d %s", n/u.size, u.name)
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func (l *loader) options(n *yaml.Node) {

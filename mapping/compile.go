@@ -139,7 +139,7 @@ func validLookup(l string) bool {
 }
 
 // compileField checks one field; it returns nil when the field cannot be used at all.
-func (m *Mapper) compileField(fs Field, header []string, cols headerIndex) (*field, []error) {
+func (m *Mapper) compileField(fs Field, header []string, cols *headerIndex) (*field, []error) {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	f := &field{Field: fs, idx: -1, trim: !fs.NoTrim, lookup: fs.Lookup}
@@ -205,6 +205,12 @@ func (m *Mapper) compileField(fs Field, header []string, cols headerIndex) (*fie
 		if err := checkLayout(l); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	switch {
+	case fs.Serial != 0 && fs.Serial != Serial1900 && fs.Serial != Serial1904:
+		bad("serial %d: want true (Excel's 1900 date system) or 1904", fs.Serial)
+	case fs.Serial != 0 && f.typ != TypeDate && f.typ != TypeDateTime:
+		bad("serial applies to date and datetime fields, not %s", typeName(f.typ))
 	}
 	if fs.DecimalComma && f.typ != TypeNumber {
 		bad("decimal_comma applies to number fields, not %s", typeName(f.typ))

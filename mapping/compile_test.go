@@ -37,6 +37,8 @@ func TestCompileSpecErrors(t *testing.T) {
 		{"unknown nested field", Spec{Schema: "LeadsUpdateLeadPropertiesRequest", Fields: []Field{{Path: "value.amout", Column: "Amount", Line: 19}}}, 19, "value.amout", "has no field"},
 		{"required unmapped", Spec{Schema: "LeadsCreateLeadRequest", Fields: []Field{{Path: "person_id", Column: "Email", Line: 1}}}, 0, "title", "requires it"},
 		{"nested required unmapped", Spec{Schema: "LeadsUpdateLeadPropertiesRequest", Fields: []Field{{Path: "value.amount", Column: "Amount", Line: 1}}}, 0, "value.currency", "requires it"},
+		{"serial on a number field", Spec{Fields: []Field{{Path: "a", Column: "Amount", Type: TypeNumber, Serial: Serial1900, Line: 21}}}, 21, "a", "serial applies to date and datetime"},
+		{"serial of an unknown system", Spec{Fields: []Field{{Path: "a", Column: "Close", Type: TypeDate, Serial: 2000, Line: 22}}}, 22, "a", "serial 2000"},
 		{"split on a scalar", Spec{Schema: "LeadsUpdateLeadPropertiesRequest", Fields: []Field{{Path: "title", Column: "Title", Split: ";", Line: 20}}}, 20, "title", "split makes a list"},
 	}
 	for _, tt := range tests {
@@ -122,5 +124,30 @@ func TestCompileInfersTypesFromSchema(t *testing.T) {
 	}
 	if !m.byPath["label_ids"].listOne {
 		t.Errorf("label_ids without split is not sent as a list of one")
+	}
+}
+
+// TestCompileLongHeader checks that a header of huge names, against a mapping whose columns
+// are all missing, gives short messages that show each header name once, clipped.
+func TestCompileLongHeader(t *testing.T) {
+	huge := strings.Repeat("H", 1<<20)
+	header := []string{huge, "Amount", huge + "2"}
+	spec := Spec{Fields: []Field{
+		{Path: "a", Column: "Amoun", Line: 1}, {Path: "b", Column: "Zebra", Line: 2},
+		{Path: "c", Column: "Yak", Line: 3}, {Path: "d", Column: strings.Repeat("Z", 1<<20), Line: 4},
+	}}
+	_, err := Compile(spec, header)
+	if err == nil {
+		t.Fatal("Compile = nil, want missing columns")
+	}
+	msg := err.Error()
+	if len(msg) > 2000 {
+		t.Errorf("Compile error is %d bytes long, want a few hundred", len(msg))
+	}
+	if n := strings.Count(msg, strings.Repeat("H", maxShown-1)); n != 2 {
+		t.Errorf("the two long header names show %d times in %q, want once each", n, msg)
+	}
+	if n := strings.Count(msg, `"Amount"`); n != 1 {
+		t.Errorf(`"Amount" shows %d times in %q, want once`, n, msg)
 	}
 }

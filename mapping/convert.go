@@ -49,6 +49,20 @@ func parseInt(s string) (int64, error) {
 	return n, nil
 }
 
+// numberCell returns the value of a spreadsheet number cell, checked against the digits the
+// file stores (Cell.Text) when it has them: see checkExact.
+func numberCell(c Cell) (float64, error) {
+	if math.IsNaN(c.Number) || math.IsInf(c.Number, 0) {
+		return 0, ErrNotNumber
+	}
+	if t := trimSpace(c.Text); t != "" && numberSyntax(t) {
+		if err := checkExact(t, c.Number); err != nil {
+			return 0, err
+		}
+	}
+	return c.Number, nil
+}
+
 // intFromFloat accepts a spreadsheet number that is integral.
 func intFromFloat(f float64) (int64, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) || f != math.Trunc(f) {
@@ -98,7 +112,64 @@ func parseNumber(s string, decimalComma bool) (float64, error) {
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 		return 0, reason(ErrNotNumber, "is out of range for a number")
 	}
+	if err := checkExact(s, f); err != nil {
+		return 0, err
+	}
 	return f, nil
+}
+
+// checkExact reports whether f, read from the decimal text s, is the number s says, so that
+// what is sent is what the sheet holds. A number that underflows to 0 is refused, and so is
+// one with more significant digits than a float64 (and so a JSON reader) keeps; a text with
+// the shortest or the 17-digit rendering of a float64 (as Excel stores numbers) is exact.
+func checkExact(s string, f float64) error {
+	digits, exp := decimalDigits(s)
+	if digits == "" {
+		return nil // zero, whatever its sign and exponent
+	}
+	if f == 0 {
+		return reason(ErrNotNumber, "is too small to be sent: it would become 0")
+	}
+	for _, prec := range []int{-1, 16} {
+		d, e := decimalDigits(strconv.FormatFloat(f, 'e', prec, 64))
+		if d == digits && e == exp {
+			return nil
+		}
+	}
+	sent, _ := json.Marshal(f) // as the payload would carry it
+	return reason(ErrNotNumber, "has more digits than a number can hold exactly: it would be sent as %s", sent)
+}
+
+// decimalDigits returns the significant digits of a number written [+-]d*[.d*][e[+-]d+],
+// without leading or trailing zeros, and the power of ten of the last of them: "1.50e2"
+// gives "15", 1. Zero gives "". The text must have that syntax (numberSyntax).
+func decimalDigits(s string) (string, int) {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	mant, expText := s, ""
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		mant, expText = s[:i], s[i+1:]
+	}
+	exp := 0
+	if expText != "" {
+		// A number of many zeros may carry an exponent beyond an int: clamp it, far
+		// beyond where any float64 is.
+		neg := expText[0] == '-'
+		expText = strings.TrimLeft(expText, "+-")
+		for i := 0; i < len(expText); i++ {
+			exp = min(exp*10+int(expText[i]-'0'), 1<<20)
+		}
+		if neg {
+			exp = -exp
+		}
+	}
+	intPart, frac, _ := strings.Cut(mant, ".")
+	digits := strings.TrimLeft(intPart+frac, "0")
+	exp -= len(frac)
+	trimmed := strings.TrimRight(digits, "0")
+	exp += len(digits) - len(trimmed)
+	return trimmed, exp
 }
 
 // numberSyntax checks [+-]digits[.digits][e[+-]digits], with digits on at least one side of

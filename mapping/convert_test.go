@@ -129,6 +129,18 @@ func TestConvertNumber(t *testing.T) {
 		{"overflow", Field{Type: TypeNumber}, s("1e999"), nil, ErrNotNumber},
 		{"underscore", Field{Type: TypeNumber}, s("1_000"), nil, ErrNotNumber},
 		{"xlsx Inf", Field{Type: TypeNumber}, num(math.Inf(1)), nil, ErrNotNumber},
+		{"underflow", Field{Type: TypeNumber}, s("0.1e-400"), nil, ErrNotNumber},
+		{"underflow with decimal comma", Field{Type: TypeNumber, DecimalComma: true}, s("0,1e-400"), nil, ErrNotNumber},
+		{"more digits than a float", Field{Type: TypeNumber}, s("9007199254740993"), nil, ErrNotNumber},
+		{"more decimals than a float", Field{Type: TypeNumber}, s("0.12345678901234567891"), nil, ErrNotNumber},
+		{"zero with exponent", Field{Type: TypeNumber}, s("0.000e-999"), 0.0, nil},
+		{"trailing zeros are exact", Field{Type: TypeNumber}, s("1.100000000000000000000"), 1.1, nil},
+		{"2^53 is exact", Field{Type: TypeNumber}, s("9007199254740992"), 9007199254740992.0, nil},
+		{"subnormal", Field{Type: TypeNumber}, s("1e-320"), 1e-320, nil},
+		{"xlsx 17 digits", Field{Type: TypeNumber}, Cell{Kind: KindNumber, Number: 1.1, Text: "1.1000000000000001"}, 1.1, nil},
+		{"xlsx more digits than a float", Field{Type: TypeNumber}, Cell{Kind: KindNumber, Number: 9007199254740992, Text: "9007199254740993"}, nil, ErrNotNumber},
+		{"xlsx underflow", Field{Type: TypeNumber}, Cell{Kind: KindNumber, Number: 0, Text: "1E-400"}, nil, ErrNotNumber},
+		{"xlsx int more digits than a float", Field{Type: TypeInt}, Cell{Kind: KindNumber, Number: 9007199254740992, Text: "9007199254740993"}, nil, ErrNotInt},
 	})
 }
 

@@ -9,11 +9,19 @@ import (
 
 // Excel's 1900 date system: serial 1 is 1900-01-01 and serial 60 is 1900-02-29, a day that
 // never existed (Lotus 1-2-3's leap-year bug, kept by Excel). Serials after 60 count from
-// 1899-12-30, those before from 1899-12-31.
+// 1899-12-30, those before from 1899-12-31; serial 0 is Excel's "1900-01-00", the day of a
+// time of day alone. In the 1904 system serial 0 is 1904-01-01 and there is no phantom day.
+// The sheet reader applies the same rules to XLSX cells formatted as dates.
 const (
-	excelLeapBug   = 60
-	excelMaxSerial = 2958465 // 9999-12-31
+	excelLeapBug       = 60
+	excelMaxSerial     = 2958465 // 9999-12-31 in the 1900 system
+	excelMaxSerial1904 = 2957003 // 9999-12-31 in the 1904 system
 )
+
+// excelDay0 is the date Excel gives a time of day alone in the 1900 system (serial 0,
+// "1900-01-00"): the sheet reader gives such a cell this date, which no datetime cell of a
+// workbook holds otherwise.
+var excelDay0 = time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC)
 
 // formatDate renders a calendar date as YYYY-MM-DD.
 func formatDate(y int, m time.Month, d int) string {
@@ -80,16 +88,24 @@ func parseISODate(s string) (y int, m time.Month, d int, ok bool, err error) {
 	return y, m, d, true, nil
 }
 
-// excelSerialDays splits an Excel serial into the calendar date of its whole part and the
-// seconds of its fraction.
-func excelSerialDays(serial float64) (date time.Time, seconds int64, err error) {
-	if math.IsNaN(serial) || serial < 1 || serial >= excelMaxSerial+1 {
-		return time.Time{}, 0, reason(ErrBadDate, "is not a date: Excel serial numbers run from 1 (1900-01-01) to %d (9999-12-31)", excelMaxSerial)
+// excelSerialDays splits an Excel serial of the given date system (Serial1900 or
+// Serial1904) into the calendar date of its whole part and the seconds of its fraction.
+func excelSerialDays(serial float64, system int) (date time.Time, seconds int64, err error) {
+	maxSerial, first := excelMaxSerial, "1 (1900-01-01)"
+	if system == Serial1904 {
+		maxSerial, first = excelMaxSerial1904, "0 (1904-01-01)"
+	}
+	if math.IsNaN(serial) || serial < 0 || serial >= float64(maxSerial+1) {
+		return time.Time{}, 0, reason(ErrBadDate, "is not a date: Excel serial numbers of the %d date system run from %s to %d (9999-12-31)", system, first, maxSerial)
 	}
 	whole := math.Floor(serial)
 	seconds = int64(math.Round((serial - whole) * 86400))
 	n := int(whole)
 	switch {
+	case system == Serial1904:
+		date = time.Date(1904, 1, 1+n, 0, 0, 0, 0, time.UTC)
+	case n == 0:
+		return time.Time{}, 0, reason(ErrBadDate, "is not a date: Excel serial 0 is the day before 1900-01-01 (Excel shows 1900-01-00), which a time of day alone has")
 	case n == excelLeapBug:
 		return time.Time{}, 0, reason(ErrBadDate, "is not a date: Excel serial 60 is 1900-02-29, a day that never existed")
 	case n < excelLeapBug:
@@ -100,10 +116,13 @@ func excelSerialDays(serial float64) (date time.Time, seconds int64, err error) 
 	return date, seconds, nil
 }
 
-// looksSerial reports whether s is a plain positive number, as a date typed into a CSV from
-// an Excel serial would be.
+// looksSerial reports whether s is a plain number (digits with at most one point, and an
+// optional sign), as a year, a count or an Excel serial typed into a CSV would be.
 func looksSerial(s string) bool {
-	if s == "" || s[0] == '-' || s[0] == '+' {
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		s = s[1:]
+	}
+	if s == "" || s == "." {
 		return false
 	}
 	dot := false
@@ -119,18 +138,50 @@ func looksSerial(s string) bool {
 	return true
 }
 
+// errNumberNotDate is the reason of a plain number in a date column that does not say it
+// holds serials.
+func errNumberNotDate(sentinel error) error {
+	return reason(sentinel, "is a number, not a date: set serial: true on the column if it holds Excel serial day numbers")
+}
+
+// serialValue converts a serial number of a column that says it holds serials. It returns
+// errNumberNotDate when the column does not.
+func serialValue(f float64, system int, sentinel error) (time.Time, int64, error) {
+	if system == 0 {
+		return time.Time{}, 0, errNumberNotDate(sentinel)
+	}
+	date, secs, err := excelSerialDays(f, system)
+	if err != nil && sentinel != ErrBadDate {
+		err = reason(sentinel, "%s", err.Error())
+	}
+	return date, secs, err
+}
+
+// sheetTime checks a date or datetime cell of an XLSX workbook and returns its wall-clock
+// time: a time of day alone (on Excel's day 0, see excelDay0) holds no date.
+func sheetTime(c Cell, sentinel error) (time.Time, error) {
+	y, m, d := c.Time.Date()
+	if c.Kind == KindDateTime && y == excelDay0.Year() && m == excelDay0.Month() && d == excelDay0.Day() {
+		return time.Time{}, reason(sentinel, "is a time of day without a date")
+	}
+	return c.Time, nil
+}
+
 // toDate converts a cell to YYYY-MM-DD from its calendar date alone: no conversion through
 // time.Local ever happens, so the date never shifts with the machine's time zone.
-func toDate(c Cell, text string, layouts []string) (string, error) {
+func toDate(c Cell, text string, layouts []string, serial int) (string, error) {
 	switch c.Kind {
-	case KindDate:
-		y, m, d := c.Time.UTC().Date()
-		return formatDate(y, m, d), nil
-	case KindDateTime:
-		y, m, d := c.Time.Date() // the wall date as the sheet holds it
-		return formatDate(y, m, d), nil
+	case KindDate, KindDateTime:
+		t, err := sheetTime(c, ErrBadDate)
+		if err != nil {
+			return "", err
+		}
+		if c.Kind == KindDate {
+			t = t.UTC()
+		}
+		return formatDate(t.Date()), nil // the wall date as the sheet holds it
 	case KindNumber:
-		date, _, err := excelSerialDays(c.Number)
+		date, _, err := serialValue(c.Number, serial, ErrBadDate)
 		if err != nil {
 			return "", err
 		}
@@ -164,13 +215,14 @@ func toDate(c Cell, text string, layouts []string) (string, error) {
 	}
 	if looksSerial(text) {
 		f, err := parseNumber(text, false)
-		if err == nil {
-			date, _, err := excelSerialDays(f)
-			if err != nil {
-				return "", err
-			}
-			return formatDate(date.Date()), nil
+		if err != nil {
+			return "", reason(ErrBadDate, "is not a date: %s", errString(err))
 		}
+		date, _, err := serialValue(f, serial, ErrBadDate)
+		if err != nil {
+			return "", err
+		}
+		return formatDate(date.Date()), nil
 	}
 	return "", reason(ErrBadDate, "is not a valid date (want %s)", wantLayouts(layouts, time.DateOnly))
 }
@@ -180,14 +232,18 @@ func toDate(c Cell, text string, layouts []string) (string, error) {
 var datetimeLayouts = []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04", time.DateOnly}
 
 // toDateTime converts a cell to an RFC 3339 time in UTC.
-func toDateTime(c Cell, text string, layouts []string) (string, error) {
+func toDateTime(c Cell, text string, layouts []string, serial int) (string, error) {
 	switch c.Kind {
 	case KindDate, KindDateTime:
-		return c.Time.UTC().Format(time.RFC3339), nil
-	case KindNumber:
-		date, secs, err := excelSerialDays(c.Number)
+		t, err := sheetTime(c, ErrBadTime)
 		if err != nil {
-			return "", reason(ErrBadTime, "%s", err.Error())
+			return "", err
+		}
+		return t.UTC().Format(time.RFC3339), nil
+	case KindNumber:
+		date, secs, err := serialValue(c.Number, serial, ErrBadTime)
+		if err != nil {
+			return "", err
 		}
 		return date.Add(time.Duration(secs) * time.Second).Format(time.RFC3339), nil
 	}
@@ -201,13 +257,15 @@ func toDateTime(c Cell, text string, layouts []string) (string, error) {
 		}
 	}
 	if looksSerial(text) {
-		if f, err := parseNumber(text, false); err == nil {
-			date, secs, err := excelSerialDays(f)
-			if err != nil {
-				return "", reason(ErrBadTime, "%s", err.Error())
-			}
-			return date.Add(time.Duration(secs) * time.Second).Format(time.RFC3339), nil
+		f, err := parseNumber(text, false)
+		if err != nil {
+			return "", reason(ErrBadTime, "is not a date: %s", errString(err))
 		}
+		date, secs, err := serialValue(f, serial, ErrBadTime)
+		if err != nil {
+			return "", err
+		}
+		return date.Add(time.Duration(secs) * time.Second).Format(time.RFC3339), nil
 	}
 	return "", reason(ErrBadTime, "is not a valid date and time (want %s)", wantLayouts(layouts, "RFC 3339, 2006-01-02T15:04:05Z"))
 }

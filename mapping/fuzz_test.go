@@ -17,6 +17,7 @@ var fuzzTypes = []Field{
 	{Type: TypeBool}, {Type: TypeDate}, {Type: TypeDate, Formats: []string{"02/01/2006", "2.1.06"}},
 	{Type: TypeDateTime}, {Type: TypeUUID}, {Type: TypeEnum, Enum: []string{"a", "b"}, Lowercase: true},
 	{Type: TypeJSON}, {Type: TypeInt, Split: ","}, {Lookup: "ids.leads"},
+	{Type: TypeDate, Serial: Serial1900}, {Type: TypeDateTime, Serial: Serial1904},
 }
 
 // FuzzMapCell feeds arbitrary cells to every parser: none may panic, and whatever Map
@@ -63,6 +64,17 @@ func FuzzMapCell(f *testing.F) {
 			}
 			if _, err := json.Marshal(p); err != nil {
 				t.Fatalf("type %d: json.Marshal(Map(%+v)) = %v", i, c, err)
+			}
+			if ft := fuzzTypes[i]; ft.Serial == 0 && (ft.Type == TypeDate || ft.Type == TypeDateTime) && len(ft.Formats) == 0 &&
+				(c.Kind == KindNumber || looksSerial(trimSpace(c.Text)) && c.Kind == KindString) && p["x"] != nil {
+				t.Fatalf("type %d: the number %+v became the date %v in a column that does not hold serials", i, c, p["x"])
+			}
+			if (fuzzTypes[i].Type == TypeNumber || fuzzTypes[i].Type == TypeInt) && fuzzTypes[i].Split == "" && p["x"] != nil {
+				if v, ok := p["x"].(float64); ok && v == 0 && c.Kind == KindString {
+					if d, _ := decimalDigits(trimSpace(c.Text)); d != "" && numberSyntax(trimSpace(c.Text)) {
+						t.Fatalf("type %d: %q became 0", i, c.Text)
+					}
+				}
 			}
 			if fuzzTypes[i].Type == TypeDate && p["x"] != nil {
 				d, _ := p["x"].(string)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -114,15 +113,16 @@ func (f *field) convertOne(c Cell, text string) (any, error) {
 	switch f.typ {
 	case TypeInt:
 		if c.Kind == KindNumber {
-			return intFromFloat(c.Number)
+			n, err := numberCell(c)
+			if err != nil {
+				return nil, reason(ErrNotInt, "%s", errString(err))
+			}
+			return intFromFloat(n)
 		}
 		return parseInt(text)
 	case TypeNumber:
 		if c.Kind == KindNumber {
-			if math.IsNaN(c.Number) || math.IsInf(c.Number, 0) {
-				return nil, ErrNotNumber
-			}
-			return c.Number, nil
+			return numberCell(c)
 		}
 		return parseNumber(text, f.DecimalComma)
 	case TypeBool:
@@ -137,9 +137,9 @@ func (f *field) convertOne(c Cell, text string) (any, error) {
 		}
 		return parseBool(text)
 	case TypeDate:
-		return toDate(c, text, f.Formats)
+		return toDate(c, text, f.Formats, f.Serial)
 	case TypeDateTime:
-		return toDateTime(c, text, f.Formats)
+		return toDateTime(c, text, f.Formats, f.Serial)
 	case TypeUUID:
 		return parseUUID(text)
 	case TypeEnum:

@@ -49,7 +49,7 @@ type Field struct {
 	Default       *string  // text used when the cell is empty; nil = none
 	Type          Type     // "" = string
 	NoTrim        bool     // keep surrounding white space (trimmed by default)
-	Formats       []string // Go time layouts for date/datetime; empty = ISO forms and Excel serials
+	Formats       []string // Go time layouts for date/datetime; empty = ISO forms (RFC 3339, YYYY-MM-DD)
 	DecimalComma  bool     // numbers written 1.234,56
 	Split         string   // split the cell on this separator into a list
 	Enum          []string // allowed values for TypeEnum (after Lowercase if set)
@@ -58,4 +58,18 @@ type Field struct {
 	CreateMissing bool     // a lookup that finds nothing creates the record (lead labels)
 	Empty         Empty    // "" = EmptyOmit
 	Line          int      // line of the field in the job file, for error messages
+
+	// Serial says that a date or datetime column holds Excel serial day numbers (45292 for
+	// 2024-01-01) and in which date system: Serial1900 (Excel's default) or Serial1904 (old
+	// Mac workbooks). 0 means the column holds dates: a plain number in it, typed into a
+	// CSV or stored in an XLSX cell without a date format, is then an error, never read as
+	// a serial. Cells an XLSX workbook formats as dates are dates whatever Serial says.
+	// Left out of JSON when 0, so that fingerprints of jobs written before it keep.
+	Serial int `json:",omitempty"`
 }
+
+// The date systems Field.Serial can name.
+const (
+	Serial1900 = 1900 // serial 1 is 1900-01-01; 60 is Excel's phantom 1900-02-29
+	Serial1904 = 1904 // serial 0 is 1904-01-01
+)

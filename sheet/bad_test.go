@@ -32,8 +32,8 @@ func TestBadInput(t *testing.T) {
 		errs    []wantRowErr
 		records int // data records in the file
 	}{
-		{name: "ragged", path: bad("ragged.csv"), ok: []int{2, 3, 5},
-			errs: []wantRowErr{{4, "", ErrTooManyFields}}, records: 4},
+		{name: "ragged", path: bad("ragged.csv"), ok: []int{2, 5},
+			errs: []wantRowErr{{3, "", ErrTooFewFields}, {4, "", ErrTooManyFields}}, records: 4},
 		{name: "bad quotes", path: bad("badquotes.csv"), ok: []int{2, 5, 7, 8},
 			errs: []wantRowErr{{3, "name", ErrBadQuotes}, {4, "name", ErrBadQuotes}, {6, "name", ErrBadQuotes}}, records: 7},
 		{name: "empty", path: bad("empty.csv"), final: ErrEmptyFile},

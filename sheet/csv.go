@@ -22,33 +22,31 @@ const maxQuoteRecoveries = 100
 
 const bufSize = 64 << 10
 
-// csvReader reads a CSV file with encoding/csv over a decoding stream.
+// csvReader reads a CSV file with csvScanner over a decoding stream.
 type csvReader struct {
 	path      string
 	o         Options
 	enc       string // resolved encoding name
 	checkUTF8 bool
 	comma     rune
+	regular   bool // a regular file, which can be opened again; not a pipe or a device
 
-	file       *os.File
-	br         *bufio.Reader // decoded text, shared with cr
-	cr         *csv.Reader
-	lineOffset int // lines skipped before cr started (after a recovery)
+	file       io.Closer     // the open file
+	br         *bufio.Reader // decoded text
+	sc         *csvScanner
+	lineOffset int // lines skipped before sc started (after a recovery)
 	recoveries int
-
-	// A second view of the decoded text, only moving forward, to re-read
-	// the first line of a record with bad quotes (see rawFields).
-	rawFile *os.File
-	rawBr   *bufio.Reader
-	rawLine int // lines rawBr has consumed
 
 	header []string
 	err    error // sticky final error (io.EOF or *FileError)
 }
 
-func openCSV(path string, o Options) (*csvReader, error) {
-	r := &csvReader{path: path, o: o, comma: o.Delimiter}
-	if err := r.open(0); err != nil {
+// openCSV starts reading the CSV file path, whose first bytes src holds; f is the open
+// file, regular tells whether it can be opened again.
+func openCSV(path string, o Options, f io.Closer, src *bufio.Reader, regular bool) (*csvReader, error) {
+	r := &csvReader{path: path, o: o, comma: o.Delimiter, regular: regular}
+	if err := r.start(f, src, 0); err != nil {
+		f.Close()
 		return nil, err
 	}
 	if err := r.readHeader(); err != nil {
@@ -62,58 +60,48 @@ func (r *csvReader) fileErr(line int, err error) error {
 	return &FileError{Path: r.path, Line: line, Err: err}
 }
 
-// open opens the file, sets up decoding, skips skipLines decoded lines and
-// starts a csv.Reader. The first call resolves encoding and delimiter.
-func (r *csvReader) open(skipLines int) error {
+// start sets up decoding of the raw bytes src of the open file f, skips skipLines decoded
+// lines and starts a scanner. The first call resolves encoding and delimiter.
+func (r *csvReader) start(f io.Closer, src *bufio.Reader, skipLines int) error {
+	r.file = f
+	dec, err := r.decoder(src)
+	if err != nil {
+		return err
+	}
+	var text io.Reader = src
+	if dec != nil {
+		text = transform.NewReader(src, dec.NewDecoder())
+	}
+	r.br = bufio.NewReaderSize(text, bufSize)
+	if r.checkUTF8 {
+		// A BOM written after a transcoding step is still a BOM.
+		if b, _ := r.br.Peek(3); bytes.Equal(b, []byte("\xEF\xBB\xBF")) {
+			r.br.Discard(3)
+		}
+	}
+	if r.comma == 0 {
+		r.comma = detectDelimiter(r.br)
+	}
+	if !validDelim(r.comma) {
+		return r.fileErr(0, fmt.Errorf("open csv: invalid delimiter %q", r.comma))
+	}
+	skipText(r.br, skipLines)
+	r.lineOffset = skipLines
+	r.sc = newCSVScanner(r.br, r.comma, r.o.maxCell(), r.o.maxRow())
+	return nil
+}
+
+// reopen opens the file again, to read on from decoded line skipLines+1.
+func (r *csvReader) reopen(skipLines int) error {
 	if r.file != nil {
 		r.file.Close()
 		r.file = nil
 	}
-	f, br, err := r.openText()
-	if err != nil {
-		return err
-	}
-	r.file, r.br = f, br
-	if r.comma == 0 {
-		r.comma = detectDelimiter(r.br)
-	}
-	skipText(r.br, skipLines)
-	r.lineOffset = skipLines
-	r.cr = csv.NewReader(r.br)
-	r.cr.Comma = r.comma
-	r.cr.FieldsPerRecord = -1
-	r.cr.ReuseRecord = true
-	if !validDelim(r.comma) {
-		return r.fileErr(0, fmt.Errorf("open csv: invalid delimiter %q", r.comma))
-	}
-	return nil
-}
-
-// openText opens the file and returns it with its decoded text, byte order
-// mark removed. The first call resolves the encoding.
-func (r *csvReader) openText() (*os.File, *bufio.Reader, error) {
 	f, err := os.Open(r.path)
 	if err != nil {
-		return nil, nil, r.fileErr(0, err)
+		return r.fileErr(0, err)
 	}
-	raw := bufio.NewReaderSize(f, bufSize)
-	dec, err := r.decoder(raw)
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	var text io.Reader = raw
-	if dec != nil {
-		text = transform.NewReader(raw, dec.NewDecoder())
-	}
-	br := bufio.NewReaderSize(text, bufSize)
-	if r.checkUTF8 {
-		// A BOM written after a transcoding step is still a BOM.
-		if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xEF\xBB\xBF")) {
-			br.Discard(3)
-		}
-	}
-	return f, br, nil
+	return r.start(f, bufio.NewReaderSize(f, bufSize), skipLines)
 }
 
 // skipText consumes up to n lines of br, in bounded memory, and returns how
@@ -134,36 +122,6 @@ func skipText(br *bufio.Reader, n int) int {
 		done++
 	}
 	return done
-}
-
-// readText reads the next line of br without its line ending. A line longer
-// than limit bytes is consumed but not kept: ok is false, as at the end of
-// the text.
-func readText(br *bufio.Reader, limit int) (line []byte, ok bool) {
-	n, long := 0, false
-	for {
-		b, err := br.ReadSlice('\n')
-		n += len(b)
-		if !long {
-			if len(line)+len(b) > limit+len("\r\n") {
-				long, line = true, nil
-			} else {
-				line = append(line, b...)
-			}
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if n == 0 || long {
-			return nil, false
-		}
-		line = bytes.TrimSuffix(line, []byte("\n"))
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		if len(line) > limit {
-			return nil, false
-		}
-		return line, true
-	}
 }
 
 func validDelim(c rune) bool {
@@ -242,7 +200,13 @@ func (r *csvReader) decoder(raw *bufio.Reader) (encoding.Encoding, error) {
 // detectDelimiter picks the candidate occurring most often outside quotes in
 // the first lines of the text; ',' on a tie or when none occurs.
 func detectDelimiter(br *bufio.Reader) rune {
-	b, _ := br.Peek(bufSize)
+	// The lines buffered once the first one is whole: a stream whose writer pauses after
+	// its header is not waited for.
+	b, err := br.Peek(1)
+	for err == nil && bytes.IndexByte(b, '\n') < 0 && len(b) < bufSize {
+		b, err = br.Peek(len(b) + 1)
+		b, _ = br.Peek(br.Buffered())
+	}
 	cands := []byte{',', ';', '\t', '|'}
 	counts := make([]int, len(cands))
 	inQuote, lines := false, 0
@@ -272,26 +236,35 @@ func detectDelimiter(br *bufio.Reader) rune {
 }
 
 func (r *csvReader) readHeader() error {
+	want := r.o.headerRow()
 	for i := 1; ; i++ {
-		rec, err := r.cr.Read()
+		err := r.sc.scan()
 		if err == io.EOF {
-			return r.fileErr(0, detail(ErrEmptyFile, "no header row"))
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			if i < r.o.headerRow() {
-				continue
+			if i == 1 {
+				return r.fileErr(0, detail(ErrEmptyFile, "no header row: the file has blank lines only"))
 			}
-			return r.fileErr(pe.StartLine, detail(ErrBadQuotes, "header: %v", pe.Err))
+			return r.fileErr(0, &headerPastEnd{row: want, rows: i - 1})
 		}
 		if err != nil {
-			return r.fileErr(0, err)
+			return r.readErr(err)
 		}
-		if i < r.o.headerRow() {
+		if i < want {
 			continue
 		}
-		line, _ := r.cr.FieldPos(0)
-		for _, s := range rec {
+		rec := &r.sc.rec
+		line := rec.start + r.lineOffset
+		switch {
+		case rec.quoteErr != nil:
+			return r.fileErr(line, detail(ErrBadQuotes, "header: %v", rec.quoteErr))
+		case rec.nfields > MaxColumns:
+			return r.fileErr(line, detail(ErrTooLarge, "the header has %d columns, more than %d", rec.nfields, MaxColumns))
+		case rec.bigField >= 0:
+			return r.fileErr(line, detail(ErrCellTooLarge, "header column %d is %d bytes, limit %d", rec.bigField+1, rec.bigLen, r.o.maxCell()))
+		case rec.rowLen > r.o.maxRow():
+			return r.fileErr(line, detail(ErrRowTooLarge, "the header is %d bytes, limit %d", rec.rowLen, r.o.maxRow()))
+		}
+		fields := rec.fields()
+		for _, s := range fields {
 			if r.checkUTF8 && !utf8.ValidString(s) {
 				return r.fileErr(line, detail(ErrEncoding, "header is not valid utf-8; set encoding: windows-1252"))
 			}
@@ -299,7 +272,7 @@ func (r *csvReader) readHeader() error {
 				return r.fileErr(line, detail(ErrNUL, "header"))
 			}
 		}
-		h, err := cleanHeader(rec)
+		h, err := cleanHeader(fields)
 		if err != nil {
 			return r.fileErr(line, err)
 		}
@@ -308,15 +281,24 @@ func (r *csvReader) readHeader() error {
 	}
 }
 
+// readErr turns an error of the scanner into the reader's final error.
+func (r *csvReader) readErr(err error) error {
+	line := r.sc.rec.start + r.lineOffset
+	if errors.Is(err, errRunaway) {
+		return r.fileErr(line, detail(ErrTooLarge, "the row starting on line %d runs past %d bytes without ending: is this a CSV file?", line, int64(r.o.maxRow())+skipLimit))
+	}
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return err
+	}
+	return r.fileErr(line, fmt.Errorf("read csv: %w", err))
+}
+
 // Header returns the column names.
 func (r *csvReader) Header() []string { return r.header }
 
 // Close closes the file.
 func (r *csvReader) Close() error {
-	if r.rawFile != nil {
-		r.rawFile.Close()
-		r.rawFile, r.rawBr = nil, nil
-	}
 	if r.file == nil {
 		return nil
 	}
@@ -328,91 +310,96 @@ func (r *csvReader) Close() error {
 	return err
 }
 
-// next reads one record. It returns the record (reused on the next call),
-// its first line, and a *RowError for bad quotes; or a final error.
-func (r *csvReader) next() ([]string, int, error) {
-	if r.err != nil {
-		return nil, 0, r.err
-	}
-	rec, err := r.cr.Read()
-	if err == nil {
-		line, _ := r.cr.FieldPos(0)
-		return rec, line + r.lineOffset, nil
-	}
-	if err == io.EOF {
-		r.err = io.EOF
-		return nil, 0, io.EOF
-	}
-	var pe *csv.ParseError
-	if !errors.As(err, &pe) {
-		r.err = r.fileErr(0, fmt.Errorf("read csv: %w", err))
-		return nil, 0, r.err
-	}
-	start := pe.StartLine + r.lineOffset
-	rerr := &RowError{Path: r.path, Row: start, Column: r.column(len(rec)),
-		Err: detail(ErrBadQuotes, "%v at line %d", pe.Err, pe.Line+r.lineOffset)}
-	if pe.Line > pe.StartLine {
-		if _, perr := r.br.Peek(1); perr == io.EOF {
-			// The open quote swallowed every following line: go back and
-			// read on from the line after the record's first line.
-			if r.recoveries >= maxQuoteRecoveries {
-				r.err = r.fileErr(start, detail(ErrBadQuotes, "too many unterminated quotes"))
-				return nil, 0, r.err
-			}
-			r.recoveries++
-			rerr.Err = detail(ErrBadQuotes, "quote opened on line %d is never closed", start)
-			if err := r.open(start); err != nil {
-				r.err = err
-				return nil, 0, r.err
-			}
-		}
-	}
-	return rec, start, rerr
+// csvRecord is one record as the reader returns it.
+type csvRecord struct {
+	fields   []string // for bad quotes, the best reading of the record's first line
+	num      int      // the line it starts on
+	nfields  int      // fields in the record, also those beyond MaxColumns
+	bigField int      // the first field longer than MaxCellBytes, -1 when none
+	bigLen   int
+	rowLen   int // bytes in its fields, each counted up to MaxCellBytes
 }
 
-// rawFields returns the best reading of decoded line num (1-based) of the
-// file, the first line of a record with bad quotes: its fields split with
-// lazy quotes, or else the whole line as one field. It returns nil when the
-// line cannot be read or is longer than a row of cells at the size limit.
-//
-// Records come in file order, so the second view of the text it reads from
-// only moves forward: re-reading every bad record reads the file once more
-// at most, one line at a time.
-func (r *csvReader) rawFields(num int) []string {
-	if num <= 0 || r.file == nil {
+// next reads one record. With bad quotes it returns it with a *RowError; any other error
+// is final.
+func (r *csvReader) next() (csvRecord, error) {
+	if r.err != nil {
+		return csvRecord{}, r.err
+	}
+	if err := r.sc.scan(); err != nil {
+		if err != io.EOF {
+			err = r.readErr(err)
+		}
+		r.err = err
+		return csvRecord{}, err
+	}
+	rec := &r.sc.rec
+	out := csvRecord{fields: rec.fields(), num: rec.start + r.lineOffset, nfields: rec.nfields,
+		bigField: rec.bigField, bigLen: rec.bigLen, rowLen: rec.rowLen}
+	if rec.quoteErr == nil {
+		return out, nil
+	}
+	rerr := &RowError{Path: r.path, Row: out.num, Column: r.column(len(out.fields)),
+		Err: detail(ErrBadQuotes, "%v at line %d", rec.quoteErr, rec.quoteLine+r.lineOffset)}
+	// csvScanner keeps only the fields before the bad one. Give the record's first line
+	// as well as it reads, so that the row can be fixed in a reject report.
+	if line, ok := rec.firstLine(); ok {
+		out.fields = lazyFields(line, r.comma, r.o.maxCell())
+	}
+	if rec.open && r.sc.line+r.lineOffset > out.num {
+		// The open quote swallowed every following line: read on from the line after
+		// the record's first line.
+		if r.recoveries >= maxQuoteRecoveries {
+			r.err = r.fileErr(out.num, detail(ErrBadQuotes, "too many unterminated quotes"))
+			return csvRecord{}, r.err
+		}
+		r.recoveries++
+		rerr.Err = detail(ErrBadQuotes, "quote opened on line %d is never closed", out.num)
+		if err := r.recover(out.num); err != nil {
+			r.err = err
+			return csvRecord{}, r.err
+		}
+	}
+	return out, rerr
+}
+
+// recover goes back to decoded line start+1 after a quote opened on line start swallowed
+// the rest of the text: out of memory when the scanner kept the record's text whole, else
+// by opening the file again. A stream cannot be read again.
+func (r *csvReader) recover(start int) error {
+	if rest, ok := r.sc.rec.afterFirstLine(); ok {
+		text := bytes.NewReader(append([]byte(nil), rest...))
+		r.br = bufio.NewReaderSize(io.MultiReader(text, r.br), bufSize)
+		r.sc = newCSVScanner(r.br, r.comma, r.o.maxCell(), r.o.maxRow())
+		r.lineOffset = start
 		return nil
 	}
-	if r.rawBr == nil || r.rawLine >= num {
-		if r.rawFile != nil {
-			r.rawFile.Close()
-			r.rawFile, r.rawBr = nil, nil
-		}
-		f, br, err := r.openText()
-		if err != nil {
-			return nil
-		}
-		r.rawFile, r.rawBr, r.rawLine = f, br, 0
+	if !r.regular {
+		return r.fileErr(start, detail(ErrBadQuotes,
+			"quote opened on line %d is never closed, and what it swallowed is over %d bytes: a stream cannot be read again", start, r.o.maxRow()))
 	}
-	want := num - 1 - r.rawLine
-	r.rawLine += skipText(r.rawBr, want)
-	if r.rawLine < num-1 {
-		return nil // the text ends before the line
-	}
-	line, ok := readText(r.rawBr, r.o.maxCell()*max(len(r.header), 1))
-	r.rawLine++
-	if !ok {
-		return nil
-	}
+	return r.reopen(start)
+}
+
+// lazyFields splits one line with lazy quotes, or gives it whole as one field; a field is
+// cut to maxCell bytes.
+func lazyFields(line []byte, comma rune, maxCell int) []string {
 	lr := csv.NewReader(bytes.NewReader(line))
-	lr.Comma = r.comma
+	lr.Comma = comma
 	lr.LazyQuotes = true
 	lr.FieldsPerRecord = -1
-	if rec, err := lr.Read(); err == nil && len(rec) > 0 {
-		if _, err := lr.Read(); err == io.EOF {
-			return rec
+	rec, err := lr.Read()
+	if err != nil || len(rec) == 0 || len(rec) > MaxColumns {
+		rec = []string{string(line)}
+	} else if _, err := lr.Read(); err != io.EOF {
+		rec = []string{string(line)}
+	}
+	for i, f := range rec {
+		if len(f) > maxCell {
+			rec[i] = f[:validPrefix([]byte(f[:maxCell]))]
 		}
 	}
-	return []string{string(line)}
+	return rec
 }
 
 func (r *csvReader) column(i int) string {
@@ -424,21 +411,13 @@ func (r *csvReader) column(i int) string {
 
 // Next returns the next record as a Row.
 func (r *csvReader) Next() (Row, error) {
-	rec, num, err := r.next()
-	if err != nil {
-		var re *RowError
-		if !errors.As(err, &re) {
-			return Row{}, err
-		}
-		// Bad quotes: csv.Reader keeps only the fields before the bad
-		// one. Give the record's first line as well as it reads, so that
-		// the row can be fixed in a reject report.
-		if raw := r.rawFields(num); raw != nil {
-			rec = raw
-		}
+	rec, err := r.next()
+	var re *RowError
+	if err != nil && !errors.As(err, &re) {
+		return Row{}, err
 	}
-	cells := make([]Cell, len(rec))
-	for i, s := range rec {
+	cells := make([]Cell, len(rec.fields))
+	for i, s := range rec.fields {
 		cells[i] = Cell{Text: s}
 		if s != "" {
 			cells[i].Kind = KindString
@@ -446,27 +425,35 @@ func (r *csvReader) Next() (Row, error) {
 	}
 	var extra int
 	cells, extra = fitCells(cells, len(r.header))
-	row := Row{Num: num, Cells: cells}
-	if err != nil {
-		return row, err
+	row := Row{Num: rec.num, Cells: cells}
+	rowErr := func(col string, err error) (Row, error) {
+		return row, &RowError{Path: r.path, Row: rec.num, Column: col, Err: err}
 	}
-	if extra >= 0 {
-		return row, &RowError{Path: r.path, Row: num,
-			Err: detail(ErrTooManyFields, "%d fields for %d columns, column %d holds %q",
-				len(cells), len(r.header), extra+1, clip(cells[extra].Text))}
+	switch {
+	case err != nil:
+		return row, err
+	case rec.nfields > MaxColumns:
+		return rowErr("", detail(ErrTooManyFields, "%d fields, more than the %d columns a sheet can have", rec.nfields, MaxColumns))
+	case rec.bigField >= 0:
+		return rowErr(r.column(rec.bigField), detail(ErrCellTooLarge, "%d bytes, limit %d", rec.bigLen, r.o.maxCell()))
+	case rec.rowLen > r.o.maxRow():
+		return rowErr("", detail(ErrRowTooLarge, "%d bytes in its cells, limit %d", rec.rowLen, r.o.maxRow()))
+	case extra >= 0:
+		return rowErr("", detail(ErrTooManyFields, "%d fields for %d columns, column %d holds %q",
+			len(cells), len(r.header), extra+1, clip(cells[extra].Text)))
+	case rec.nfields < len(r.header):
+		return rowErr("", detail(ErrTooFewFields, "%s for %d columns: %s missing",
+			plural(rec.nfields, "field"), len(r.header), nameList(r.header[rec.nfields:])))
 	}
 	for i, c := range cells {
 		if err := r.checkField(c.Text); err != nil {
-			return row, &RowError{Path: r.path, Row: num, Column: r.column(i), Err: err}
+			return rowErr(r.column(i), err)
 		}
 	}
 	return row, nil
 }
 
 func (r *csvReader) checkField(s string) error {
-	if len(s) > r.o.maxCell() {
-		return detail(ErrCellTooLarge, "%d bytes, limit %d", len(s), r.o.maxCell())
-	}
 	if strings.IndexByte(s, 0) >= 0 {
 		return ErrNUL
 	}
@@ -476,27 +463,15 @@ func (r *csvReader) checkField(s string) error {
 	return nil
 }
 
-// clip shortens s for an error message.
-func clip(s string) string {
-	if len(s) <= 40 {
-		return s
-	}
-	i := 40
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + "..."
-}
-
-func countCSV(path string, o Options) (int, error) {
-	r, err := openCSV(path, o)
+func countCSV(f io.Closer, src *bufio.Reader, path string, o Options) (int, error) {
+	r, err := openCSV(path, o, f, src, true)
 	if err != nil {
 		return 0, err
 	}
 	defer r.Close()
 	n := 0
 	for {
-		_, _, err := r.next()
+		_, err := r.next()
 		if err == io.EOF {
 			return n, nil
 		}

@@ -3,12 +3,18 @@ package sheet
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 )
 
 // Sentinel errors wrapped by FileError and RowError; test them with errors.Is.
 var (
 	// ErrEmptyFile: the file has no bytes, or no header row.
 	ErrEmptyFile = errors.New("file is empty")
+	// ErrNoHeader: the header row the options name is past the end of the
+	// file (the error reads "header row N is past the end of the file (it has
+	// M rows)").
+	ErrNoHeader = errors.New("no header row")
 	// ErrDuplicateHeader: two header columns have the same name.
 	ErrDuplicateHeader = errors.New("duplicate column name in header")
 	// ErrEmptyHeader: a header column has no name but a later one has.
@@ -33,6 +39,18 @@ var (
 	ErrNUL = errors.New("nul byte in field")
 	// ErrCellTooLarge: a cell exceeds Options.MaxCellBytes.
 	ErrCellTooLarge = errors.New("cell too large")
+	// ErrRowTooLarge: a row exceeds Options.MaxRowBytes.
+	ErrRowTooLarge = errors.New("row too large")
+	// ErrTooLarge: a file or a part of it exceeds one of the limits of Options
+	// or the fixed ones (MaxMarkupBytes, MaxMetadataBytes, MaxZipEntries).
+	ErrTooLarge = errors.New("too large")
+	// ErrTooFewFields: a CSV record has fewer fields than the header.
+	ErrTooFewFields = errors.New("fewer fields than header columns")
+	// ErrBadDate: an XLSX cell formatted as a date holds no date Excel can show.
+	ErrBadDate = errors.New("not a date")
+	// ErrNotSeekable: a stream (a pipe, a device) cannot be read where a
+	// regular file is needed (an XLSX workbook, CountRows).
+	ErrNotSeekable = errors.New("not a regular file")
 	// ErrMalformed: the XLSX package or its XML is damaged.
 	ErrMalformed = errors.New("malformed xlsx")
 )
@@ -97,4 +115,65 @@ func (e *detailError) Unwrap() error { return e.err }
 
 func detail(err error, format string, args ...any) error {
 	return &detailError{err: err, detail: fmt.Sprintf(format, args...)}
+}
+
+// headerPastEnd is the error of a header row beyond the last row of the file.
+type headerPastEnd struct{ row, rows int }
+
+func (e *headerPastEnd) Error() string {
+	return fmt.Sprintf("header row %d is past the end of the file (it has %d rows)", e.row, e.rows)
+}
+
+func (e *headerPastEnd) Unwrap() error { return ErrNoHeader }
+
+// MaxShown is how many characters of a cell or a column name a message shows.
+const MaxShown = 80
+
+// clip shortens s to MaxShown characters for a message, marking the cut with "…".
+func clip(s string) string {
+	return Clip(s, MaxShown)
+}
+
+// Clip shortens s to at most n characters (runes), ending a shortened text with "…"; it
+// is what every message of pdbulk does with a cell or a column name, which may be
+// megabytes long.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i, count := 0, 0
+	for i < len(s) && count < n-1 {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		count++
+	}
+	if i >= len(s) {
+		return s
+	}
+	return s[:i] + "…"
+}
+
+// nameList quotes up to twelve names (of columns, of sheets), clipped, for a message.
+func nameList(names []string) string {
+	const most = 12
+	var b strings.Builder
+	for i, n := range names {
+		if i == most {
+			fmt.Fprintf(&b, " and %d more", len(names)-most)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q", clip(n))
+	}
+	return b.String()
+}
+
+// plural writes n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -1,12 +1,14 @@
 package sheet
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -75,6 +77,62 @@ func FuzzCSV(f *testing.F) {
 		}
 		if got := len(res.rows) + len(res.rowErrs); got != n-1 {
 			t.Errorf("rows %d + row errors %d = %d, want %d records after the header", len(res.rows), len(res.rowErrs), got, n-1)
+		}
+	})
+}
+
+// FuzzCSVScanner checks the bounded scanner against encoding/csv, which it replaces: for
+// text within the limits, every record has the same fields, the same first line and the
+// same quote error.
+func FuzzCSVScanner(f *testing.F) {
+	for _, s := range []string{
+		"a,b\n1,2\n", "a,\"b\nc\",d\r\n\r\n\"e\"\"f\",g", "x\"y,z\n1,2", "\"open,1\n2,3\n",
+		"\"a\"b,c\n", "a,b,\n,\n\n\r\n", "\r", "a\rb,c\r\r\n", "\"a\"\r", "§a§\"b§\"§c\n",
+		"a§b\n\xC2\xA7\xC2,\"\xA7\"\n", "\"\"\"\n", "a,\"b\r\nc\r\"\r\n", "\n\n\"x\"\"\n",
+	} {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, section bool) {
+		comma := ','
+		if section {
+			comma = '§'
+		}
+		want := csv.NewReader(bytes.NewReader(data))
+		want.Comma, want.FieldsPerRecord = comma, -1
+		sc := newCSVScanner(bufio.NewReaderSize(bytes.NewReader(data), 16), comma, 1<<20, 1<<20)
+		for n := 0; ; n++ {
+			wrec, werr := want.Read()
+			err := sc.scan()
+			if werr == io.EOF || err == io.EOF {
+				if werr != err {
+					t.Fatalf("record %d: scan() = %v, encoding/csv %v", n, err, werr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("record %d: scan() = %v", n, err)
+			}
+			rec := &sc.rec
+			var pe *csv.ParseError
+			switch {
+			case errors.As(werr, &pe):
+				if !errors.Is(rec.quoteErr, pe.Err) || rec.start != pe.StartLine || rec.quoteLine != pe.Line {
+					t.Fatalf("record %d: quote error %v at line %d (record on line %d), encoding/csv %v", n, rec.quoteErr, rec.quoteLine, rec.start, werr)
+				}
+			case werr != nil:
+				t.Fatalf("record %d: encoding/csv %v", n, werr)
+			case rec.quoteErr != nil:
+				t.Fatalf("record %d: quote error %v, encoding/csv read %q", n, rec.quoteErr, wrec)
+			default:
+				line, _ := want.FieldPos(0)
+				if got := rec.fields(); !reflect.DeepEqual(got, wrec) || rec.start != line {
+					t.Fatalf("record %d: %q on line %d, encoding/csv %q on line %d", n, got, rec.start, wrec, line)
+				}
+			}
+			if n > len(data) {
+				t.Fatal("more records than bytes")
+			}
 		}
 	})
 }

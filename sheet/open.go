@@ -1,7 +1,9 @@
 package sheet
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -23,74 +25,119 @@ const (
 	formatXLSX
 )
 
-// Open opens a spreadsheet for streaming. The format is chosen by content
-// first: a ZIP file is read as XLSX; an OLE2 compound file is reported as a
-// password-protected workbook (ErrEncrypted) or an old .xls (ErrLegacyXLS).
-// Anything else is read as CSV when the extension is .csv, .tsv or .txt and
-// refused with ErrNotSpreadsheet otherwise. Errors are *FileError.
+// Open opens a spreadsheet for streaming: OpenContext without a context.
 func Open(path string, o Options) (Reader, error) {
-	f, err := sniff(path)
+	return OpenContext(context.Background(), path, o)
+}
+
+// OpenContext opens a spreadsheet for streaming. The format is chosen by content first: a
+// ZIP file is read as XLSX; an OLE2 compound file is reported as a password-protected
+// workbook (ErrEncrypted) or an old .xls (ErrLegacyXLS). Anything else is read as CSV when
+// the extension is .csv, .tsv or .txt and refused with ErrNotSpreadsheet otherwise.
+//
+// The file is opened once. A CSV source may be a pipe (FIFO) or a device: it is read as a
+// stream, and opening a FIFO waits for its writer. An XLSX workbook must be a regular file
+// (ErrNotSeekable). When ctx ends, a wait to open or to read ends, and the reader's next
+// call returns a *FileError wrapping ctx's error. Errors are *FileError.
+func OpenContext(ctx context.Context, path string, o Options) (Reader, error) {
+	fh, err := openFile(ctx, path)
+	if err != nil {
+		return nil, &FileError{Path: path, Err: err}
+	}
+	f, src, regular, format, err := sniff(ctx, path, fh)
 	if err != nil {
 		return nil, err
 	}
-	if f == formatXLSX {
-		return openXLSX(path, o)
+	if format == formatXLSX {
+		f.stop() // the workbook reads fh at offsets
+		return openXLSX(fh, path, o)
 	}
-	return openCSV(path, o)
+	return openCSV(path, o, f, src, regular)
 }
 
 // CountRows returns the number of data rows after the header, for a progress
 // estimate. For CSV it is exact (records, blank lines not counted, a record
 // with bad quotes counted once). For XLSX it counts the row elements below
 // the header, so rows whose cells are all blank are counted too: an upper
-// bound of what Next returns.
+// bound of what Next returns. A pipe or a device cannot be read twice: it is
+// not opened, and the error wraps ErrNotSeekable.
 func CountRows(path string, o Options) (int, error) {
-	f, err := sniff(path)
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0, &FileError{Path: path, Err: err}
+	}
+	if !st.Mode().IsRegular() {
+		return 0, &FileError{Path: path, Err: detail(ErrNotSeekable, "a pipe or a device is read once, so its rows are not counted")}
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return 0, &FileError{Path: path, Err: err}
+	}
+	f, src, _, format, err := sniff(context.Background(), path, fh)
 	if err != nil {
 		return 0, err
 	}
-	if f == formatXLSX {
-		return countXLSX(path, o)
+	if format == formatXLSX {
+		f.stop()
+		return countXLSX(fh, path, o)
 	}
-	return countCSV(path, o)
+	return countCSV(f, src, path, o)
 }
 
-func sniff(path string) (format, error) {
-	fail := func(err error) (format, error) { return 0, &FileError{Path: path, Err: err} }
-	fh, err := os.Open(path)
+// sniff reads the first bytes of the open file fh and tells its format. It returns the
+// file wrapped to end its reads with ctx, and a buffered reader of it from its first byte.
+// On error fh is closed.
+func sniff(ctx context.Context, path string, fh *os.File) (f *ctxFile, src *bufio.Reader, regular bool, _ format, _ error) {
+	fail := func(err error) (*ctxFile, *bufio.Reader, bool, format, error) {
+		fh.Close()
+		return nil, nil, false, 0, &FileError{Path: path, Err: err}
+	}
+	st, err := fh.Stat()
 	if err != nil {
 		return fail(err)
 	}
-	defer fh.Close()
-	head := make([]byte, 8)
-	n, err := io.ReadFull(fh, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+	if st.IsDir() {
+		return fail(detail(ErrNotSpreadsheet, "is a folder"))
+	}
+	regular = st.Mode().IsRegular()
+	f = newCtxFile(ctx, fh)
+	src = bufio.NewReaderSize(f, bufSize)
+	head, err := src.Peek(8)
+	if err != nil && !errors.Is(err, io.EOF) {
+		f.stop()
 		return fail(err)
 	}
-	head = head[:n]
-	if n == 0 {
+	if len(head) == 0 {
+		f.stop()
 		return fail(ErrEmptyFile)
+	}
+	bad := func(err error) (*ctxFile, *bufio.Reader, bool, format, error) {
+		f.stop()
+		return fail(err)
 	}
 	switch {
 	case bytes.HasPrefix(head, zipMagic):
-		return formatXLSX, nil
-	case bytes.HasPrefix(head, zipEmpty):
-		return fail(detail(ErrNotSpreadsheet, "empty zip archive"))
-	case bytes.HasPrefix(head, ole2Magic):
-		if ole2Encrypted(fh) {
-			return fail(ErrEncrypted)
+		if !regular {
+			return bad(detail(ErrNotSeekable, "an xlsx workbook is read from a file, not from a pipe or a device: save it to a file"))
 		}
-		return fail(ErrLegacyXLS)
+		return f, src, regular, formatXLSX, nil
+	case bytes.HasPrefix(head, zipEmpty):
+		return bad(detail(ErrNotSpreadsheet, "empty zip archive"))
+	case bytes.HasPrefix(head, ole2Magic):
+		if ole2Encrypted(src) {
+			return bad(ErrEncrypted)
+		}
+		return bad(ErrLegacyXLS)
 	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv", ".tsv", ".txt":
-		return formatCSV, nil
+		return f, src, regular, formatCSV, nil
 	case ".xlsx", ".xlsm", ".xltx", ".xltm":
-		return fail(detail(ErrNotSpreadsheet, "an .xlsx file must be a zip package"))
+		return bad(detail(ErrNotSpreadsheet, "an .xlsx file must be a zip package"))
 	case ".xls":
-		return fail(detail(ErrNotSpreadsheet, "not an excel workbook"))
+		return bad(detail(ErrNotSpreadsheet, "not an excel workbook"))
 	}
-	return fail(detail(ErrNotSpreadsheet, "unsupported extension %q (use .csv, .tsv, .txt or .xlsx)", filepath.Ext(path)))
+	return bad(detail(ErrNotSpreadsheet, "unsupported extension %q (use .csv, .tsv, .txt or .xlsx)", filepath.Ext(path)))
 }
 
 // ole2Encrypted reports whether a compound file holds an "EncryptionInfo"
@@ -144,7 +191,7 @@ func cleanHeader(raw []string) ([]string, error) {
 			return nil, detail(ErrEmptyHeader, "column %d", i+1)
 		}
 		if j, ok := seen[s]; ok {
-			return nil, detail(ErrDuplicateHeader, "%q in columns %d and %d", s, j+1, i+1)
+			return nil, detail(ErrDuplicateHeader, "%q in columns %d and %d", clip(s), j+1, i+1)
 		}
 		seen[s] = i
 	}

@@ -116,10 +116,55 @@ type Options struct {
 	// FileError wrapping ErrEncoding, a field a RowError wrapping
 	// ErrInvalidUTF8, both suggesting windows-1252.
 	Encoding string
-	// MaxCellBytes is the largest cell accepted, in bytes; 0 means 1 MiB.
-	// A larger cell gives a RowError wrapping ErrCellTooLarge.
+	// MaxCellBytes is the largest cell accepted, in bytes; 0 means
+	// DefaultMaxCellBytes. A larger cell gives a RowError wrapping
+	// ErrCellTooLarge (a FileError in the header); the Row then holds the
+	// cell's first MaxCellBytes bytes. The limit is applied while the cell is
+	// read: no more than that is ever held.
 	MaxCellBytes int
+	// MaxRowBytes is the largest row accepted, all its cells together (for
+	// CSV, the record's text); 0 means DefaultMaxRowBytes. A larger row gives
+	// a RowError wrapping ErrRowTooLarge and the reader goes on with the next
+	// row; the Row holds the cells read before the limit.
+	MaxRowBytes int
+	// MaxSharedStringsBytes bounds the shared strings table of an XLSX
+	// workbook, which is held in memory: its text plus 16 bytes per string;
+	// 0 means DefaultMaxSharedStringsBytes. A larger table gives a FileError
+	// wrapping ErrTooLarge.
+	MaxSharedStringsBytes int64
+	// MaxWorkbookBytes bounds the inflated size of an XLSX package: the sum
+	// of the sizes its zip directory declares for its parts, checked before
+	// anything is inflated (a part that inflates beyond its declared size is
+	// an error of the zip reader); 0 means DefaultMaxWorkbookBytes. A larger
+	// package gives a FileError wrapping ErrTooLarge.
+	MaxWorkbookBytes int64
 }
+
+// Default limits of Options, and the fixed ones. A reader's memory is bounded by them
+// whatever the input: a line, a cell, a row, a piece of XML markup, the shared strings, the
+// zip directory and every part of a workbook are checked before their bytes are buffered.
+const (
+	DefaultMaxCellBytes          = 1 << 20 // 1 MiB
+	DefaultMaxRowBytes           = 4 << 20 // 4 MiB
+	DefaultMaxSharedStringsBytes = 48 << 20
+	DefaultMaxWorkbookBytes      = 4 << 30
+
+	// MaxColumns is the widest row read (Excel's XFD): a CSV record with more fields,
+	// or an XLSX cell beyond it, is an error.
+	MaxColumns = 16384
+	// MaxMarkupBytes bounds one piece of XML markup in a workbook: a tag with its
+	// attributes, a comment, a processing instruction, a CDATA section.
+	MaxMarkupBytes = 1 << 20
+	// MaxMetadataBytes bounds the inflated size of a workbook's small parts (workbook,
+	// relationships, styles), which are read whole.
+	MaxMetadataBytes = 16 << 20
+	// MaxZipEntries bounds the number of parts of a workbook (its zip directory is read
+	// into memory).
+	MaxZipEntries = 10000
+	// MaxSkipBytes bounds how far a CSV reader scans for the end of a row that broke
+	// MaxRowBytes (or of a quote never closed) before it gives up on the file.
+	MaxSkipBytes = 1 << 30
+)
 
 func (o Options) headerRow() int {
 	if o.HeaderRow <= 0 {
@@ -130,9 +175,30 @@ func (o Options) headerRow() int {
 
 func (o Options) maxCell() int {
 	if o.MaxCellBytes <= 0 {
-		return 1 << 20
+		return DefaultMaxCellBytes
 	}
 	return o.MaxCellBytes
+}
+
+func (o Options) maxRow() int {
+	if o.MaxRowBytes <= 0 {
+		return DefaultMaxRowBytes
+	}
+	return o.MaxRowBytes
+}
+
+func (o Options) maxSST() int64 {
+	if o.MaxSharedStringsBytes <= 0 {
+		return DefaultMaxSharedStringsBytes
+	}
+	return o.MaxSharedStringsBytes
+}
+
+func (o Options) maxWorkbook() int64 {
+	if o.MaxWorkbookBytes <= 0 {
+		return DefaultMaxWorkbookBytes
+	}
+	return o.MaxWorkbookBytes
 }
 
 // Reader streams the data rows of one sheet or CSV file. A Reader is not safe

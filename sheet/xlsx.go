@@ -3,10 +3,13 @@ package sheet
 import (
 	"archive/zip"
 	"bufio"
+	"bytes"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -18,16 +21,14 @@ import (
 // that tell a date from a number and the number 12 from the text "12".
 // Shared strings and styles are read once at open.
 
-// maxPartBytes bounds the small parts (workbook, relationships, styles) read
-// whole into memory, against zip bombs.
-const maxPartBytes = 64 << 20
-
 type sheetRef struct{ name, part string }
 
 // xlsxPkg is an open workbook: its sheets, shared strings and date styles.
 type xlsxPkg struct {
 	path     string
-	zr       *zip.ReadCloser
+	o        Options
+	file     *os.File
+	zr       *zip.Reader
 	files    map[string]*zip.File // by lowercase part name
 	sheets   []sheetRef
 	date1904 bool
@@ -39,22 +40,67 @@ func (p *xlsxPkg) fileErr(sheet string, err error) error {
 	return &FileError{Path: p.path, Sheet: sheet, Err: err}
 }
 
-func openPkg(filePath string) (*xlsxPkg, error) {
-	p := &xlsxPkg{path: filePath}
-	zr, err := zip.OpenReader(filePath)
+// openPkg reads the zip directory of the workbook in the open file f, which it owns (it
+// is closed on error, and by close), and loads its workbook, styles and shared strings.
+// The directory's size and the inflated size it declares are checked first.
+func openPkg(f *os.File, filePath string, o Options) (*xlsxPkg, error) {
+	p := &xlsxPkg{path: filePath, o: o, file: f}
+	st, err := f.Stat()
 	if err != nil {
+		f.Close()
+		return nil, p.fileErr("", err)
+	}
+	if err := checkZipDirectory(f, st.Size()); err != nil {
+		f.Close()
+		return nil, p.fileErr("", err)
+	}
+	zr, err := zip.NewReader(f, st.Size())
+	if err != nil {
+		f.Close()
 		return nil, p.fileErr("", detail(ErrNotSpreadsheet, "open zip: %v", err))
 	}
 	p.zr = zr
 	p.files = make(map[string]*zip.File, len(zr.File))
-	for _, f := range zr.File {
-		p.files[strings.ToLower(strings.TrimPrefix(f.Name, "/"))] = f
+	var total uint64
+	for _, zf := range zr.File {
+		p.files[strings.ToLower(strings.TrimPrefix(zf.Name, "/"))] = zf
+		total += zf.UncompressedSize64
+	}
+	if total > uint64(o.maxWorkbook()) {
+		f.Close()
+		return nil, p.fileErr("", detail(ErrTooLarge, "the workbook inflates to %d bytes, limit %d (raise source.limits.workbook to read it)", total, o.maxWorkbook()))
 	}
 	if err := p.load(); err != nil {
-		zr.Close()
+		f.Close()
 		return nil, err
 	}
 	return p, nil
+}
+
+func (p *xlsxPkg) close() error { return p.file.Close() }
+
+// checkZipDirectory reads the end record of the zip file f of the given size and refuses a
+// directory of more than MaxZipEntries entries before archive/zip reads it into memory.
+func checkZipDirectory(f io.ReaderAt, size int64) error {
+	const endLen, maxComment = 22, 65535
+	tail := min(size, endLen+maxComment)
+	buf := make([]byte, tail)
+	if _, err := f.ReadAt(buf, size-tail); err != nil && err != io.EOF {
+		return err
+	}
+	i := bytes.LastIndex(buf, []byte("PK\x05\x06"))
+	if i < 0 || len(buf)-i < endLen {
+		return nil // archive/zip says what is wrong
+	}
+	entries := binary.LittleEndian.Uint16(buf[i+10:])
+	dirSize := binary.LittleEndian.Uint32(buf[i+12:])
+	if entries == 0xFFFF || dirSize == 0xFFFFFFFF {
+		return detail(ErrTooLarge, "zip64 archives are not read: a workbook has fewer than %d parts", MaxZipEntries)
+	}
+	if int(entries) > MaxZipEntries || int64(dirSize) > int64(MaxZipEntries)*1024 {
+		return detail(ErrTooLarge, "the zip directory has %d entries (%d bytes), limit %d entries", entries, dirSize, MaxZipEntries)
+	}
+	return nil
 }
 
 type xRels struct {
@@ -143,11 +189,15 @@ func resolvePart(dir, target string) string {
 	return path.Join(dir, target)
 }
 
-// open opens a part of the package; ok is false when it does not exist.
-func (p *xlsxPkg) open(part string) (io.ReadCloser, bool, error) {
+// open opens a part of the package; ok is false when it does not exist. A part whose
+// declared size is over limit is refused before it is inflated.
+func (p *xlsxPkg) open(part string, limit int64) (io.ReadCloser, bool, error) {
 	f, ok := p.files[strings.ToLower(part)]
 	if !ok {
 		return nil, false, nil
+	}
+	if f.UncompressedSize64 > uint64(limit) {
+		return nil, true, p.fileErr("", detail(ErrTooLarge, "part %s inflates to %d bytes, limit %d", part, f.UncompressedSize64, limit))
 	}
 	rc, err := f.Open()
 	if err != nil {
@@ -157,15 +207,23 @@ func (p *xlsxPkg) open(part string) (io.ReadCloser, bool, error) {
 }
 
 func (p *xlsxPkg) unmarshal(part string, v any) (bool, error) {
-	rc, ok, err := p.open(part)
+	rc, ok, err := p.open(part, MaxMetadataBytes)
 	if !ok || err != nil {
 		return ok, err
 	}
 	defer rc.Close()
-	if err := xml.NewDecoder(io.LimitReader(rc, maxPartBytes)).Decode(v); err != nil {
-		return true, p.fileErr("", detail(ErrMalformed, "read %s: %v", part, err))
+	if err := newXMLDecoder(rc, p.o.maxCell()).Decode(v); err != nil {
+		return true, p.fileErr("", xmlError(part, err))
 	}
 	return true, nil
+}
+
+// xmlError names the part in an error of its XML: a limit of the guard, or damage.
+func xmlError(part string, err error) error {
+	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrMalformed) {
+		return fmt.Errorf("read %s: %w", part, err)
+	}
+	return detail(ErrMalformed, "read %s: %v", part, err)
 }
 
 func (p *xlsxPkg) loadStyles(part string) error {
@@ -188,21 +246,24 @@ func (p *xlsxPkg) loadStyles(part string) error {
 	return nil
 }
 
-// loadSST streams the shared string table into memory.
+// loadSST streams the shared string table into memory, within MaxSharedStringsBytes. A
+// string over MaxCellBytes is kept cut, with cutMark, for the cells that use it to be
+// refused.
 func (p *xlsxPkg) loadSST(part string) error {
-	rc, ok, err := p.open(part)
+	rc, ok, err := p.open(part, p.o.maxWorkbook())
 	if !ok || err != nil {
 		return err
 	}
 	defer rc.Close()
-	dec := xml.NewDecoder(bufio.NewReaderSize(rc, bufSize))
+	dec := newXMLDecoder(rc, p.o.maxCell())
+	var held int64
 	for {
 		tok, err := dec.RawToken()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			return p.fileErr("", detail(ErrMalformed, "read %s: %v", part, err))
+			return p.fileErr("", xmlError(part, err))
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok {
@@ -211,12 +272,17 @@ func (p *xlsxPkg) loadSST(part string) error {
 		switch se.Name.Local {
 		case "sst":
 			if n, err := strconv.Atoi(attr(se, "uniqueCount")); err == nil && n > 0 {
-				p.sst = make([]string, 0, min(n, 1<<20))
+				p.sst = make([]string, 0, min(n, 1<<16))
 			}
 		case "si":
-			s, err := richText(dec, "si")
+			s, err := richText(dec, "si", p.o.maxCell())
 			if err != nil {
-				return p.fileErr("", detail(ErrMalformed, "read %s: %v", part, err))
+				return p.fileErr("", xmlError(part, err))
+			}
+			held += int64(len(s)) + 16
+			if held > p.o.maxSST() {
+				return p.fileErr("", detail(ErrTooLarge,
+					"the shared strings table holds more than %d bytes after %d strings (raise source.limits.shared_strings to read it)", p.o.maxSST(), len(p.sst)))
 			}
 			p.sst = append(p.sst, s)
 		}
@@ -233,9 +299,11 @@ func attr(se xml.StartElement, local string) string {
 }
 
 // richText reads the text of a string item (<si> or <is>) up to the end of
-// the element named end: the <t> runs, without phonetic (<rPh>) runs.
-func richText(dec *xml.Decoder, end string) (string, error) {
-	var b strings.Builder
+// the element named end: the <t> runs, without phonetic (<rPh>) runs. A text
+// over limit bytes is cut there and ends with cutMark.
+func richText(dec *xml.Decoder, end string, limit int) (string, error) {
+	var b limitedText
+	b.limit = limit
 	inT, phonetic := false, 0
 	for {
 		tok, err := dec.RawToken()
@@ -270,13 +338,42 @@ func richText(dec *xml.Decoder, end string) (string, error) {
 	}
 }
 
+// limitedText collects text up to limit bytes; past it, the text is cut (at a character
+// boundary) and ends with cutMark.
+type limitedText struct {
+	b     []byte
+	limit int
+	cut   bool
+}
+
+func (l *limitedText) Write(p []byte) {
+	if l.cut {
+		return
+	}
+	if i := bytes.Index(p, []byte(cutMark)); i >= 0 {
+		p, l.cut = p[:i], true
+	}
+	if len(l.b)+len(p) > l.limit {
+		p, l.cut = p[:l.limit-len(l.b)], true
+		p = p[:validPrefix(p)]
+	}
+	l.b = append(l.b, p...)
+}
+
+func (l *limitedText) String() string {
+	if l.cut {
+		return string(l.b) + cutMark
+	}
+	return string(l.b)
+}
+
 // chooseSheet finds the sheet named or numbered in o.
 func (p *xlsxPkg) chooseSheet(o Options) (sheetRef, error) {
-	names := make([]string, len(p.sheets))
-	for i, s := range p.sheets {
-		names[i] = fmt.Sprintf("%q", s.name)
+	var names []string
+	for _, s := range p.sheets {
+		names = append(names, s.name)
 	}
-	list := strings.Join(names, ", ")
+	list := nameList(names)
 	switch {
 	case o.Sheet != "":
 		for _, s := range p.sheets {
@@ -300,17 +397,17 @@ func (p *xlsxPkg) chooseSheet(o Options) (sheetRef, error) {
 	return p.sheets[0], nil
 }
 
-func countXLSX(filePath string, o Options) (int, error) {
-	p, err := openPkg(filePath)
+func countXLSX(f *os.File, filePath string, o Options) (int, error) {
+	p, err := openPkg(f, filePath, o)
 	if err != nil {
 		return 0, err
 	}
-	defer p.zr.Close()
+	defer p.close()
 	sh, err := p.chooseSheet(o)
 	if err != nil {
 		return 0, err
 	}
-	rc, ok, err := p.open(sh.part)
+	rc, ok, err := p.open(sh.part, o.maxWorkbook())
 	if err != nil {
 		return 0, err
 	}

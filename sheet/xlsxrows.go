@@ -1,18 +1,14 @@
 package sheet
 
 import (
-	"bufio"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
-	"time"
 )
-
-// maxColumns is the widest sheet Excel allows (XFD).
-const maxColumns = 16384
 
 // xlsxReader streams the rows of one worksheet.
 type xlsxReader struct {
@@ -26,14 +22,29 @@ type xlsxReader struct {
 	err    error // sticky final error
 }
 
-func openXLSX(filePath string, o Options) (*xlsxReader, error) {
-	p, err := openPkg(filePath)
+// xlsxRow is one row element as read, with what is wrong with it.
+type xlsxRow struct {
+	num     int
+	cells   []Cell
+	bad     error // the first cell whose value does not fit its type
+	badCol  int   // its index
+	wide    bool  // a cell beyond MaxColumns
+	bytes   int   // bytes of text in its cells
+	tooMany bool  // bytes over MaxRowBytes: the cells after the limit are left empty
+}
+
+// openXLSX reads the workbook in the open file f, which it owns.
+func openXLSX(f *os.File, filePath string, o Options) (*xlsxReader, error) {
+	p, err := openPkg(f, filePath, o)
 	if err != nil {
 		return nil, err
 	}
 	r := &xlsxReader{pkg: p, o: o}
 	if err := r.start(); err != nil {
-		p.zr.Close()
+		if r.rc != nil {
+			r.rc.Close()
+		}
+		p.close()
 		return nil, err
 	}
 	return r, nil
@@ -49,7 +60,7 @@ func (r *xlsxReader) start() error {
 		return err
 	}
 	r.sheet = sh
-	rc, ok, err := r.pkg.open(sh.part)
+	rc, ok, err := r.pkg.open(sh.part, r.o.maxWorkbook())
 	if err != nil {
 		return err
 	}
@@ -57,29 +68,41 @@ func (r *xlsxReader) start() error {
 		return r.fileErr(0, detail(ErrMalformed, "missing part %s", sh.part))
 	}
 	r.rc = rc
-	r.dec = xml.NewDecoder(bufio.NewReaderSize(rc, bufSize))
+	r.dec = newXMLDecoder(rc, r.o.maxCell())
 	want := r.o.headerRow()
 	for {
-		num, cells, err := r.readRow()
+		row, err := r.readRow()
 		if err == io.EOF {
-			return r.fileErr(0, detail(ErrEmptyFile, "no header on row %d", want))
+			if r.last == 0 {
+				return r.fileErr(0, detail(ErrEmptyFile, "the sheet has no rows"))
+			}
+			return r.fileErr(0, &headerPastEnd{row: want, rows: r.last})
 		}
 		if err != nil {
-			return err
+			return r.fileErr(r.last, err)
 		}
-		if num < want {
+		if row.num < want {
 			continue
 		}
-		if num > want || blank(cells) {
+		if row.num > want || blank(row.cells) {
 			return r.fileErr(want, detail(ErrEmptyFile, "header row %d is empty", want))
 		}
-		raw := make([]string, len(cells))
-		for i, c := range cells {
+		raw := make([]string, len(row.cells))
+		for i, c := range row.cells {
 			raw[i] = c.Text
+			if c.Kind != KindEmpty && strings.Contains(c.Text, cutMark) || len(c.Text) > r.o.maxCell() {
+				return r.fileErr(row.num, detail(ErrCellTooLarge, "header column %s is more than %d bytes", colName(i), r.o.maxCell()))
+			}
+		}
+		switch {
+		case row.wide:
+			return r.fileErr(row.num, detail(ErrTooLarge, "the header has a cell beyond column %s", colName(MaxColumns-1)))
+		case row.tooMany:
+			return r.fileErr(row.num, detail(ErrRowTooLarge, "the header is more than %d bytes", r.o.maxRow()))
 		}
 		h, err := cleanHeader(raw)
 		if err != nil {
-			return r.fileErr(num, err)
+			return r.fileErr(row.num, err)
 		}
 		r.header = h
 		return nil
@@ -107,7 +130,7 @@ func (r *xlsxReader) Close() error {
 	if r.rc != nil {
 		err = r.rc.Close()
 	}
-	if cerr := r.pkg.zr.Close(); err == nil {
+	if cerr := r.pkg.close(); err == nil {
 		err = cerr
 	}
 	if r.err == nil {
@@ -123,7 +146,7 @@ func (r *xlsxReader) Next() (Row, error) {
 		if r.err != nil {
 			return Row{}, r.err
 		}
-		num, cells, err := r.readRow()
+		row, err := r.readRow()
 		if err != nil {
 			if err != io.EOF {
 				err = r.fileErr(r.last, err)
@@ -131,64 +154,61 @@ func (r *xlsxReader) Next() (Row, error) {
 			r.err = err
 			return Row{}, err
 		}
-		if blank(cells) {
+		if blank(row.cells) && row.bad == nil && !row.wide && !row.tooMany {
 			continue
 		}
-		return r.finish(num, cells)
+		return r.finish(row)
 	}
 }
 
 // finish pads the cells to the header and checks them.
-func (r *xlsxReader) finish(num int, cells []Cell) (Row, error) {
-	var cellErr *RowError
-	for i := range cells {
-		if cells[i].Kind == kindBad {
-			cells[i].Kind = KindString
-			if cellErr == nil {
-				cellErr = r.rowErr(num, i, detail(ErrMalformed, "bad cell value %q", clip(cells[i].Text)))
+func (r *xlsxReader) finish(x xlsxRow) (Row, error) {
+	big := -1
+	for i := range x.cells {
+		c := &x.cells[i]
+		if strings.Contains(c.Text, cutMark) || len(c.Text) > r.o.maxCell() {
+			c.Text = strings.Replace(c.Text, cutMark, "", 1)
+			if big < 0 {
+				big = i
 			}
 		}
 	}
-	cells, extra := fitCells(cells, len(r.header))
-	row := Row{Num: num, Cells: cells}
-	if extra >= 0 {
-		return row, &RowError{Path: r.pkg.path, Sheet: r.sheet.name, Row: num,
-			Err: detail(ErrTooManyFields, "%d columns in header, column %s holds %q",
-				len(r.header), colName(extra), clip(cells[extra].Text))}
-	}
-	if cellErr != nil {
-		return row, cellErr
-	}
-	for i, c := range cells {
-		if len(c.Text) > r.o.maxCell() {
-			return row, r.rowErr(num, i, detail(ErrCellTooLarge, "%d bytes, limit %d", len(c.Text), r.o.maxCell()))
-		}
+	cells, extra := fitCells(x.cells, len(r.header))
+	row := Row{Num: x.num, Cells: cells}
+	switch {
+	case x.wide:
+		return row, r.rowErr(x.num, -1, detail(ErrTooManyFields, "a cell is beyond column %s, the last a sheet can have", colName(MaxColumns-1)))
+	case x.tooMany:
+		return row, r.rowErr(x.num, -1, detail(ErrRowTooLarge, "more than %d bytes in its cells; the cells after the limit are left empty", r.o.maxRow()))
+	case big >= 0:
+		return row, r.rowErr(x.num, big, detail(ErrCellTooLarge, "more than %d bytes", r.o.maxCell()))
+	case extra >= 0:
+		return row, r.rowErr(x.num, -1, detail(ErrTooManyFields, "%d columns in header, column %s holds %q",
+			len(r.header), colName(extra), clip(cells[extra].Text)))
+	case x.bad != nil:
+		return row, r.rowErr(x.num, x.badCol, x.bad)
 	}
 	return row, nil
 }
 
 func (r *xlsxReader) rowErr(num, col int, err error) *RowError {
 	e := &RowError{Path: r.pkg.path, Sheet: r.sheet.name, Row: num, Err: err}
-	if col < len(r.header) {
+	if col >= 0 && col < len(r.header) {
 		e.Column = r.header[col]
 	}
 	return e
 }
 
-// kindBad marks a cell whose stored value does not fit its type; finish
-// turns it into a RowError.
-const kindBad Kind = 255
-
-// readRow reads up to the end of the next row element. It returns io.EOF at
-// the end of the sheet data.
-func (r *xlsxReader) readRow() (int, []Cell, error) {
+// readRow reads up to the end of the next row element. It returns io.EOF at the end of the
+// sheet data; other errors are final.
+func (r *xlsxReader) readRow() (xlsxRow, error) {
 	for {
 		tok, err := r.dec.RawToken()
 		if err == io.EOF {
-			return 0, nil, io.EOF
+			return xlsxRow{}, io.EOF
 		}
 		if err != nil {
-			return 0, nil, detail(ErrMalformed, "%v", err)
+			return xlsxRow{}, xmlError(r.sheet.part, err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -199,27 +219,27 @@ func (r *xlsxReader) readRow() (int, []Cell, error) {
 			if v := attr(t, "r"); v != "" {
 				n, err := strconv.Atoi(v)
 				if err != nil || n < 1 || n > 1<<20 {
-					return 0, nil, detail(ErrMalformed, "row number %q", v)
+					return xlsxRow{}, detail(ErrMalformed, "row number %q", clip(v))
 				}
 				num = n
 			}
 			if num <= r.last {
-				return 0, nil, detail(ErrMalformed, "row %d after row %d", num, r.last)
+				return xlsxRow{}, detail(ErrMalformed, "row %d after row %d", num, r.last)
 			}
 			r.last = num
-			cells, err := r.readCells()
-			return num, cells, err
+			row := xlsxRow{num: num, badCol: -1}
+			err := r.readCells(&row)
+			return row, err
 		case xml.EndElement:
 			if t.Name.Local == "sheetData" {
-				return 0, nil, io.EOF
+				return xlsxRow{}, io.EOF
 			}
 		}
 	}
 }
 
-// readCells reads the cells of a row up to </row>.
-func (r *xlsxReader) readCells() ([]Cell, error) {
-	var cells []Cell
+// readCells reads the cells of a row up to </row>, keeping no more than the limits allow.
+func (r *xlsxReader) readCells(row *xlsxRow) error {
 	col := 0
 	for {
 		tok, err := r.dec.RawToken()
@@ -227,7 +247,7 @@ func (r *xlsxReader) readCells() ([]Cell, error) {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			return cells, detail(ErrMalformed, "%v", err)
+			return xmlError(r.sheet.part, err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -240,8 +260,15 @@ func (r *xlsxReader) readCells() ([]Cell, error) {
 				switch a.Name.Local {
 				case "r":
 					c, ok := refColumn(a.Value)
-					if !ok || c < col {
-						return cells, detail(ErrMalformed, "row %d: cell reference %q", r.last, a.Value)
+					if !ok {
+						if c > MaxColumns {
+							row.wide = true
+							continue
+						}
+						return detail(ErrMalformed, "row %d: cell reference %q", r.last, clip(a.Value))
+					}
+					if c < col {
+						return detail(ErrMalformed, "row %d: cell reference %q", r.last, clip(a.Value))
 					}
 					col = c
 				case "t":
@@ -252,15 +279,28 @@ func (r *xlsxReader) readCells() ([]Cell, error) {
 			}
 			v, inline, err := r.cellContent()
 			if err != nil {
-				return cells, err
+				return err
 			}
-			for len(cells) < col-1 {
-				cells = append(cells, Cell{})
+			if col > MaxColumns || row.wide {
+				row.wide = true
+				continue
 			}
-			cells = append(cells, r.pkg.cell(typ, style, v, inline))
+			row.bytes += len(v) + len(inline)
+			if row.bytes > r.o.maxRow() {
+				row.tooMany = true
+				continue
+			}
+			c, err := r.pkg.cell(typ, style, v, inline)
+			if err != nil && row.bad == nil {
+				row.bad, row.badCol = err, col-1
+			}
+			for len(row.cells) < col-1 {
+				row.cells = append(row.cells, Cell{})
+			}
+			row.cells = append(row.cells, c)
 		case xml.EndElement:
 			if t.Name.Local == "row" {
-				return cells, nil
+				return nil
 			}
 		}
 	}
@@ -274,7 +314,7 @@ func (r *xlsxReader) cellContent() (v, inline string, err error) {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			return "", "", detail(ErrMalformed, "%v", err)
+			return "", "", xmlError(r.sheet.part, err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -284,8 +324,8 @@ func (r *xlsxReader) cellContent() (v, inline string, err error) {
 					return "", "", err
 				}
 			case "is":
-				if inline, err = richText(r.dec, "is"); err != nil {
-					return "", "", detail(ErrMalformed, "%v", err)
+				if inline, err = richText(r.dec, "is", r.o.maxCell()); err != nil {
+					return "", "", xmlError(r.sheet.part, err)
 				}
 			}
 		case xml.EndElement:
@@ -296,23 +336,24 @@ func (r *xlsxReader) cellContent() (v, inline string, err error) {
 	}
 }
 
-// text reads character data up to the end of the element named end.
+// text reads character data up to the end of the element named end, within MaxCellBytes
+// (see limitedText).
 func (r *xlsxReader) text(end string) (string, error) {
-	var s string
+	b := limitedText{limit: r.o.maxCell()}
 	for {
 		tok, err := r.dec.RawToken()
 		if err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			return "", detail(ErrMalformed, "%v", err)
+			return "", xmlError(r.sheet.part, err)
 		}
 		switch t := tok.(type) {
 		case xml.CharData:
-			s += string(t)
+			b.Write(t)
 		case xml.EndElement:
 			if t.Name.Local == end {
-				return s, nil
+				return b.String(), nil
 			}
 		}
 	}
@@ -330,8 +371,8 @@ func refColumn(ref string) (int, bool) {
 			break
 		}
 		col = col*26 + int(c-'A'+1)
-		if col > maxColumns {
-			return 0, false
+		if col > MaxColumns {
+			return col, false
 		}
 	}
 	return col, i > 0
@@ -346,64 +387,68 @@ func colName(i int) string {
 	return string(b)
 }
 
-// cell builds a typed cell from the stored type, style and value.
-func (p *xlsxPkg) cell(typ, style, v, inline string) Cell {
+// cell builds a typed cell from the stored type, style and value. A value that does not
+// fit its type comes back as a text cell with an error saying why.
+func (p *xlsxPkg) cell(typ, style, v, inline string) (Cell, error) {
 	str := func(s string) Cell {
 		if s == "" {
 			return Cell{}
 		}
 		return Cell{Text: s, Kind: KindString}
 	}
+	bad := func(err error) (Cell, error) { return Cell{Text: v, Kind: KindString}, err }
 	switch typ {
 	case "s":
 		i, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || i < 0 || i >= len(p.sst) {
-			return Cell{Text: v, Kind: kindBad}
+			return bad(detail(ErrMalformed, "shared string %q does not exist", clip(v)))
 		}
-		return str(p.sst[i])
+		return str(p.sst[i]), nil
 	case "inlineStr":
-		return str(inline)
+		return str(inline), nil
 	case "str":
-		return str(v)
+		return str(v), nil
 	case "b":
 		switch strings.TrimSpace(v) {
 		case "1", "true":
-			return Cell{Text: "TRUE", Kind: KindBool, Number: 1}
+			return Cell{Text: "TRUE", Kind: KindBool, Number: 1}, nil
 		case "0", "false":
-			return Cell{Text: "FALSE", Kind: KindBool}
+			return Cell{Text: "FALSE", Kind: KindBool}, nil
 		case "":
-			return Cell{}
+			return Cell{}, nil
 		}
-		return Cell{Text: v, Kind: kindBad}
+		return bad(detail(ErrMalformed, "bad boolean %q", clip(v)))
 	case "e":
 		if v == "" {
-			return Cell{}
+			return Cell{}, nil
 		}
-		return Cell{Text: v, Kind: KindError}
+		return Cell{Text: v, Kind: KindError}, nil
 	case "d":
 		if v == "" {
-			return Cell{}
+			return Cell{}, nil
 		}
 		t, ok := parseISODate(v)
 		if !ok {
-			return Cell{Text: v, Kind: kindBad}
+			return bad(detail(ErrBadDate, "%q is not an ISO 8601 date", clip(v)))
 		}
-		return dateCell(t, p.styleKind(style))
+		return dateCell(t, p.styleKind(style)), nil
 	}
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return Cell{}
+		return Cell{}, nil
 	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return Cell{Text: v, Kind: kindBad}
+		return bad(detail(ErrMalformed, "bad number %q", clip(v)))
 	}
 	if k := p.styleKind(style); k != KindEmpty {
-		if t, ok := serialTime(f, p.date1904); ok {
-			return dateCell(t, k)
+		c, err := serialCell(v, f, p.date1904, k)
+		if err != nil {
+			return bad(err)
 		}
+		return c, nil
 	}
-	return Cell{Text: v, Kind: KindNumber, Number: f}
+	return Cell{Text: v, Kind: KindNumber, Number: f}, nil
 }
 
 func (p *xlsxPkg) styleKind(style string) Kind {
@@ -415,109 +460,4 @@ func (p *xlsxPkg) styleKind(style string) Kind {
 		return KindEmpty
 	}
 	return p.xfKind[i]
-}
-
-func dateCell(t time.Time, k Kind) Cell {
-	if k == KindDate {
-		t = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-		return Cell{Text: t.Format(time.DateOnly), Kind: KindDate, Time: t}
-	}
-	return Cell{Text: t.Format("2006-01-02 15:04:05.999"), Kind: KindDateTime, Time: t}
-}
-
-var (
-	epoch1900 = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
-	epoch1904 = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
-)
-
-// serialTime converts an Excel serial date (days since the epoch, the time of
-// day as the fraction) to a UTC wall-clock time rounded to the millisecond.
-// Serials before 1900-03-01 follow Excel's fictitious 1900-02-29.
-func serialTime(x float64, date1904 bool) (time.Time, bool) {
-	if x < 0 || x >= 2958466 { // after 9999-12-31
-		return time.Time{}, false
-	}
-	base := epoch1900
-	if date1904 {
-		base = epoch1904
-	} else if x < 61 {
-		base = base.AddDate(0, 0, 1)
-	}
-	days := math.Floor(x)
-	ms := math.Round((x - days) * 86400000)
-	return base.AddDate(0, 0, int(days)).Add(time.Duration(ms) * time.Millisecond), true
-}
-
-func parseISODate(v string) (time.Time, bool) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02", "15:04:05.999999999"} {
-		if t, err := time.Parse(layout, v); err == nil {
-			if t.Location() != time.UTC {
-				// Keep the wall clock, as for serial dates.
-				t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
-			}
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
-
-// builtinFormatKind classifies Excel's built-in number formats.
-func builtinFormatKind(id int) Kind {
-	switch {
-	case id >= 14 && id <= 17, id >= 27 && id <= 31, id == 36, id >= 50 && id <= 58:
-		return KindDate
-	case id >= 18 && id <= 22, id >= 32 && id <= 35, id >= 45 && id <= 47:
-		return KindDateTime
-	}
-	return KindEmpty
-}
-
-// formatKind classifies a custom number format code: KindDate when it shows
-// a date only, KindDateTime when it shows a time of day, KindEmpty (a number)
-// otherwise. Only the first section counts; quoted text, escaped characters,
-// fill/padding characters and bracketed parts are ignored; an elapsed-time
-// format such as [h]:mm is a duration, so a number.
-func formatKind(code string) Kind {
-	var date, clock bool
-	lower := strings.ToLower(code)
-	for i := 0; i < len(lower); i++ {
-		c := lower[i]
-		switch c {
-		case ';':
-			i = len(lower)
-		case '"':
-			j := strings.IndexByte(lower[i+1:], '"')
-			if j < 0 {
-				return KindEmpty
-			}
-			i += j + 1
-		case '\\', '_', '*':
-			i++
-		case '[':
-			j := strings.IndexByte(lower[i+1:], ']')
-			if j < 0 {
-				return KindEmpty
-			}
-			in := lower[i+1 : i+1+j]
-			if strings.Trim(in, "hms") == "" && in != "" {
-				return KindEmpty
-			}
-			i += j + 1
-		case 'y', 'd', 'm':
-			date = true
-		case 'h', 's':
-			clock = true
-		case 'a':
-			if strings.HasPrefix(lower[i:], "am/pm") || strings.HasPrefix(lower[i:], "a/p") {
-				clock = true
-			}
-		}
-	}
-	switch {
-	case clock:
-		return KindDateTime
-	case date:
-		return KindDate
-	}
-	return KindEmpty
 }
