@@ -52,8 +52,9 @@ func TestBadInput(t *testing.T) {
 		return func(file string) string { return fmt.Sprintf("{path: %s, sheet: %s}", file, name) }
 	}
 	cases := []badCase{
-		{name: "ragged rows", file: "ragged.csv", created: 3,
-			rejects: map[int][]string{3: {"row 3", "more fields than header columns"}}},
+		{name: "ragged rows", file: "ragged.csv", created: 2,
+			rejects: map[int][]string{3: {"row 3", "more fields than header columns"},
+				4: {"row 4", "fewer fields than header columns", `"Close", "Labels" missing`}}},
 		{name: "bad quotes", file: "badquotes.csv", created: 3,
 			rejects: map[int][]string{3: {"row 3", `column "Title"`, "bad quotes"}, 4: {"row 4", `column "Title"`, "bad quotes"}, 6: {"row 6", `column "Title"`, "bad quotes"}}},
 		{name: "empty file", file: "empty.csv", fileErr: sheet.ErrEmptyFile},

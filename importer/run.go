@@ -162,14 +162,10 @@ func (r *run) readOptions(rejects bool) sheet.Options { return sourceOptions(r.j
 
 // sourceOptions are the reader options of j's source, or of its reject report.
 func sourceOptions(j *jobs.Job, rejects bool) sheet.Options {
-	src := j.Source
-	o := sheet.Options{Sheet: src.Sheet, SheetIndex: src.SheetIndex, HeaderRow: src.HeaderRow, Encoding: src.Encoding}
-	if src.Delimiter != "" {
-		o.Delimiter = []rune(src.Delimiter)[0]
-	}
+	o := j.Source.ReaderOptions()
 	if rejects {
 		// The reject report is a UTF-8 CSV written by pdbulk with its header on row 1.
-		o = sheet.Options{Delimiter: ','}
+		o = sheet.Options{Delimiter: ',', MaxCellBytes: o.MaxCellBytes, MaxRowBytes: o.MaxRowBytes}
 	}
 	return o
 }
@@ -285,7 +281,8 @@ func (r *run) compile() error {
 	if r.job.Key != "" {
 		i := indexOf(r.header, r.job.Key)
 		if i < 0 {
-			return &JobError{Path: r.job.Path, Err: fmt.Errorf("key column %q is not in %s (columns: %v)", r.job.Key, r.inputPath(), r.header)}
+			return &JobError{Path: r.job.Path, Err: fmt.Errorf("key column %q is not in %s (columns: %s)",
+				sheet.Clip(r.job.Key, sheet.MaxShown), r.inputPath(), shownColumns(r.header))}
 		}
 		r.idCols = []int{i}
 	}
@@ -593,4 +590,17 @@ func cellText(row sheet.Row, i int) string {
 		return ""
 	}
 	return row.Cells[i].Text
+}
+
+// shownColumns names at most 12 columns of a header, each cut for a message.
+func shownColumns(header []string) string {
+	var names []string
+	for i, h := range header {
+		if i == 12 {
+			names = append(names, fmt.Sprintf("and %d more", len(header)-12))
+			break
+		}
+		names = append(names, strconv.Quote(sheet.Clip(h, sheet.MaxShown)))
+	}
+	return strings.Join(names, ", ")
 }
