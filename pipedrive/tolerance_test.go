@@ -41,7 +41,10 @@ func TestDecodingTolerance(t *testing.T) {
 		check func(t *testing.T, got any)
 	}{
 		{"lead null integers", mutate(t, leadJSON, map[string]any{"owner_id": nil, "creator_id": nil, "next_activity_id": nil}),
-			func(c *Client) (any, error) { l, _, err := c.Lead(ctx, "adf21080-0e10-11eb-879b-05d71fb426ec"); return l, err },
+			func(c *Client) (any, error) {
+				l, _, err := c.Lead(ctx, "adf21080-0e10-11eb-879b-05d71fb426ec")
+				return l, err
+			},
 			func(t *testing.T, got any) {
 				l := got.(Lead)
 				if l.OwnerID != 0 || l.Title != "Jane Doe Lead" || l.PersonID == nil || *l.PersonID != 1092 || l.Value == nil || l.Value.Amount != 999 {
@@ -49,7 +52,10 @@ func TestDecodingTolerance(t *testing.T) {
 				}
 			}},
 		{"lead null strings and array", mutate(t, leadJSON, map[string]any{"cc_email": nil, "source_name": nil, "label_ids": nil}),
-			func(c *Client) (any, error) { l, _, err := c.Lead(ctx, "adf21080-0e10-11eb-879b-05d71fb426ec"); return l, err },
+			func(c *Client) (any, error) {
+				l, _, err := c.Lead(ctx, "adf21080-0e10-11eb-879b-05d71fb426ec")
+				return l, err
+			},
 			func(t *testing.T, got any) {
 				l := got.(Lead)
 				if l.CCEmail != "" || len(l.LabelIDs) != 0 || l.Title != "Jane Doe Lead" || l.VisibleTo != "3" {
@@ -58,7 +64,10 @@ func TestDecodingTolerance(t *testing.T) {
 			}},
 		{"lead unknown keys", mutate(t, leadJSON, map[string]any{"origin": "API", "channel": 52, "3f1c_custom": map[string]any{"x": []any{1, nil}},
 			"value": map[string]any{"amount": 5, "currency": "EUR", "formatted": "€5"}}),
-			func(c *Client) (any, error) { l, _, err := c.Lead(ctx, "adf21080-0e10-11eb-879b-05d71fb426ec"); return l, err },
+			func(c *Client) (any, error) {
+				l, _, err := c.Lead(ctx, "adf21080-0e10-11eb-879b-05d71fb426ec")
+				return l, err
+			},
 			func(t *testing.T, got any) {
 				l := got.(Lead)
 				if l.Value == nil || l.Value.Amount != 5 || l.Value.Currency != "EUR" || l.Title != "Jane Doe Lead" {
@@ -66,7 +75,10 @@ func TestDecodingTolerance(t *testing.T) {
 				}
 			}},
 		{"lead missing optional keys", mutate(t, leadJSON, nil, "next_activity_id", "expected_close_date", "value", "cc_email", "was_seen"),
-			func(c *Client) (any, error) { l, _, err := c.Lead(ctx, "adf21080-0e10-11eb-879b-05d71fb426ec"); return l, err },
+			func(c *Client) (any, error) {
+				l, _, err := c.Lead(ctx, "adf21080-0e10-11eb-879b-05d71fb426ec")
+				return l, err
+			},
 			func(t *testing.T, got any) {
 				l := got.(Lead)
 				if l.NextActivityID != nil || l.Value != nil || l.Title != "Jane Doe Lead" || l.OwnerID != 1 {
