@@ -355,9 +355,12 @@ func TestInDoubtCases(t *testing.T) {
 			rows:    series(40, named("Late"), eur),
 		},
 		{
-			// A proxy's 520–524 on a create: in doubt, never resent blindly.
+			// A proxy's 520–524 on a create: in doubt, never resent blindly. The rate also
+			// hits the lookups (GETs, retried 5 times): at 0.4 one lookup in 250 failed all
+			// six attempts and stopped the run as "API unavailable", which is right but not
+			// what this case tests.
 			name:   "a proxy's 520 to 524",
-			faults: sandbox.Faults{Gateway52x: 0.4},
+			faults: sandbox.Faults{Gateway52x: 0.15},
 			settle: 100 * time.Millisecond,
 			rows:   series(60, named("Proxy"), eur),
 		},
