@@ -15,7 +15,9 @@ import (
 	"github.com/pdbulk/pdbulk/sandbox"
 )
 
-// faultJob creates a lead per row; its title is its identity when an answer is lost.
+// faultJob creates a lead per row; its fields identify it when an answer is lost.
+// The leads are spread over the ten fixture organizations, as an account's are: the
+// lookup of a lead in doubt reads the leads of its organization.
 const faultJob = `kind: import
 name: %s
 entity: leads
@@ -26,7 +28,7 @@ columns:
   title: Lead Title
   value.amount: {column: Amount, type: number}
   value.currency: {value: EUR}
-  organization_id: {value: 5}
+  organization_id: {column: Org, type: int}
 options: {concurrency: %d}
 `
 
@@ -45,9 +47,9 @@ func genLeads(t *testing.T, dir string, n, invalidEvery int) (valid []string, in
 		} else {
 			valid = append(valid, title)
 		}
-		rows[i] = []string{fmt.Sprintf("X-%05d", i), title, amount}
+		rows[i] = []string{fmt.Sprintf("X-%05d", i), title, amount, fmt.Sprint(1 + i%10)}
 	}
-	writeCSV(t, dir, "leads.csv", []string{"External ID", "Lead Title", "Amount"}, rows)
+	writeCSV(t, dir, "leads.csv", []string{"External ID", "Lead Title", "Amount", "Org"}, rows)
 	return valid, invalid
 }
 
@@ -210,7 +212,7 @@ func TestResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.WriteString("X-99999,Added later,5\n"); err != nil {
+	if _, err := f.WriteString("X-99999,Added later,5,5\n"); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
