@@ -95,12 +95,12 @@ type leadID struct{ id string }
 // for, and waiting longer would only slow the test.
 const settleNoLate = 50 * time.Millisecond
 
-// TestFaults imports 5,000 leads (100 of them invalid) into a sandbox that answers 10% of
+// TestFaults imports 2,000 leads (40 of them invalid) into a sandbox that answers 10% of
 // requests with a 5xx, resets 2% of connections and loses the answer of 2% of writes after
 // storing them. The run must end with exactly one lead per valid row, and reports that add up.
 func TestFaults(t *testing.T) {
 	t.Parallel()
-	const rows = 5000
+	const rows = 2000 // TestExactlyOnceMessyData imports 5,000 under more faults
 	base := startSandbox(t, sandbox.Emulation{
 		Faults: sandbox.Faults{Error5xx: 0.10, Reset: 0.02, LostAnswer: 0.02},
 		Seed:   20260301,
