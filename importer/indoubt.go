@@ -183,7 +183,7 @@ func (r *run) reconcile(ctx context.Context, d *doubt, deadline time.Time) (bool
 		}
 		since := r.since(d.first) // the lookup's answer may have taught the server's clock
 		for _, c := range found {
-			if d.before[c.id] || (r.remote.dated() && !c.after(since)) {
+			if d.before[c.id] || (r.remote.dated() && !c.after(since)) || r.heldBefore(c.id, d.t.row.Num) {
 				continue
 			}
 			held, err := r.claims.claim(context.WithoutCancel(ctx), c.id, d.t.row.Num)
@@ -204,6 +204,23 @@ func (r *run) reconcile(ctx context.Context, d *doubt, deadline time.Time) (bool
 		}
 		step *= 2
 	}
+}
+
+// heldBefore reports whether a row other than row was recorded done with id by an earlier
+// run. Claims say it for rows done since claims exist; a checkpoint written by an older
+// pdbulk has none, and only its row states tell. The index is built on the first call, from
+// the states loaded when the run began.
+func (r *run) heldBefore(id string, row int) bool {
+	r.priorIDsOnce.Do(func() {
+		r.priorIDs = map[string]int{}
+		for _, p := range r.prior {
+			if p.Status == jobs.StatusDone && p.RemoteID != "" {
+				r.priorIDs[p.RemoteID] = p.Row
+			}
+		}
+	})
+	holder, ok := r.priorIDs[id]
+	return ok && holder != row
 }
 
 // since is the earliest time, by the server's clock, at which a record created after our

@@ -101,6 +101,9 @@ type run struct {
 	rep       *reportStream // the reports, as rows settle; nil in a dry run and with OnlyFailed
 	firstOnce sync.Once     // records the job's first write, before its first create
 	firstErr  error
+	// priorIDs indexes the records that rows done by earlier runs hold (heldBefore).
+	priorIDs     map[string]int
+	priorIDsOnce sync.Once
 
 	mu       sync.Mutex
 	problems []Problem
