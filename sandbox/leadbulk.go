@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -268,7 +269,13 @@ func (st *store) leadsAfter(after int64, n int) ([]Lead, error) {
 	if err != nil {
 		return nil, err
 	}
+	return scanLeads(rows)
+}
+
+// scanLeads reads every (seq, body) row of rows as a Lead and closes rows.
+func scanLeads(rows *sql.Rows) ([]Lead, error) {
 	var out []Lead
+	var err error
 	for rows.Next() {
 		var l Lead
 		var body []byte

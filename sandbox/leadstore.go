@@ -325,19 +325,8 @@ func (st *store) removeLabelLocked(id string) error {
 		if err != nil {
 			return fmt.Errorf("delete label %s: %w", id, err)
 		}
-		var batch []Lead
-		for rows.Next() {
-			var l Lead
-			var body []byte
-			if err = rows.Scan(&l.seq, &body); err != nil {
-				break
-			}
-			if err = json.Unmarshal(body, &l); err != nil {
-				break
-			}
-			batch = append(batch, l)
-		}
-		if err := errors.Join(err, rows.Err(), rows.Close()); err != nil {
+		batch, err := scanLeads(rows)
+		if err != nil {
 			return fmt.Errorf("delete label %s: %w", id, err)
 		}
 		for i := range batch {
