@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -217,14 +218,11 @@ func ConfigFromEnv(tokenFile string) (Config, error) {
 func ConfigFrom(getenv func(string) string, tokenFile string) (Config, error) {
 	var cfg Config
 	if tokenFile != "" {
-		b, err := os.ReadFile(tokenFile)
+		tok, err := readTokenFile(tokenFile)
 		if err != nil {
-			return cfg, fmt.Errorf("pipedrive: read token file: %w", err)
+			return cfg, err
 		}
-		cfg.Token = strings.TrimSpace(string(b))
-		if cfg.Token == "" {
-			return cfg, fmt.Errorf("pipedrive: read token file %s: file is empty", tokenFile)
-		}
+		cfg.Token = tok
 	} else {
 		cfg.Token = strings.TrimSpace(getenv(EnvToken))
 		if cfg.Token == "" {
@@ -246,6 +244,44 @@ func ConfigFrom(getenv func(string) string, tokenFile string) (Config, error) {
 	}
 	cfg.BaseURL = "https://" + domain + ".pipedrive.com/api/v1"
 	return cfg, nil
+}
+
+// maxTokenFile bounds what is read of a token file: a Pipedrive token is 40 hex digits, so
+// anything near this size is the wrong file, not a token.
+const maxTokenFile = 4 << 10
+
+// readTokenFile reads the token from a regular file of at most maxTokenFile bytes. It
+// checks the kind of file before opening it, so that a FIFO, a terminal or a device given by
+// mistake is refused at once instead of blocking (or streaming forever) while pdbulk waits
+// for a token; the error never quotes the file's contents.
+func readTokenFile(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("pipedrive: read token file: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("pipedrive: read token file %s: not a regular file (%s); give a file that holds only the token", path, fi.Mode().Type())
+	}
+	if fi.Size() > maxTokenFile {
+		return "", fmt.Errorf("pipedrive: read token file %s: %d bytes is too large for a token (at most %d)", path, fi.Size(), maxTokenFile)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("pipedrive: read token file: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
+	if err != nil {
+		return "", fmt.Errorf("pipedrive: read token file %s: %w", path, err)
+	}
+	if len(b) > maxTokenFile {
+		return "", fmt.Errorf("pipedrive: read token file %s: too large for a token (at most %d bytes)", path, maxTokenFile)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("pipedrive: read token file %s: file is empty", path)
+	}
+	return tok, nil
 }
 
 // String describes the config without its token, so that printing it (%v, %+v) never

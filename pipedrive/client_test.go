@@ -1,13 +1,17 @@
 package pipedrive
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestNewBaseURLRule(t *testing.T) {
@@ -175,5 +179,33 @@ func TestFlagJSON(t *testing.T) {
 				t.Errorf("Unmarshal(%s) = %v, %v; want %v, ok %t", tc.in, f, err, tc.want, tc.ok)
 			}
 		})
+	}
+}
+
+// TestTokenFileNotRegular: a token file that is a FIFO nobody writes to, a device that never
+// ends or a directory is refused at once, naming the file, instead of blocking the tool (a
+// FIFO's open waits for a writer and no signal handler runs while it does) or reading forever.
+func TestTokenFileNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "token.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("a"), maxTokenFile+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EnvCompanyDomain, "acme")
+	for _, path := range []string{fifo, "/dev/zero", dir, big} {
+		done := make(chan error, 1)
+		go func() { _, err := ConfigFromEnv(path); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), path) {
+				t.Errorf("ConfigFromEnv(%s) = %v, want an error naming the file", path, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("ConfigFromEnv(%s) still blocked after 10 s", path)
+		}
 	}
 }
