@@ -106,21 +106,18 @@ type fetched struct {
 // fetch reads the page at start and decodes its records.
 func (p *pager) fetch(ctx context.Context, start int) fetched {
 	p.requests.Add(1)
-	raw, page, _, err := p.client.RawPage(ctx, p.op, p.query, start, p.limit)
+	list, page, _, err := p.client.Records(ctx, p.op, p.query, start, p.limit)
 	if err != nil {
 		return fetched{off: start, err: err}
 	}
-	recs, err := decodeAll(raw)
-	if err != nil {
-		return fetched{off: start, err: fmt.Errorf("exporter: %s: decode a record: %w", p.op, err)}
-	}
+	recs, _ := records(list, page, nil, nil)
 	return fetched{off: start, recs: recs, page: page}
 }
 
 func (p *pager) key(r record) sortKey {
-	k := sortKey{ID: fmt.Sprint(r["id"])}
+	k := sortKey{ID: scalarText(r["id"])}
 	if p.field != "id" {
-		k.Value = fmt.Sprint(r[p.field])
+		k.Value = scalarText(r[p.field])
 	}
 	if p.numeric && p.field == "id" {
 		if n, ok := r["id"].(json.Number); ok {

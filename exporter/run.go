@@ -199,14 +199,10 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 			q.Set("skip_users", "0")
 		}
 	}
-	raw, _, _, err := c.RawPage(ctx, op, q, 0, 0)
+	recs, err := records(c.Records(ctx, op, q, 0, 0))
 	res.Requests++
 	if err != nil {
 		return err
-	}
-	recs, err := decodeAll(raw)
-	if err != nil {
-		return fmt.Errorf("exporter: %s: %w", op, err)
 	}
 	if s.Entity == jobs.EntityGoals && len(recs) == 1 {
 		// GET /goals/find answers {goals: [...]}.
@@ -293,15 +289,12 @@ const leadTime = "2006-01-02T15:04:05.000Z"
 func (o *Options) search(ctx context.Context, s jobs.ExportSheet, res *Result, write func(record) error) error {
 	seen := map[string]bool{}
 	for start := 0; ; {
-		raw, page, _, err := o.Client.RawPage(ctx, "searchItem", s.Query, start, 0)
+		list, page, _, err := o.Client.Records(ctx, "searchItem", s.Query, start, 0)
 		res.Requests++
 		if err != nil {
 			return err
 		}
-		recs, err := decodeAll(raw)
-		if err != nil {
-			return fmt.Errorf("exporter: searchItem: %w", err)
-		}
+		recs, _ := records(list, page, nil, nil)
 		if len(recs) == 1 {
 			if items, ok := recs[0]["items"].([]any); ok {
 				recs = recs[:0]
@@ -384,11 +377,7 @@ func readLookups(ctx context.Context, c *pipedrive.Client, sheets []jobs.ExportS
 			case "filters.name":
 				op = "getFilters"
 			}
-			raw, _, _, err := c.RawPage(ctx, op, q, 0, 0)
-			if err != nil {
-				return nil, fmt.Errorf("exporter: lookup %s: %w", col.Lookup, err)
-			}
-			recs, err := decodeAll(raw)
+			recs, err := records(c.Records(ctx, op, q, 0, 0))
 			if err != nil {
 				return nil, fmt.Errorf("exporter: lookup %s: %w", col.Lookup, err)
 			}
@@ -402,16 +391,14 @@ func readLookups(ctx context.Context, c *pipedrive.Client, sheets []jobs.ExportS
 	return out, nil
 }
 
-func decodeAll(raw []json.RawMessage) ([]record, error) {
-	out := make([]record, 0, len(raw))
-	for _, r := range raw {
-		d := json.NewDecoder(bytes.NewReader(r))
-		d.UseNumber()
-		var m record
-		if err := d.Decode(&m); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
+// records turns the answer of Client.Records into records.
+func records(list []map[string]any, _ pipedrive.Page, _ *pipedrive.Response, err error) ([]record, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make([]record, len(list))
+	for i, m := range list {
+		out[i] = m
 	}
 	return out, nil
 }
