@@ -75,6 +75,12 @@ type pager struct {
 	// the read there (an incremental export reading by update_time DESC stops at its
 	// bookmark and skips what the last run wrote).
 	filter func(record) action
+	// from, when set, is where an interrupted read of this list stood: the read goes on
+	// after its last record, from pages planned around its position.
+	from *position
+	// onPage, when set, is called after the records of each page are handed on, with where
+	// the read stands (for the export's checkpoint).
+	onPage func(position) error
 
 	requests atomic.Int64
 	repairs  atomic.Int64
@@ -95,6 +101,14 @@ const (
 
 // maxRepairs bounds how often one export reads pages again before it gives up.
 const maxRepairs = 1000
+
+// position is where a read stands in the list's total order: Pos records have been handed
+// on or passed over, the last of them Last.
+type position struct {
+	Pos     int     `json:"pos"`
+	Last    sortKey `json:"last"`
+	Started bool    `json:"started"`
+}
 
 type fetched struct {
 	off  int // the offset the page was asked for
@@ -148,6 +162,14 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 	step := p.limit - p.overlap
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	c := consumer{p: p}
+	base := 0
+	if p.from != nil && p.from.Started {
+		// Pages start `overlap` records before the next one, as if the read had not stopped;
+		// the consumer reads from earlier on if records were deleted meanwhile.
+		c.last, c.started, c.pos = p.from.Last, true, p.from.Pos
+		base = max(p.from.Pos-p.overlap, 0)
+	}
 
 	// The producer plans pages at offsets 0, step, 2·step, … and fetches up to `workers`
 	// ahead of the consumer; results come back in plan order through queue.
@@ -180,7 +202,7 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				f := p.fetch(ctx, max(i*step-int(p.drift.Load()), 0))
+				f := p.fetch(ctx, max(base+i*step-int(p.drift.Load()), 0))
 				if f.err != nil || !f.page.More {
 					end.CompareAndSwap(0, int64(i)+1)
 				}
@@ -194,7 +216,6 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 	defer wg.Wait()
 	defer cancel()
 
-	c := consumer{p: p}
 	for ch := range queue {
 		var f fetched
 		select {
@@ -228,6 +249,7 @@ type consumer struct {
 	last    sortKey // the last record handed on
 	started bool
 	off     int // offset of the page last handled
+	pos     int // records handed on or passed over
 }
 
 // handle checks that the page f joins the records handed on so far (reading from earlier
@@ -269,6 +291,7 @@ func (c *consumer) handle(ctx context.Context, f fetched, fn func(record) error)
 			continue // seen in the overlap, or moved back by an insert
 		}
 		c.last, c.started = k, true
+		c.pos++
 		if p.filter != nil {
 			switch p.filter(r) {
 			case skipRecord:
@@ -278,6 +301,11 @@ func (c *consumer) handle(ctx context.Context, f fetched, fn func(record) error)
 			}
 		}
 		if err := fn(r); err != nil {
+			return false, err
+		}
+	}
+	if p.onPage != nil && f.page.More {
+		if err := p.onPage(position{Pos: c.pos, Last: c.last, Started: c.started}); err != nil {
 			return false, err
 		}
 	}
