@@ -68,7 +68,8 @@ type pager struct {
 	field   string     // sort field: add_time, update_time or id
 	numeric bool       // ids are whole numbers (files)
 	desc    bool
-	limit   int // page size
+	keep    map[string]bool // the keys of each record the export uses; nil = all
+	limit   int             // page size
 	overlap int
 	workers int // pages fetched at once
 	// filter, when set, says what to do with each new record: write it, skip it, or stop
@@ -120,7 +121,7 @@ type fetched struct {
 // fetch reads the page at start and decodes its records.
 func (p *pager) fetch(ctx context.Context, start int) fetched {
 	p.requests.Add(1)
-	list, page, _, err := p.client.Records(ctx, p.op, p.query, start, p.limit)
+	list, page, _, err := p.client.RecordsKeep(ctx, p.op, p.query, start, p.limit, p.keep)
 	if err != nil {
 		return fetched{off: start, err: err}
 	}

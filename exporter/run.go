@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -251,6 +252,7 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 			} else {
 				p = o.newPager(op, s.Query, s.Sort, s.Desc, false)
 			}
+			p.keep = keptKeys(s)
 			if o.Job.Export.Incremental {
 				p.field, p.desc = "update_time", true
 				p.query.Set("sort", "update_time DESC, id DESC")
@@ -449,6 +451,20 @@ func (o *Options) enrich(ctx context.Context, s jobs.ExportSheet, recs []record)
 		})
 	}
 	return g.Wait()
+}
+
+// keptKeys lists the top-level keys of a record that sheet s uses: those its columns
+// name, the sort keys and what a download needs; nil when it writes every field.
+func keptKeys(s jobs.ExportSheet) map[string]bool {
+	if len(s.Columns) == 0 {
+		return nil
+	}
+	keep := map[string]bool{"id": true, "add_time": true, "update_time": true, "file_name": true, "file_size": true, "name": true}
+	for _, c := range s.Columns {
+		top, _, _ := strings.Cut(c.Field, ".")
+		keep[top] = true
+	}
+	return keep
 }
 
 // readLookups reads, once, the names every lookup of the job's columns needs.

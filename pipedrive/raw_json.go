@@ -242,8 +242,15 @@ func (p *jsonParser) key() (string, error) {
 
 // number reads a number by JSON's grammar: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
 func (p *jsonParser) number() (any, error) {
-	d, start := p.data, p.pos
-	i := start
+	start := p.pos
+	if err := p.scanNumber(); err != nil {
+		return nil, err
+	}
+	return json.Number(p.data[start:p.pos]), nil
+}
+
+func (p *jsonParser) scanNumber() error {
+	d, i := p.data, p.pos
 	if d[i] == '-' {
 		i++
 	}
@@ -256,7 +263,7 @@ func (p *jsonParser) number() (any, error) {
 		}
 	default:
 		p.pos = i
-		return nil, p.syntaxError("in a number")
+		return p.syntaxError("in a number")
 	}
 	if i < len(d) && d[i] == '.' {
 		i++
@@ -266,7 +273,7 @@ func (p *jsonParser) number() (any, error) {
 		}
 		if i == j {
 			p.pos = i
-			return nil, p.syntaxError("after a decimal point")
+			return p.syntaxError("after a decimal point")
 		}
 	}
 	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
@@ -280,11 +287,152 @@ func (p *jsonParser) number() (any, error) {
 		}
 		if i == j {
 			p.pos = i
-			return nil, p.syntaxError("in an exponent")
+			return p.syntaxError("in an exponent")
 		}
 	}
 	p.pos = i
-	return json.Number(d[start:i]), nil
+	return nil
+}
+
+// pass reads one value as strictly as value but keeps nothing of it: the fields of a
+// record that an export does not write cost no allocation.
+func (p *jsonParser) pass() error {
+	p.ws()
+	if p.pos >= len(p.data) {
+		return p.syntaxError("looking for a value")
+	}
+	switch c := p.data[p.pos]; {
+	case c == '{' || c == '[':
+		p.depth++
+		if p.depth > maxJSONDepth {
+			return errJSONDepth
+		}
+		defer func() { p.depth-- }()
+		p.pos++
+		closer := byte('}')
+		if c == '[' {
+			closer = ']'
+		}
+		p.ws()
+		if p.pos < len(p.data) && p.data[p.pos] == closer {
+			p.pos++
+			return nil
+		}
+		for {
+			if c == '{' {
+				p.ws()
+				if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+					return p.syntaxError("looking for an object key")
+				}
+				if err := p.passString(); err != nil {
+					return err
+				}
+				p.ws()
+				if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+					return p.syntaxError("after an object key")
+				}
+				p.pos++
+			}
+			if err := p.pass(); err != nil {
+				return err
+			}
+			p.ws()
+			if p.pos >= len(p.data) {
+				return p.syntaxError("after a value")
+			}
+			switch p.data[p.pos] {
+			case ',':
+				p.pos++
+			case closer:
+				p.pos++
+				return nil
+			default:
+				return p.syntaxError("after a value")
+			}
+		}
+	case c == '"':
+		return p.passString()
+	case c == 't':
+		return p.literal("true")
+	case c == 'f':
+		return p.literal("false")
+	case c == 'n':
+		return p.literal("null")
+	case c == '-' || c >= '0' && c <= '9':
+		return p.scanNumber()
+	}
+	return p.syntaxError("looking for a value")
+}
+
+func (p *jsonParser) passString() error {
+	from := p.pos
+	_, plain, err := p.rawString()
+	if err == nil && !plain {
+		_, err = slowString(p.data[from:p.pos]) // an escape encoding/json would refuse
+	}
+	return err
+}
+
+// record reads an object, keeping only the keys keep holds (all when keep is nil).
+func (p *jsonParser) record(keep map[string]bool) (map[string]any, error) {
+	p.ws()
+	if keep == nil || p.pos >= len(p.data) || p.data[p.pos] != '{' {
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, &decodeShapeError{got: v}
+		}
+		return m, nil
+	}
+	p.depth++
+	defer func() { p.depth-- }()
+	p.pos++
+	m := make(map[string]any, len(keep))
+	p.ws()
+	if p.pos < len(p.data) && p.data[p.pos] == '}' {
+		p.pos++
+		return m, nil
+	}
+	for {
+		p.ws()
+		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+			return nil, p.syntaxError("looking for an object key")
+		}
+		k, err := p.key()
+		if err != nil {
+			return nil, err
+		}
+		p.ws()
+		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+			return nil, p.syntaxError("after an object key")
+		}
+		p.pos++
+		if keep[k] {
+			v, err := p.value()
+			if err != nil {
+				return nil, err
+			}
+			m[k] = v
+		} else if err := p.pass(); err != nil {
+			return nil, err
+		}
+		p.ws()
+		if p.pos >= len(p.data) {
+			return nil, p.syntaxError("after an object value")
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case '}':
+			p.pos++
+			return m, nil
+		default:
+			return nil, p.syntaxError("after an object value")
+		}
+	}
 }
 
 // skip reads one value and returns its bytes, for a part of an answer read later (the

@@ -28,6 +28,8 @@ var jsonCases = []string{
 	"\"bad utf8 \xff\xfe here\"",
 	`  {"nested":{"a":[{"b":[[]]},{}]}}  `,
 	`{"dup":1,"dup":2}`,
+	`{"id":1,"skipped":{"deep":[1,"x\u00e9",{"a":null}]},"title":"t","bad":"\x"}`,
+	`{"id":1,"skipped":[1,2,}`,
 	`"\u0000 control escape"`,
 	`{"a":01}`, `{"a":1.}`, `{"a":-}`, `{"a":1e}`, `[1,]`, `{"a":1,}`, `{"a" 1}`, `tru`, `nul`, `"open`,
 	`{"a":1} x`, `[1 2]`, "\"raw\tcontrol\"", `{"a":.5}`, `{}`, `[]`, `null`, `""`,
@@ -50,6 +52,35 @@ func checkParse(t *testing.T, data []byte) {
 	}
 	if werr == nil && !reflect.DeepEqual(got, want) {
 		t.Fatalf("parse %q = %#v, encoding/json gives %#v", data, got, want)
+	}
+	// pass checks as strictly as it reads.
+	p := newJSONParser(data)
+	perr := p.pass()
+	if perr == nil {
+		perr = p.end()
+	}
+	if (werr != nil) != (perr != nil) {
+		t.Fatalf("pass %q: error %v, encoding/json says %v", data, perr, werr)
+	}
+	// A record read with some keys kept is the record without the others.
+	if m, ok := want.(map[string]any); ok {
+		keep := map[string]bool{"id": true, "title": true, "value": true}
+		p := newJSONParser(data)
+		got, err := p.record(keep)
+		if err == nil {
+			err = p.end()
+		}
+		if err != nil {
+			t.Fatalf("record %q: %v", data, err)
+		}
+		for k := range m {
+			if !keep[k] {
+				delete(m, k)
+			}
+		}
+		if !reflect.DeepEqual(got, m) {
+			t.Fatalf("record %q keeping %v = %#v, want %#v", data, keep, got, m)
+		}
 	}
 }
 

@@ -18,6 +18,7 @@ type bodyDecoder interface {
 // form, additional_data kept as bytes for parsePage, success for the client's checks.
 type recordsEnvelope struct {
 	envelopeHead
+	keep           map[string]bool // the keys of each record to keep; nil = all
 	records        []map[string]any
 	additionalData []byte
 }
@@ -106,13 +107,9 @@ func (e *recordsEnvelope) data(p *jsonParser) error {
 		return nil
 	}
 	for {
-		v, err := p.value()
+		m, err := p.record(e.keep)
 		if err != nil {
 			return err
-		}
-		m, ok := v.(map[string]any)
-		if !ok {
-			return &decodeShapeError{got: v}
 		}
 		e.records = append(e.records, m)
 		p.ws()
@@ -142,6 +139,13 @@ func (e *decodeShapeError) Error() string {
 // It is the export's page reader: it costs a fraction of RawPage plus a decode of each
 // record.
 func (c *Client) Records(ctx context.Context, op string, q url.Values, start, limit int) ([]map[string]any, Page, *Response, error) {
+	return c.RecordsKeep(ctx, op, q, start, limit, nil)
+}
+
+// RecordsKeep is Records keeping only the top-level keys of each record that keep holds
+// (nil keeps all): an export of some columns builds nothing of the fields it does not
+// write. The answer is still checked whole.
+func (c *Client) RecordsKeep(ctx context.Context, op string, q url.Values, start, limit int, keep map[string]bool) ([]map[string]any, Page, *Response, error) {
 	v := url.Values{}
 	for k, vals := range q {
 		v[k] = append([]string(nil), vals...)
@@ -149,7 +153,7 @@ func (c *Client) Records(ctx context.Context, op string, q url.Values, start, li
 	if ep, _ := spec.Find(op); ep.MaxLimit > 0 {
 		setPage(v, op, start, limit)
 	}
-	var env recordsEnvelope
+	env := recordsEnvelope{keep: keep}
 	resp, err := c.do(ctx, &call{op: op, query: v, out: &env})
 	if err != nil {
 		return nil, Page{}, resp, err
