@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -239,5 +241,152 @@ func TestExportResumeAfterEdits(t *testing.T) {
 	t.Logf("%d rows, %d kept from the interrupted run, %d list requests, %d pages read again", len(rows), res.Resumed, res.Requests, res.Repairs)
 	if missing+twice > 0 {
 		t.Errorf("resumed export: %d leads that existed throughout are missing, %d written twice", missing, twice)
+	}
+}
+
+// TestExportResumeIncremental: an incremental export interrupted and continued writes the
+// same leads as one that was not, and saves the same bookmark: the next run writes only
+// what was updated after it.
+func TestExportResumeIncremental(t *testing.T) {
+	_, base := startSandbox(t, sandbox.Options{})
+	c := newClient(t, base)
+	leads := createLeads(t, c, 400, "Lead %03d", nil)
+	job := "kind: export\nentity: leads\nincremental: true\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title, update_time: Updated}\n"
+	refDir := t.TempDir()
+	ref, err := exporter.Run(context.Background(), exporter.Options{Job: writeJob(t, refDir, job), Client: c, State: openState(t, refDir), PageSize: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want := readRows(t, ref.Path)
+
+	dir := t.TempDir()
+	j := writeJob(t, dir, job)
+	st := openState(t, dir)
+	opts := exporter.Options{Job: j, State: st, PageSize: 20, Concurrency: 2, CheckpointEvery: -1}
+	ic, ctx := interruptedClient(t, base, 9)
+	o := opts
+	o.Client = ic
+	if _, err := exporter.Run(ctx, o); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted Run = %v", err)
+	}
+	if _, ok, _ := st.Bookmark(context.Background(), j.Name); ok {
+		t.Fatalf("an interrupted incremental export saved its bookmark")
+	}
+	opts.Client = c
+	res, err := exporter.Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, got := readRows(t, res.Path)
+	if res.Resumed == 0 || !slices.Equal(rowTexts(got), rowTexts(want)) {
+		t.Fatalf("resumed incremental export: %d rows (%d kept), want the %d rows of an uninterrupted one", len(got), res.Resumed, len(want))
+	}
+	time.Sleep(5 * time.Millisecond)
+	if _, _, err := c.UpdateLead(context.Background(), leads[7].ID, pipedrive.LeadPatch{Title: pipedrive.Set("Updated 7")}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = exporter.Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, rows := readRows(t, res.Path); len(rows) != 1 || rows[0][1].Text != "Updated 7" {
+		t.Errorf("the run after the resumed one wrote %d rows, want the one updated lead", len(rows))
+	}
+}
+
+// readSheet reads one sheet of an exported workbook.
+func readSheetRows(t testing.TB, path, name string) []string {
+	t.Helper()
+	r, err := sheet.Open(path, sheet.Options{Sheet: name})
+	if err != nil {
+		t.Fatalf("open %s sheet %s: %v", path, name, err)
+	}
+	defer r.Close()
+	out := []string{fmt.Sprint(r.Header())}
+	for {
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("read %s sheet %s: %v", path, name, err)
+		}
+		out = append(out, fmt.Sprint(row.Cells))
+	}
+}
+
+// TestExportResumeWorkbook: a workbook of three sheets interrupted in each of its two lists
+// of leads (active, then archived) is continued into the same workbook as an uninterrupted
+// run: every sheet with the same rows.
+func TestExportResumeWorkbook(t *testing.T) {
+	srv, base := startSandbox(t, sandbox.Options{})
+	const n = 1500
+	if err := srv.InsertLeads(context.Background(), n, sandbox.SampleLeads(n, time.Now(), srv.LeadLabelIDs())); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, base)
+	job := `kind: export
+target: out/weekly.xlsx
+sheets:
+  - name: Labels
+    entity: lead_labels
+    columns: {name: Label, color: Colour}
+  - name: Leads
+    entity: leads
+    query: {archived: all}
+    columns:
+      id: ID
+      title: "=Title"
+      value.amount: {column: Amount, type: number}
+      is_archived: {column: Archived, type: bool}
+      update_time: {column: Updated, type: datetime}
+  - name: Sources
+    entity: lead_sources
+`
+	refDir := t.TempDir()
+	ref, err := exporter.Run(context.Background(), exporter.Options{Job: writeJob(t, refDir, job), Client: c, State: openState(t, refDir), PageSize: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	j := writeJob(t, dir, job)
+	st := openState(t, dir)
+	opts := exporter.Options{Job: j, State: st, PageSize: 50, Concurrency: 3, CheckpointEvery: -1}
+	// Each run is interrupted at its 8th request, until one gets through: the export is
+	// continued several times, in the active leads and in the archived ones.
+	var res *exporter.Result
+	interrupted := 0
+	for res == nil {
+		ic, ctx := interruptedClient(t, base, 8)
+		o := opts
+		o.Client = ic
+		r, err := exporter.Run(ctx, o)
+		switch {
+		case err == nil:
+			res = r
+		case errors.Is(err, context.Canceled):
+			interrupted++
+		default:
+			t.Fatalf("Run: %v", err)
+		}
+		if interrupted > 30 {
+			t.Fatalf("30 interrupted runs and the export is still not complete: the runs do not go on from each other")
+		}
+	}
+	t.Logf("%d interrupted runs before the one that completed; %d list requests in all, %d for the uninterrupted export", interrupted, res.Requests, ref.Requests)
+	if interrupted < 3 {
+		t.Errorf("only %d interruptions: the test did not interrupt both lists", interrupted)
+	}
+	if res.Resumed == 0 {
+		t.Errorf("the last run kept nothing of the interrupted ones")
+	}
+	for _, name := range []string{"Labels", "Leads", "Sources"} {
+		got, want := readSheetRows(t, res.Path, name), readSheetRows(t, ref.Path, name)
+		if !slices.Equal(got, want) {
+			t.Errorf("sheet %s: %d rows, want the %d rows of an uninterrupted export", name, len(got)-1, len(want)-1)
+		}
+	}
+	if got := readSheetRows(t, res.Path, "Leads"); len(got) != n+1 || !strings.Contains(got[0], " '=Title ") {
+		t.Errorf("Leads sheet: %d rows, header %s; want %d rows and the formula-like header neutralized", len(got)-1, got[0], n)
 	}
 }
