@@ -6,6 +6,7 @@ import (
 
 	"github.com/pdbulk/pdbulk/exporter"
 	"github.com/pdbulk/pdbulk/jobs"
+	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/ratelimit"
 )
 
@@ -43,13 +44,22 @@ func runExport(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error
 			}
 		},
 	})
+	var te *pipedrive.TransportError
+	var ae *pipedrive.APIError
 	switch {
 	case err == nil:
+	case env.Abort != nil && env.Abort.Err() != nil:
+		fmt.Fprintf(env.Stderr, "pdbulk: %s: aborted; nothing was written at the target yet: run the same command again to continue where it stopped\n", j.Name)
+		return ExitInterrupted, nil
 	case env.Stop.Err() != nil:
 		fmt.Fprintf(env.Stderr, "pdbulk: %s: interrupted; nothing was written at the target yet: run the same command again to continue where it stopped (--restart starts over)\n", j.Name)
 		return ExitResumable, nil
 	case errors.Is(err, ratelimit.ErrBudgetExhausted):
 		fmt.Fprintf(env.Stderr, "pdbulk: %s: stopped: the daily token budget is spent; nothing was written at the target yet: run the same command again when it refills to continue where it stopped\n", j.Name)
+		return ExitResumable, nil
+	case res == nil && (errors.As(err, &te) || errors.As(err, &ae) && (ae.Status == 429 || ae.Status >= 500)):
+		// Pipedrive out of reach, as for an import: resumable.
+		fmt.Fprintf(env.Stderr, "pdbulk: %s: stopped: %v; nothing was written at the target yet: run the same command again later to continue where it stopped\n", j.Name, err)
 		return ExitResumable, nil
 	case res != nil:
 		// The file is written; what followed (downloads, the bookmark) failed.

@@ -390,3 +390,65 @@ sheets:
 		t.Errorf("Leads sheet: %d rows, header %s; want %d rows and the formula-like header neutralized", len(got)-1, got[0], n)
 	}
 }
+
+// downAfter is an HTTP transport through which Pipedrive goes out of reach after `after`
+// requests: every later one fails to connect.
+type downAfter struct {
+	next  http.RoundTripper
+	sent  atomic.Int64
+	after int64
+}
+
+func (d *downAfter) RoundTrip(r *http.Request) (*http.Response, error) {
+	if d.sent.Add(1) > d.after {
+		return nil, errors.New("dial tcp: connection refused")
+	}
+	return d.next.RoundTrip(r)
+}
+
+// TestExportResumeAfterOutage: an export stopped because Pipedrive went out of reach
+// (retries spent) keeps what it wrote, and the next run continues it into the same file an
+// uninterrupted export writes.
+func TestExportResumeAfterOutage(t *testing.T) {
+	srv, base := startSandbox(t, sandbox.Options{})
+	const n = 1200
+	if err := srv.InsertLeads(context.Background(), n, sandbox.SampleLeads(n, time.Now(), srv.LeadLabelIDs())); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, base)
+	job := "kind: export\nentity: leads\nquery: {archived: all}\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title, value.amount: Amount}\n"
+	refDir := t.TempDir()
+	ref, err := exporter.Run(context.Background(), exporter.Options{Job: writeJob(t, refDir, job), Client: c, State: openState(t, refDir), PageSize: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want := readRows(t, ref.Path)
+
+	dir := t.TempDir()
+	j := writeJob(t, dir, job)
+	st := openState(t, dir)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	down, err := pipedrive.New(pipedrive.Config{BaseURL: base, Token: testToken, MaxRetries: -1,
+		Pacer:      ratelimit.New(ratelimit.Options{Limit: 100000, SearchLimit: 100000}),
+		HTTPClient: &http.Client{Transport: &downAfter{next: tr, after: 10}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := exporter.Options{Job: j, State: st, PageSize: 50, Concurrency: 2, CheckpointEvery: -1}
+	o := opts
+	o.Client = down
+	var te *pipedrive.TransportError
+	if _, err := exporter.Run(context.Background(), o); !errors.As(err, &te) {
+		t.Fatalf("Run with Pipedrive out of reach = %v, want a transport error", err)
+	}
+	opts.Client = c
+	res, err := exporter.Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, got := readRows(t, res.Path)
+	if res.Resumed == 0 || !slices.Equal(rowTexts(got), rowTexts(want)) {
+		t.Fatalf("export continued after the outage: %d rows (%d kept), want the %d rows of an uninterrupted one", len(got), res.Resumed, len(want))
+	}
+}
