@@ -290,7 +290,7 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 			q.Set("skip_users", "0")
 		}
 	}
-	recs, err := records(c.Records(ctx, op, q, 0, 0))
+	recs, err := records(c.RecordsKeep(ctx, op, q, 0, 0, nil))
 	res.Requests++
 	if err != nil {
 		return err
@@ -380,7 +380,7 @@ const leadTime = "2006-01-02T15:04:05.000Z"
 func (o *Options) search(ctx context.Context, s jobs.ExportSheet, res *Result, write func(record) error) error {
 	seen := map[string]bool{}
 	for start := 0; ; {
-		list, page, _, err := o.Client.Records(ctx, "searchItem", s.Query, start, 0)
+		list, page, _, err := o.Client.RecordsKeep(ctx, "searchItem", s.Query, start, 0, nil)
 		res.Requests++
 		if err != nil {
 			return err
@@ -482,7 +482,7 @@ func readLookups(ctx context.Context, c *pipedrive.Client, sheets []jobs.ExportS
 			case "filters.name":
 				op = "getFilters"
 			}
-			recs, err := records(c.Records(ctx, op, q, 0, 0))
+			recs, err := records(c.RecordsKeep(ctx, op, q, 0, 0, nil))
 			if err != nil {
 				return nil, fmt.Errorf("exporter: lookup %s: %w", col.Lookup, err)
 			}

@@ -134,17 +134,11 @@ func (e *decodeShapeError) Error() string {
 	return "json: a record of data is not an object"
 }
 
-// Records fetches one page of the list operation op like RawPage, and returns its records
-// decoded (numbers as json.Number, objects as map[string]any), reading the answer once.
-// It is the export's page reader: it costs a fraction of RawPage plus a decode of each
-// record.
-func (c *Client) Records(ctx context.Context, op string, q url.Values, start, limit int) ([]map[string]any, Page, *Response, error) {
-	return c.RecordsKeep(ctx, op, q, start, limit, nil)
-}
-
-// RecordsKeep is Records keeping only the top-level keys of each record that keep holds
-// (nil keeps all): an export of some columns builds nothing of the fields it does not
-// write. The answer is still checked whole.
+// RecordsKeep fetches one page of the list operation op like RawPage, and returns its
+// records decoded (numbers as json.Number, objects as map[string]any), reading the answer
+// once. Only the top-level keys of each record that keep holds are kept (nil keeps all):
+// an export of some columns builds nothing of the fields it does not write. The answer is
+// still checked whole.
 func (c *Client) RecordsKeep(ctx context.Context, op string, q url.Values, start, limit int, keep map[string]bool) ([]map[string]any, Page, *Response, error) {
 	v := url.Values{}
 	for k, vals := range q {
