@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -97,8 +98,16 @@ func (o *Options) loadProgress(ctx context.Context) (*progress, error) {
 		return nil, nil
 	}
 	var p progress
-	if err := json.Unmarshal([]byte(v), &p); err != nil || p.Version != progressVersion || p.Fingerprint != fingerprint(j) {
-		o.Logf("the job changed since its interrupted run: starting over")
+	err = json.Unmarshal([]byte(v), &p)
+	if err == nil && (p.Version != progressVersion || p.Fingerprint != fingerprint(j)) {
+		err = errors.New("the job changed since")
+	}
+	if err == nil && (p.Sheet < 0 || p.Sheet > len(j.Export.Sheets) || len(p.Done) != p.Sheet || p.Op < 0 || p.Path == "" ||
+		(j.Export.Target.Format == "xlsx") != (p.Spool != nil) || p.CSV != nil && p.Spool != nil) {
+		err = errors.New("it does not describe this job's output")
+	}
+	if err != nil {
+		o.Logf("the position of the interrupted run is not usable (%v): starting over", err)
 		o.forget(ctx, &p)
 		if err := o.State.DeleteExportProgress(context.WithoutCancel(ctx), j.Name); err != nil {
 			return nil, fmt.Errorf("exporter: %w", err)

@@ -452,3 +452,32 @@ func TestExportResumeAfterOutage(t *testing.T) {
 		t.Fatalf("export continued after the outage: %d rows (%d kept), want the %d rows of an uninterrupted one", len(got), res.Resumed, len(want))
 	}
 }
+
+// TestExportResumeJobChanged: a job whose columns changed after an interrupted run starts
+// over (the interrupted run's rows had other columns) and leaves no temporary file behind.
+func TestExportResumeJobChanged(t *testing.T) {
+	srv, base := startSandbox(t, sandbox.Options{})
+	const n = 800
+	if err := srv.InsertLeads(context.Background(), n, sandbox.SampleLeads(n, time.Now(), srv.LeadLabelIDs())); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	st := openState(t, dir)
+	ic, ctx := interruptedClient(t, base, 8)
+	j := writeJob(t, dir, "kind: export\nentity: leads\nquery: {archived: all}\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title}\n")
+	if _, err := exporter.Run(ctx, exporter.Options{Job: j, Client: ic, State: st, PageSize: 50, Concurrency: 2, CheckpointEvery: -1}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted Run = %v", err)
+	}
+	j = writeJob(t, dir, "kind: export\nentity: leads\nquery: {archived: all}\ntarget: out/leads.csv\ncolumns: {id: ID, value.currency: Currency}\n")
+	res, err := exporter.Run(context.Background(), exporter.Options{Job: j, Client: newClient(t, base), State: st, PageSize: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, rows := readRows(t, res.Path)
+	if res.Resumed != 0 || len(rows) != n || strings.Join(header, ",") != "ID,Currency" {
+		t.Errorf("changed job: kept %d, %d rows, header %v; want a fresh export of %d rows with the new columns", res.Resumed, len(rows), header, n)
+	}
+	if left := tempFiles(t, filepath.Join(dir, "out")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
