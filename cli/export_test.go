@@ -2,12 +2,15 @@ package cli_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pdbulk/pdbulk/cli"
 	"github.com/pdbulk/pdbulk/pipedrive"
@@ -155,4 +158,111 @@ func TestExportCommand(t *testing.T) {
 	r = pdbulk(t, e, "run", bad)
 	wantCode(t, r, cli.ExitUsage)
 	wantContains(t, "stderr", r.stderr, "bad.yaml:3:", "use a .csv, .tsv or .xlsx file", "bad.yaml:5:", `leads has no field "titel"`)
+}
+
+// exportPositionSaved reports whether the checkpoint at statePath holds the position of an
+// interrupted export (read with plain SQL while the run writes it).
+func exportPositionSaved(t *testing.T, statePath string) bool {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+statePath+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM bookmarks WHERE job LIKE '%export-progress%'`).Scan(&n); err != nil {
+		return false // not created yet
+	}
+	return n > 0
+}
+
+// TestExportInterruptResume: a Ctrl-C in the middle of an export exits 75 and leaves last
+// week's file in place; a second run of the same job refuses to start while the first
+// runs; the same command then goes on from where it stopped and writes every lead once, in
+// order; --restart after another interruption starts over and writes the same file.
+func TestExportInterruptResume(t *testing.T) {
+	t.Parallel()
+	srv, err := sandbox.New(sandbox.Options{Token: testToken, Emulation: sandbox.Emulation{RateLimit: 2000, Latency: 150 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := srv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	const n = 6000
+	if err := srv.InsertLeads(context.Background(), n, sandbox.SampleLeads(n, time.Now(), srv.LeadLabelIDs())); err != nil {
+		t.Fatal(err)
+	}
+	e := connectedTo(base, testToken)
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state.db")
+	job := writeFile(t, dir, "leads.yaml", "kind: export\nentity: leads\nquery: {archived: all}\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title, add_time: Created}\noptions: {concurrency: 1}\n")
+	target := filepath.Join(dir, "out", "leads.csv")
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(target, []byte("last week\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	interrupt := func(args ...string) result {
+		t.Helper()
+		stop, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan result, 1)
+		go func() { done <- pdbulkCtx(t, stop, e, append([]string{"run", "--state", state}, args...)...) }()
+		deadline := time.Now().Add(30 * time.Second)
+		for !exportPositionSaved(t, state) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		return <-func() chan result {
+			if args[len(args)-1] == job {
+				// While it runs, a second run of the job is refused at once.
+				second := pdbulk(t, e, "run", "--state", state, job)
+				wantCode(t, second, cli.ExitResumable)
+				wantContains(t, "stderr", second.stderr, "is already running")
+			}
+			cancel()
+			return done
+		}()
+	}
+	r := interrupt(job)
+	wantCode(t, r, cli.ExitResumable)
+	wantContains(t, "stderr", r.stderr, "interrupted; nothing was written at the target yet", "continue where it stopped")
+	if b, _ := os.ReadFile(target); string(b) != "last week\n" {
+		t.Fatalf("target after the interruption = %.60q, want last week's file", b)
+	}
+
+	r = pdbulk(t, e, "run", "--state", state, job)
+	wantCode(t, r, cli.ExitOK)
+	wantContains(t, "stderr", r.stderr, fmt.Sprintf("%d records", n), "kept from the interrupted run")
+	_, resumed := readCSV(t, target)
+
+	// Against an export that was never interrupted: the same rows in the same order.
+	refDir := t.TempDir()
+	refJob := writeFile(t, refDir, "leads.yaml", "kind: export\nentity: leads\nquery: {archived: all}\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title, add_time: Created}\n")
+	wantCode(t, pdbulk(t, e, "run", refJob), cli.ExitOK)
+	_, want := readCSV(t, filepath.Join(refDir, "out", "leads.csv"))
+	if len(resumed) != n || !slices.EqualFunc(resumed, want, slices.Equal[[]string]) {
+		t.Fatalf("resumed export: %d rows, want the %d rows of an uninterrupted export in its order", len(resumed), len(want))
+	}
+
+	// --restart forgets an interrupted run.
+	r = interrupt(job)
+	wantCode(t, r, cli.ExitResumable)
+	r = pdbulk(t, e, "run", "--state", state, "--restart", job)
+	wantCode(t, r, cli.ExitOK)
+	wantContains(t, "stderr", r.stderr, "--restart: the interrupted run's rows are discarded")
+	if strings.Contains(r.stderr, "kept from the interrupted run") {
+		t.Errorf("--restart kept the interrupted run's rows:\n%s", r.stderr)
+	}
+	if _, rows := readCSV(t, target); !slices.EqualFunc(rows, want, slices.Equal[[]string]) {
+		t.Errorf("export after --restart: %d rows, want the %d of an uninterrupted export", len(rows), len(want))
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "out", ".*"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
 }

@@ -20,6 +20,7 @@ type row struct {
 	loc     *time.Location
 	lookups map[string]names // by ExportColumn.Lookup
 	csv     bool             // a CSV target: a date_format writes dates as that text
+	paths   [][]string       // each column's field, split at its dots once
 	cells   []sheet.Cell
 }
 
@@ -30,7 +31,11 @@ func newRow(s jobs.ExportSheet, loc *time.Location, lookups map[string]names, cs
 			cols = append(cols, jobs.ExportColumn{Field: f, Header: f, Type: jobs.CellAuto, Join: "; "})
 		}
 	}
-	return &row{cols: cols, loc: loc, lookups: lookups, csv: csv, cells: make([]sheet.Cell, len(cols))}
+	paths := make([][]string, len(cols))
+	for i, c := range cols {
+		paths[i] = strings.Split(c.Field, ".")
+	}
+	return &row{cols: cols, loc: loc, lookups: lookups, csv: csv, paths: paths, cells: make([]sheet.Cell, len(cols))}
 }
 
 func (w *row) header() []string {
@@ -44,7 +49,7 @@ func (w *row) header() []string {
 // cellsOf returns the cells of r. The slice is reused by the next call.
 func (w *row) cellsOf(r record) ([]sheet.Cell, error) {
 	for i, c := range w.cols {
-		v := lookupPath(r, c.Field)
+		v := lookupParts(r, w.paths[i])
 		cell, err := w.cell(c, v)
 		if err != nil {
 			return nil, fmt.Errorf("record %v: field %s: %w", r["id"], c.Field, err)
@@ -56,8 +61,12 @@ func (w *row) cellsOf(r record) ([]sheet.Cell, error) {
 
 // lookupPath follows a dotted path (value.amount) through nested objects.
 func lookupPath(r record, path string) any {
+	return lookupParts(r, strings.Split(path, "."))
+}
+
+func lookupParts(r record, parts []string) any {
 	var v any = map[string]any(r)
-	for _, part := range strings.Split(path, ".") {
+	for _, part := range parts {
 		m, ok := v.(map[string]any)
 		if !ok {
 			return nil

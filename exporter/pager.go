@@ -68,13 +68,20 @@ type pager struct {
 	field   string     // sort field: add_time, update_time or id
 	numeric bool       // ids are whole numbers (files)
 	desc    bool
-	limit   int // page size
+	keep    map[string]bool // the keys of each record the export uses; nil = all
+	limit   int             // page size
 	overlap int
 	workers int // pages fetched at once
 	// filter, when set, says what to do with each new record: write it, skip it, or stop
 	// the read there (an incremental export reading by update_time DESC stops at its
 	// bookmark and skips what the last run wrote).
 	filter func(record) action
+	// from, when set, is where an interrupted read of this list stood: the read goes on
+	// after its last record, from pages planned around its position.
+	from *position
+	// onPage, when set, is called after the records of each page are handed on, with where
+	// the read stands (for the export's checkpoint).
+	onPage func(position) error
 
 	requests atomic.Int64
 	repairs  atomic.Int64
@@ -96,6 +103,14 @@ const (
 // maxRepairs bounds how often one export reads pages again before it gives up.
 const maxRepairs = 1000
 
+// position is where a read stands in the list's total order: Pos records have been handed
+// on or passed over, the last of them Last.
+type position struct {
+	Pos     int     `json:"pos"`
+	Last    sortKey `json:"last"`
+	Started bool    `json:"started"`
+}
+
 type fetched struct {
 	off  int // the offset the page was asked for
 	recs []record
@@ -106,21 +121,18 @@ type fetched struct {
 // fetch reads the page at start and decodes its records.
 func (p *pager) fetch(ctx context.Context, start int) fetched {
 	p.requests.Add(1)
-	raw, page, _, err := p.client.RawPage(ctx, p.op, p.query, start, p.limit)
+	list, page, _, err := p.client.RecordsKeep(ctx, p.op, p.query, start, p.limit, p.keep)
 	if err != nil {
 		return fetched{off: start, err: err}
 	}
-	recs, err := decodeAll(raw)
-	if err != nil {
-		return fetched{off: start, err: fmt.Errorf("exporter: %s: decode a record: %w", p.op, err)}
-	}
+	recs, _ := records(list, page, nil, nil)
 	return fetched{off: start, recs: recs, page: page}
 }
 
 func (p *pager) key(r record) sortKey {
-	k := sortKey{ID: fmt.Sprint(r["id"])}
+	k := sortKey{ID: scalarText(r["id"])}
 	if p.field != "id" {
-		k.Value = fmt.Sprint(r[p.field])
+		k.Value = scalarText(r[p.field])
 	}
 	if p.numeric && p.field == "id" {
 		if n, ok := r["id"].(json.Number); ok {
@@ -151,6 +163,14 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 	step := p.limit - p.overlap
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	c := consumer{p: p}
+	base := 0
+	if p.from != nil && p.from.Started {
+		// Pages start `overlap` records before the next one, as if the read had not stopped;
+		// the consumer reads from earlier on if records were deleted meanwhile.
+		c.last, c.started, c.pos = p.from.Last, true, p.from.Pos
+		base = max(p.from.Pos-p.overlap, 0)
+	}
 
 	// The producer plans pages at offsets 0, step, 2·step, … and fetches up to `workers`
 	// ahead of the consumer; results come back in plan order through queue.
@@ -183,7 +203,7 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				f := p.fetch(ctx, max(i*step-int(p.drift.Load()), 0))
+				f := p.fetch(ctx, max(base+i*step-int(p.drift.Load()), 0))
 				if f.err != nil || !f.page.More {
 					end.CompareAndSwap(0, int64(i)+1)
 				}
@@ -197,7 +217,6 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 	defer wg.Wait()
 	defer cancel()
 
-	c := consumer{p: p}
 	for ch := range queue {
 		var f fetched
 		select {
@@ -231,6 +250,7 @@ type consumer struct {
 	last    sortKey // the last record handed on
 	started bool
 	off     int // offset of the page last handled
+	pos     int // records handed on or passed over
 }
 
 // handle checks that the page f joins the records handed on so far (reading from earlier
@@ -272,6 +292,7 @@ func (c *consumer) handle(ctx context.Context, f fetched, fn func(record) error)
 			continue // seen in the overlap, or moved back by an insert
 		}
 		c.last, c.started = k, true
+		c.pos++
 		if p.filter != nil {
 			switch p.filter(r) {
 			case skipRecord:
@@ -281,6 +302,11 @@ func (c *consumer) handle(ctx context.Context, f fetched, fn func(record) error)
 			}
 		}
 		if err := fn(r); err != nil {
+			return false, err
+		}
+	}
+	if p.onPage != nil && f.page.More {
+		if err := p.onPage(position{Pos: c.pos, Last: c.last, Started: c.started}); err != nil {
 			return false, err
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -36,6 +37,10 @@ type Options struct {
 	PageSize    int              // records per page; 0 = the endpoint's maximum
 	Now         func() time.Time // the run's time, for {date} in the target; nil = time.Now
 	Logf        func(format string, args ...any)
+	// CheckpointEvery is how often the rows written are synced and the position saved, so
+	// that an interrupted export goes on from there; 0 = every second, negative = after
+	// every page.
+	CheckpointEvery time.Duration
 }
 
 // Result is what an export did.
@@ -47,6 +52,7 @@ type Result struct {
 	Downloaded int           // files downloaded (files export with download)
 	Skipped    int           // files already in the download folder with the same size
 	Since      string        // an incremental export: the bookmark it started from
+	Resumed    int           // records an interrupted run had written, which this run kept
 }
 
 // SheetResult counts one sheet's records.
@@ -56,7 +62,9 @@ type SheetResult struct {
 }
 
 // Run exports o.Job. It returns after every goroutine it started has ended. On any error
-// (an interruption included) nothing is written at the target and the bookmark stays.
+// (an interruption included) nothing is written at the target and the bookmark stays. An
+// interrupted export keeps its temporary file and its position in the checkpoint (see
+// progress), and the next Run of the same job goes on from there.
 func Run(ctx context.Context, o Options) (*Result, error) {
 	j := o.Job
 	if j == nil || j.Export == nil {
@@ -77,9 +85,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
+	if o.CheckpointEvery == 0 {
+		o.CheckpointEvery = time.Second
+	}
 	x := j.Export
-	path, err := sheet.ExpandPath(x.Target.Path, o.Now(), x.TimeZone)
+	prog, err := o.loadProgress(ctx)
 	if err != nil {
+		return nil, err
+	}
+	path := ""
+	if prog != nil {
+		path = prog.Path // the file the interrupted run began, whatever {date} says now
+	} else if path, err = sheet.ExpandPath(x.Target.Path, o.Now(), x.TimeZone); err != nil {
 		return nil, fmt.Errorf("exporter: %w", err)
 	}
 	res := &Result{Path: path}
@@ -103,18 +120,55 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := os.MkdirAll(filepath.Dir(res.Path), 0o755); err != nil {
 		return nil, fmt.Errorf("exporter: %w", err)
 	}
-	out, err := createOutput(ctx, res.Path, x)
+	// The writers never see the cancellation: an interrupted export keeps its temporary
+	// file for the next run, and stops between two records by itself.
+	out, err := o.openOutput(context.WithoutCancel(ctx), res.Path, prog)
 	if err != nil {
-		return nil, fmt.Errorf("exporter: %w", err)
-	}
-	var next bookmark
-	var files []record
-	for _, s := range x.Sheets {
-		w := newRow(s, x.TimeZone, lookups, x.Target.Format == "csv")
-		if err := out.begin(s.Name, w.header()); err != nil {
-			return nil, errors.Join(fmt.Errorf("exporter: %w", err), out.abort())
+		if prog == nil {
+			return nil, fmt.Errorf("exporter: %w", err)
 		}
+		o.Logf("the interrupted run cannot be continued (%v): starting over", err)
+		o.forget(ctx, prog)
+		if prog, err = nil, o.State.DeleteExportProgress(context.WithoutCancel(ctx), j.Name); err != nil {
+			return nil, fmt.Errorf("exporter: %w", err)
+		}
+		if out, err = o.openOutput(context.WithoutCancel(ctx), res.Path, nil); err != nil {
+			return nil, fmt.Errorf("exporter: %w", err)
+		}
+	}
+	cp := &checkpointer{o: &o, out: out, prog: prog, saved: prog != nil, last: time.Now()}
+	if prog == nil {
+		cp.prog = &progress{Version: progressVersion, Fingerprint: fingerprint(j), Path: res.Path}
+	} else {
+		res.Requests, res.Repairs, res.Resumed = prog.Requests, prog.Repairs, prog.Records+sum(prog.Done)
+		o.Logf("continuing the interrupted export: %d records are in already", res.Resumed)
+	}
+	fail := func(err error) (*Result, error) {
+		if cp.saved && !errors.Is(err, ErrIncomplete) {
+			return nil, errors.Join(err, out.suspend())
+		}
+		if cp.saved {
+			err = errors.Join(err, o.State.DeleteExportProgress(context.WithoutCancel(ctx), j.Name))
+		}
+		return nil, errors.Join(err, out.abort())
+	}
+	var files []record
+	next := &cp.prog.Next
+	for si, s := range x.Sheets {
+		if si < cp.prog.Sheet {
+			res.Sheets = append(res.Sheets, SheetResult{Name: s.Name, Records: cp.prog.Done[si]})
+			continue
+		}
+		w := newRow(s, x.TimeZone, lookups, x.Target.Format == "csv")
 		n := 0
+		if si == cp.prog.Sheet && cp.prog.Begun {
+			n = cp.prog.Records
+		} else {
+			if err := out.begin(s.Name, w.header()); err != nil {
+				return fail(fmt.Errorf("exporter: %w", err))
+			}
+			cp.prog.Sheet, cp.prog.Begun, cp.prog.Op, cp.prog.At, cp.prog.Records = si, true, 0, position{}, 0
+		}
 		write := func(r record) error {
 			cells, err := w.cellsOf(r)
 			if err != nil {
@@ -126,16 +180,29 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			n++
 			return out.row(cells)
 		}
-		if err := o.readSheet(ctx, s, bm, &next, res, write); err != nil {
-			return nil, errors.Join(err, out.abort())
+		if err := o.readSheet(ctx, s, bm, next, res, cp, &n, write); err != nil {
+			return fail(err)
 		}
 		res.Sheets = append(res.Sheets, SheetResult{Name: s.Name, Records: n})
 		if len(x.Sheets) > 1 {
 			o.Logf("sheet %s: %s: %d records", s.Name, s, n)
 		}
+		cp.prog.Done = append(cp.prog.Done[:si], n)
+		cp.prog.Sheet, cp.prog.Begun, cp.prog.Op, cp.prog.At, cp.prog.Records = si+1, false, 0, position{}, 0
+		if err := cp.save(ctx, res, true); err != nil {
+			return fail(err)
+		}
 	}
-	if err := out.close(); err != nil {
-		return nil, fmt.Errorf("exporter: %w", err)
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
+	if err := out.close(ctx); err != nil {
+		return fail(fmt.Errorf("exporter: %w", err))
+	}
+	if cp.saved {
+		if err := o.State.DeleteExportProgress(context.WithoutCancel(ctx), j.Name); err != nil {
+			return res, fmt.Errorf("exporter: the file is written but the checkpoint could not forget the run's position: %w", err)
+		}
 	}
 	if x.Download != "" {
 		if err := o.download(ctx, files, res); err != nil {
@@ -154,6 +221,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
+func sum(list []int) int {
+	n := 0
+	for _, v := range list {
+		n += v
+	}
+	return n
+}
+
 // bookmark is where an incremental export of leads stopped: the newest update_time it saw,
 // and the ids of the leads updated at that very time (written already; a lead updated in the
 // same millisecond later is not among them and is exported by the next run).
@@ -163,31 +238,47 @@ type bookmark struct {
 }
 
 // readSheet hands every record of sheet s on to write, in order.
-func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark, next *bookmark, res *Result, write func(record) error) error {
+func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark, next *bookmark, res *Result, cp *checkpointer, n *int, write func(record) error) error {
 	c := o.Client
 	switch s.Entity {
-	case jobs.EntityLeads:
-		for _, op := range sheetOps(s) {
-			p := o.newPager(op, s.Query, s.Sort, s.Desc, false)
+	case jobs.EntityLeads, jobs.EntityFiles:
+		for i, op := range sheetOps(s) {
+			if i < cp.prog.Op {
+				continue
+			}
+			var p *pager
+			if s.Entity == jobs.EntityFiles {
+				p = o.newPager(op, s.Query, "id", false, true)
+			} else {
+				p = o.newPager(op, s.Query, s.Sort, s.Desc, false)
+			}
+			p.keep = keptKeys(s)
 			if o.Job.Export.Incremental {
 				p.field, p.desc = "update_time", true
 				p.query.Set("sort", "update_time DESC, id DESC")
 				p.filter = o.incrementalFilter(bm, next)
 			}
+			if i == cp.prog.Op && cp.prog.At.Started {
+				at := cp.prog.At
+				p.from = &at
+			}
+			var before, repairsBefore int64 = res.Requests, res.Repairs
+			p.onPage = func(at position) error {
+				cp.prog.Op, cp.prog.At, cp.prog.Records = i, at, *n
+				res.Requests, res.Repairs = before+p.requests.Load(), repairsBefore+p.repairs.Load()
+				return cp.save(ctx, res, false)
+			}
 			err := p.each(ctx, write)
-			res.Requests += p.requests.Load()
-			res.Repairs += p.repairs.Load()
+			res.Requests, res.Repairs = before+p.requests.Load(), repairsBefore+p.repairs.Load()
 			if err != nil {
+				return err
+			}
+			cp.prog.Op, cp.prog.At, cp.prog.Records = i+1, position{}, *n
+			if err := cp.save(ctx, res, true); err != nil {
 				return err
 			}
 		}
 		return nil
-	case jobs.EntityFiles:
-		p := o.newPager("getFiles", s.Query, "id", false, true)
-		err := p.each(ctx, write)
-		res.Requests += p.requests.Load()
-		res.Repairs += p.repairs.Load()
-		return err
 	case jobs.EntitySearch:
 		return o.search(ctx, s, res, write)
 	}
@@ -199,14 +290,10 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 			q.Set("skip_users", "0")
 		}
 	}
-	raw, _, _, err := c.RawPage(ctx, op, q, 0, 0)
+	recs, err := records(c.RecordsKeep(ctx, op, q, 0, 0, nil))
 	res.Requests++
 	if err != nil {
 		return err
-	}
-	recs, err := decodeAll(raw)
-	if err != nil {
-		return fmt.Errorf("exporter: %s: %w", op, err)
 	}
 	if s.Entity == jobs.EntityGoals && len(recs) == 1 {
 		// GET /goals/find answers {goals: [...]}.
@@ -293,15 +380,12 @@ const leadTime = "2006-01-02T15:04:05.000Z"
 func (o *Options) search(ctx context.Context, s jobs.ExportSheet, res *Result, write func(record) error) error {
 	seen := map[string]bool{}
 	for start := 0; ; {
-		raw, page, _, err := o.Client.RawPage(ctx, "searchItem", s.Query, start, 0)
+		list, page, _, err := o.Client.RecordsKeep(ctx, "searchItem", s.Query, start, 0, nil)
 		res.Requests++
 		if err != nil {
 			return err
 		}
-		recs, err := decodeAll(raw)
-		if err != nil {
-			return fmt.Errorf("exporter: searchItem: %w", err)
-		}
+		recs, _ := records(list, page, nil, nil)
 		if len(recs) == 1 {
 			if items, ok := recs[0]["items"].([]any); ok {
 				recs = recs[:0]
@@ -369,6 +453,20 @@ func (o *Options) enrich(ctx context.Context, s jobs.ExportSheet, recs []record)
 	return g.Wait()
 }
 
+// keptKeys lists the top-level keys of a record that sheet s uses: those its columns
+// name, the sort keys and what a download needs; nil when it writes every field.
+func keptKeys(s jobs.ExportSheet) map[string]bool {
+	if len(s.Columns) == 0 {
+		return nil
+	}
+	keep := map[string]bool{"id": true, "add_time": true, "update_time": true, "file_name": true, "file_size": true, "name": true}
+	for _, c := range s.Columns {
+		top, _, _ := strings.Cut(c.Field, ".")
+		keep[top] = true
+	}
+	return keep
+}
+
 // readLookups reads, once, the names every lookup of the job's columns needs.
 func readLookups(ctx context.Context, c *pipedrive.Client, sheets []jobs.ExportSheet) (map[string]names, error) {
 	out := map[string]names{}
@@ -384,11 +482,7 @@ func readLookups(ctx context.Context, c *pipedrive.Client, sheets []jobs.ExportS
 			case "filters.name":
 				op = "getFilters"
 			}
-			raw, _, _, err := c.RawPage(ctx, op, q, 0, 0)
-			if err != nil {
-				return nil, fmt.Errorf("exporter: lookup %s: %w", col.Lookup, err)
-			}
-			recs, err := decodeAll(raw)
+			recs, err := records(c.RecordsKeep(ctx, op, q, 0, 0, nil))
 			if err != nil {
 				return nil, fmt.Errorf("exporter: lookup %s: %w", col.Lookup, err)
 			}
@@ -402,16 +496,14 @@ func readLookups(ctx context.Context, c *pipedrive.Client, sheets []jobs.ExportS
 	return out, nil
 }
 
-func decodeAll(raw []json.RawMessage) ([]record, error) {
-	out := make([]record, 0, len(raw))
-	for _, r := range raw {
-		d := json.NewDecoder(bytes.NewReader(r))
-		d.UseNumber()
-		var m record
-		if err := d.Decode(&m); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
+// records turns the answer of Client.Records into records.
+func records(list []map[string]any, _ pipedrive.Page, _ *pipedrive.Response, err error) ([]record, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make([]record, len(list))
+	for i, m := range list {
+		out[i] = m
 	}
 	return out, nil
 }
@@ -425,35 +517,42 @@ func cloneValues(q url.Values) url.Values {
 }
 
 // output writes the sheets of one export: one CSV, or one XLSX workbook of one sheet or
-// more. Nothing is at the path until close succeeds.
+// more (spooled, see spool). Nothing is at the path until close succeeds.
 type output struct {
 	ctx  context.Context
 	path string
 	opts sheet.ExportOptions
-	wb   *sheet.Workbook  // XLSX
-	ws   *sheet.Worksheet // the XLSX sheet being written
-	csv  *sheet.CSVWriter
+	sp   *spool           // XLSX
+	csv  *sheet.CSVWriter // CSV, once begun
 }
 
-func createOutput(ctx context.Context, path string, x *jobs.Export) (*output, error) {
-	o := &output{ctx: ctx, path: path, opts: sheet.ExportOptions{
+// openOutput opens the output of the export at path: a new one, or the one the
+// interrupted run described by prog left.
+func (o *Options) openOutput(ctx context.Context, path string, prog *progress) (*output, error) {
+	x := o.Job.Export
+	out := &output{ctx: ctx, path: path, opts: sheet.ExportOptions{
 		Delimiter: x.Target.Delimiter, BOM: x.Target.BOM, Append: x.Target.Append, AllowFormulas: x.Target.KeepFormulas,
 	}}
-	if x.Target.Format == "xlsx" {
-		wb, err := sheet.NewWorkbook(ctx, path, o.opts)
-		if err != nil {
-			return nil, err
-		}
-		o.wb = wb
+	var err error
+	switch {
+	case x.Target.Format == "xlsx" && prog != nil && prog.Spool != nil:
+		out.sp, err = resumeSpool(path, *prog.Spool)
+	case x.Target.Format == "xlsx":
+		out.sp, err = newSpool(path)
+	case prog != nil && prog.CSV != nil:
+		out.csv, err = sheet.ResumeCSV(ctx, path, *prog.CSV, out.opts)
+	case prog != nil && prog.Begun:
+		err = errors.New("the checkpoint holds no temporary file")
 	}
-	return o, nil
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (o *output) begin(name string, header []string) error {
-	if o.wb != nil {
-		ws, err := o.wb.AddSheet(name, header)
-		o.ws = ws
-		return err
+	if o.sp != nil {
+		return o.sp.sheet(name, header)
 	}
 	w, err := sheet.CreateCSV(o.ctx, o.path, header, o.opts)
 	o.csv = w
@@ -461,15 +560,31 @@ func (o *output) begin(name string, header []string) error {
 }
 
 func (o *output) row(cells []sheet.Cell) error {
-	if o.ws != nil {
-		return o.ws.WriteCells(cells)
+	if o.sp != nil {
+		return o.sp.row(cells)
 	}
 	return o.csv.WriteCells(cells)
 }
 
-func (o *output) close() error {
-	if o.wb != nil {
-		return o.wb.Close()
+// checkpoint makes the rows written so far durable and records in p what they are.
+func (o *output) checkpoint(p *progress) error {
+	if o.sp != nil {
+		c, err := o.sp.checkpoint()
+		p.Spool = &c
+		return err
+	}
+	if o.csv == nil {
+		p.CSV = nil
+		return nil
+	}
+	c, err := o.csv.Checkpoint()
+	p.CSV = &c
+	return err
+}
+
+func (o *output) close(ctx context.Context) error {
+	if o.sp != nil {
+		return o.sp.writeWorkbook(ctx, o.opts)
 	}
 	if o.csv == nil {
 		return nil
@@ -477,9 +592,20 @@ func (o *output) close() error {
 	return o.csv.Close()
 }
 
+// suspend keeps the temporary file for the next run.
+func (o *output) suspend() error {
+	if o.sp != nil {
+		return o.sp.suspend()
+	}
+	if o.csv == nil {
+		return nil
+	}
+	return o.csv.Suspend()
+}
+
 func (o *output) abort() error {
-	if o.wb != nil {
-		return o.wb.Abort()
+	if o.sp != nil {
+		return o.sp.abort()
 	}
 	if o.csv == nil {
 		return nil

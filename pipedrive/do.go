@@ -308,7 +308,9 @@ func (c *Client) success(ctx, actx context.Context, ep spec.Endpoint, path strin
 		h = &envelopeHead{}
 		derr = json.Unmarshal(data, h)
 	}
-	if derr == nil {
+	if bd, ok := cl.out.(bodyDecoder); ok && derr == nil {
+		derr = bd.decodeBody(data) // one pass (see recordsEnvelope)
+	} else if derr == nil {
 		derr = json.Unmarshal(data, cl.out)
 	}
 	if derr != nil {

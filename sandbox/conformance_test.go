@@ -819,7 +819,7 @@ func TestConformance(t *testing.T) {
 
 	t.Run("ListLeads", func(t *testing.T) {
 		h.step(t)
-		h.use("ListLeads", "AllLeads", "ListArchivedLeads", "AllArchivedLeads", "RawPage")
+		h.use("ListLeads", "AllLeads", "ListArchivedLeads", "AllArchivedLeads", "RawPage", "RecordsKeep")
 		titles := func(ls []pipedrive.Lead) []string {
 			out := make([]string, len(ls))
 			for i, l := range ls {
@@ -859,6 +859,12 @@ func TestConformance(t *testing.T) {
 		var rec map[string]any
 		if err := json.Unmarshal(raw[0], &rec); err != nil || rec["title"] != active[2] || !hasKeys(rec, "cc_email", "visible_to", "was_seen") {
 			t.Errorf("RawPage record = %v, %v; want %q with every documented key", rec, err, active[2])
+		}
+		// RecordsKeep reads the same page in one pass, keeping the keys asked for.
+		recs, page, resp, err := c.RecordsKeep(ctx, "getLeads", url.Values{"sort": {"title ASC"}}, 2, 2, map[string]bool{"id": true, "title": true})
+		okResp(t, "RecordsKeep(getLeads)", resp, err, 200)
+		if len(recs) != 2 || !page.More || page.Start != 2 || recs[0]["title"] != active[2] || len(recs[0]) != 2 {
+			t.Errorf("RecordsKeep(getLeads, start 2, limit 2, id and title) = %v %+v, want %q and one more, id and title only, and more", recs, page, active[2])
 		}
 		if raw, _, resp, err := c.RawPage(ctx, "getLeadLabels", nil, 0, 0); err != nil || len(raw) < 3 {
 			okResp(t, "RawPage(getLeadLabels)", resp, err, 200)

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -235,4 +237,99 @@ func (w *CSVWriter) Abort() error {
 		w.fail(errClosed)
 	}
 	return nil
+}
+
+// CSVCheckpoint is what a CSV writer has made durable: its temporary file holds the header
+// and Rows data rows in its first Size bytes. An export saves it so that an interrupted run
+// can reopen the temporary file with ResumeCSV and go on from there.
+type CSVCheckpoint struct {
+	Temp string `json:"temp"` // the temporary file, in the folder of the path
+	Size int64  `json:"size"`
+	Rows int    `json:"rows"`
+	CRLF bool   `json:"crlf"` // the line ends in use (an appended file's own)
+}
+
+// Checkpoint writes out the rows buffered so far and syncs the temporary file, and returns
+// what is now durable in it.
+func (w *CSVWriter) Checkpoint() (CSVCheckpoint, error) {
+	if err := w.usable(); err != nil {
+		return CSVCheckpoint{}, err
+	}
+	w.cw.Flush()
+	err := w.cw.Error()
+	if err == nil {
+		err = w.bw.Flush()
+	}
+	if err == nil {
+		err = w.tmp.Sync()
+	}
+	var size int64
+	if err == nil {
+		size, err = w.tmp.Seek(0, io.SeekCurrent)
+	}
+	if err != nil {
+		w.fail(err)
+		return CSVCheckpoint{}, w.err
+	}
+	return CSVCheckpoint{Temp: w.tmp.Name(), Size: size, Rows: w.rows, CRLF: w.o.CRLF}, nil
+}
+
+// Suspend closes the temporary file and keeps it, for ResumeCSV; rows written since the
+// last Checkpoint may or may not be in it (ResumeCSV cuts them off). The writer is then
+// closed; the path is untouched.
+func (w *CSVWriter) Suspend() error {
+	if w.done {
+		return w.err
+	}
+	w.done = true
+	w.cancel.stop()
+	if w.err != nil {
+		return w.err
+	}
+	return w.tmp.Close()
+}
+
+// ResumeCSV reopens the temporary file of a CSV writer that made checkpoint cp (see
+// Checkpoint) for path, cuts it to what cp made durable, and returns a writer that goes on
+// after it, with the same options as the writer that made it. The temporary file must lie
+// in the folder of path and be one of path's; the file's size must be at least cp.Size.
+func ResumeCSV(ctx context.Context, path string, cp CSVCheckpoint, o ExportOptions) (*CSVWriter, error) {
+	o, err := o.applyDefaults(path)
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: %w", path, err)
+	}
+	o.CRLF = cp.CRLF
+	if filepath.Dir(cp.Temp) != filepath.Dir(path) || !strings.HasPrefix(filepath.Base(cp.Temp), "."+filepath.Base(path)+".") {
+		return nil, fmt.Errorf("resume %s: %s is not one of its temporary files", path, cp.Temp)
+	}
+	cancel := watchContext(ctx)
+	if err := cancel.err(); err != nil {
+		return nil, fmt.Errorf("resume %s: %w", path, err)
+	}
+	f, err := os.OpenFile(cp.Temp, os.O_RDWR, 0)
+	if err == nil {
+		var fi os.FileInfo
+		if fi, err = f.Stat(); err == nil && fi.Size() < cp.Size {
+			err = fmt.Errorf("%s holds %d bytes, fewer than the %d it had", cp.Temp, fi.Size(), cp.Size)
+		}
+		if err == nil {
+			err = f.Truncate(cp.Size)
+		}
+		if err == nil {
+			_, err = f.Seek(cp.Size, io.SeekStart)
+		}
+		if err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		cancel.stop()
+		return nil, fmt.Errorf("resume %s: %w", path, err)
+	}
+	w := &CSVWriter{path: path, o: o, cancel: cancel, tmp: f, rows: cp.Rows}
+	w.bw = bufio.NewWriterSize(f, bufSize)
+	w.cw = csv.NewWriter(w.bw)
+	w.cw.Comma = w.o.Delimiter
+	w.cw.UseCRLF = w.o.CRLF
+	return w, nil
 }
