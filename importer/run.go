@@ -511,7 +511,7 @@ type task struct {
 	prevRejected bool
 	prevReason   string
 	slot         *reportSlot // the row's report line
-	out        outcome     // a row settled before it reaches a worker (admit)
+	out          outcome     // a row settled before it reaches a worker (admit)
 }
 
 // admit decides what to do with a row before any work: skip it (done or rejected in an

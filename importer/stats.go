@@ -26,8 +26,8 @@ type Stats struct {
 	// Resumed counts the rows that earlier runs settled (done or rejected), counted in
 	// Unchanged or Rejected too: this run sent nothing for them, and its rate leaves them out.
 	Resumed atomic.Int64
-	Started     time.Time
-	DryRun      bool
+	Started time.Time
+	DryRun  bool
 
 	pacer                    *ratelimit.Pacer // source of the request counts; nil = none
 	baseRequests, baseTokens int64            // the pacer's counts when the run started
