@@ -562,6 +562,14 @@ func printResult(env Env, o runOptions, j *jobs.Job, res *importer.Result) {
 		return
 	}
 	fmt.Fprintf(w, "reports: %s, %s\n", j.Reports.Success, j.Reports.Rejects)
+	if res.Stats.Rejected > 0 {
+		fmt.Fprintf(w, "%s\n", onlyFailedAdvice(j))
+	}
+}
+
+// onlyFailedAdvice is what run and status say of rejected rows.
+func onlyFailedAdvice(j *jobs.Job) string {
+	return fmt.Sprintf("rejected rows: fix them in %s and run again with --only-failed (rows not fixed are rejected again; the fixes not yet sent stay in that report)", j.Reports.Rejects)
 }
 
 // baseURL is the API address of conn, "" without a connection.

@@ -331,7 +331,8 @@ func TestUndo(t *testing.T) {
 
 	r := pdbulk(t, e, "undo", job)
 	wantCode(t, r, cli.ExitOK)
-	wantContains(t, "stderr", r.stderr, "undo leads: 2 records created by the job: 2 deleted now, 0 deleted by an earlier undo, 0 already gone, 0 refused, 0 failed")
+	wantContains(t, "stderr", r.stderr, "undo leads: 2 records created by the job: 2 deleted now, 0 deleted by an earlier undo, 0 already gone, 0 refused, 0 failed",
+		"records/s", `the success report says "undone" for them`)
 	assertOnly := func() {
 		t.Helper()
 		left := leads(t, c)
@@ -508,4 +509,18 @@ func TestSandboxCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(data, "sandbox.db")); err != nil {
 		t.Errorf("sandbox --data did not store its database there: %v", err)
 	}
+}
+
+// TestSettleFlag: --settle takes a duration; a negative one is refused before anything is
+// loaded or sent, naming the flag.
+func TestSettleFlag(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	job := leadsJob(t, dir)
+	r := pdbulk(t, nil, "run", "--settle", "-5s", job)
+	wantCode(t, r, cli.ExitUsage)
+	wantContains(t, "stderr", r.stderr, "--settle -5s: want a duration of 0 or more")
+	r = pdbulk(t, nil, "run", "--settle", "soon", job)
+	wantCode(t, r, cli.ExitUsage)
+	wantContains(t, "stderr", r.stderr, "settle")
 }

@@ -132,8 +132,11 @@ func printAccountStatus(ctx context.Context, w io.Writer, j *jobs.Job, st *jobs.
 		fmt.Fprintf(w, "next run:  nothing to do (rejected rows can be fixed in the reject report and re-run with --only-failed)\n")
 	default:
 		plan := importer.Estimate(j, sum.Pending+sum.InFlight)
-		fmt.Fprintf(w, "next run:  looks up the %d in-doubt rows before sending anything for them, then sends the %d pending rows (about %d requests, %d tokens)\n",
+		fmt.Fprintf(w, "next run:  looks up the %d in-doubt rows before sending anything for them, then sends the %d pending rows (about %d requests, %d tokens): run the same command again to resume\n",
 			sum.InFlight, sum.Pending, plan.Requests, plan.Tokens)
+	}
+	if sum.Rejected > 0 {
+		fmt.Fprintf(w, "%s\n", onlyFailedAdvice(j))
 	}
 	return nil
 }
