@@ -92,8 +92,14 @@ func TestMarkDoneClaimed(t *testing.T) {
 		var errs [2]error
 		var wg sync.WaitGroup
 		wg.Add(2)
-		go func() { defer wg.Done(); held[0], errs[0] = a.MarkDoneClaimed(ctx, i+1, id, "created", claims, fmt.Sprintf("a#%d", i+1)) }()
-		go func() { defer wg.Done(); held[1], errs[1] = b.MarkDoneClaimed(ctx, i+1, id, "created", claims, fmt.Sprintf("b#%d", i+1)) }()
+		go func() {
+			defer wg.Done()
+			held[0], errs[0] = a.MarkDoneClaimed(ctx, i+1, id, "created", claims, fmt.Sprintf("a#%d", i+1))
+		}()
+		go func() {
+			defer wg.Done()
+			held[1], errs[1] = b.MarkDoneClaimed(ctx, i+1, id, "created", claims, fmt.Sprintf("b#%d", i+1))
+		}()
 		wg.Wait()
 		if errs[0] != nil || errs[1] != nil {
 			t.Fatal(errs)
