@@ -388,7 +388,7 @@ func (r *Run) MarkUndone(ctx context.Context, entity, remoteID string) error {
 		if _, err := tx.Exec(`DELETE FROM ids WHERE account = ? AND entity = ? AND remote_id = ?`, r.account, entity, remoteID); err != nil {
 			return err
 		}
-		_, err = tx.Exec(`DELETE FROM rows WHERE account = ? AND job = ? AND remote_id = ? AND action = 'created'`, r.account, r.job, remoteID)
+		_, err = tx.Exec(`DELETE FROM rows INDEXED BY rows_by_remote WHERE account = ? AND job = ? AND remote_id = ? AND action = 'created'`, r.account, r.job, remoteID)
 		return err
 	})
 	if err != nil {

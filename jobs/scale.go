@@ -124,7 +124,7 @@ func (r *Run) Row(ctx context.Context, row int) (RowState, bool, error) {
 // DoneWith returns a row of the job recorded done with the record remoteID, other than
 // except, through the index of rows by remote id.
 func (r *Run) DoneWith(ctx context.Context, remoteID string, except int) (row int, ok bool, err error) {
-	err = r.s.rdb.QueryRowContext(ctx, `SELECT row FROM rows WHERE account = ? AND job = ? AND remote_id = ?
+	err = r.s.rdb.QueryRowContext(ctx, `SELECT row FROM rows INDEXED BY rows_by_remote WHERE account = ? AND job = ? AND remote_id = ?
 		AND status = 'done' AND row <> ? LIMIT 1`, r.account, r.job, remoteID, except).Scan(&row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
@@ -223,7 +223,7 @@ func (r *Run) MarkUndoneBatch(ctx context.Context, recs []CreatedRecord) error {
 			return err
 		}
 		defer delID.Close()
-		delRow, err := tx.Prepare(`DELETE FROM rows WHERE account = ? AND job = ? AND remote_id = ? AND action = 'created'`)
+		delRow, err := tx.Prepare(`DELETE FROM rows INDEXED BY rows_by_remote WHERE account = ? AND job = ? AND remote_id = ? AND action = 'created'`)
 		if err != nil {
 			return err
 		}
