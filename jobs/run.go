@@ -218,7 +218,7 @@ func (r *Run) markDone(tx *sql.Tx, row int, remoteID, action string) error {
 	}
 	switch {
 	case action == "deleted" && remoteID != "":
-		_, err = tx.Exec(`DELETE FROM ids WHERE account = ? AND entity = ? AND remote_id = ?`, r.account, r.Entity, remoteID)
+		_, err = tx.Exec(`DELETE FROM ids INDEXED BY ids_by_remote WHERE account = ? AND entity = ? AND remote_id = ?`, r.account, r.Entity, remoteID)
 		return err
 	case key != "" && remoteID != "" && r.Entity != "":
 		// Without an Entity (Begin, not BeginJob) the id map is the caller's (PutID).
@@ -385,7 +385,7 @@ func (r *Run) MarkUndone(ctx context.Context, entity, remoteID string) error {
 		} else if n == 0 {
 			return ErrUnknownRecord
 		}
-		if _, err := tx.Exec(`DELETE FROM ids WHERE account = ? AND entity = ? AND remote_id = ?`, r.account, entity, remoteID); err != nil {
+		if _, err := tx.Exec(`DELETE FROM ids INDEXED BY ids_by_remote WHERE account = ? AND entity = ? AND remote_id = ?`, r.account, entity, remoteID); err != nil {
 			return err
 		}
 		_, err = tx.Exec(`DELETE FROM rows INDEXED BY rows_by_remote WHERE account = ? AND job = ? AND remote_id = ? AND action = 'created'`, r.account, r.job, remoteID)

@@ -218,7 +218,7 @@ func (r *Run) MarkUndoneBatch(ctx context.Context, recs []CreatedRecord) error {
 			return err
 		}
 		defer up.Close()
-		delID, err := tx.Prepare(`DELETE FROM ids WHERE account = ? AND entity = ? AND remote_id = ?`)
+		delID, err := tx.Prepare(`DELETE FROM ids INDEXED BY ids_by_remote WHERE account = ? AND entity = ? AND remote_id = ?`)
 		if err != nil {
 			return err
 		}
