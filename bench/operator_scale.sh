@@ -172,7 +172,8 @@ sleep "$half"
 kill -INT "$pid" 2>/dev/null || echo "    (the run had ended before the interrupt)"
 wait "$pid" || true
 grep -E 'rows read' "$WORK/interrupted.log" | tail -n 1 | sed 's/^/    /'
-measure resume "$ROWS" "0" run "$job"
+# Exit 3: the rows fixed only in the reject report are rejected again from the source.
+measure resume "$ROWS" "0 3" run "$job"
 
 echo "--- undo vs run: $(awk -v u="${SECS[undo]}" -v r="${SECS[run]}" 'BEGIN {printf "%.2f", u / r}')× (target <= 2)"
 if awk -v u="${SECS[undo]}" -v r="${SECS[run]}" 'BEGIN {exit !(u > 2 * r)}'; then
