@@ -165,7 +165,8 @@ func TestStatus(t *testing.T) {
 	// A changed input: status says a run is refused, and the run refuses, without --restart.
 	writeFile(t, dir, "leads.csv", "External ID,Title,Amount\nE99999,Lead 99999,1\n")
 	r = pdbulk(t, nil, "status", job)
-	wantContains(t, "status", r.stdout, "next run:  refused: the job or its input changed since the checkpoint", "--restart")
+	wantContains(t, "status", r.stdout, "next run:  refused: the job or its input changed since its checkpoint was written", "--restart",
+		"in mode create it creates every row again")
 	r = pdbulk(t, e, "run", job)
 	wantCode(t, r, cli.ExitUsage)
 	wantContains(t, "stderr", r.stderr, "--restart")

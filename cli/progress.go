@@ -39,6 +39,11 @@ type display struct {
 	stats    *importer.Stats
 	job      string
 	interval time.Duration
+	// base is the rows the checkpoint had settled before this run (a resume): the bar starts
+	// there, before the run has read past them.
+	base int64
+	// noun names the counted things ("rows", "records").
+	noun string
 
 	done chan struct{}
 	wg   sync.WaitGroup
@@ -46,7 +51,13 @@ type display struct {
 }
 
 func startDisplay(w io.Writer, mode progressMode, job string, stats *importer.Stats) *display {
-	d := &display{w: w, mode: mode, stats: stats, job: job, done: make(chan struct{})}
+	return startDisplayFrom(w, mode, job, stats, 0, "rows")
+}
+
+// startDisplayFrom is startDisplay for a run that resumes after base settled rows, counting
+// noun ("rows", or "records" for undo).
+func startDisplayFrom(w io.Writer, mode progressMode, job string, stats *importer.Stats, base int64, noun string) *display {
+	d := &display{w: w, mode: mode, stats: stats, job: job, done: make(chan struct{}), base: base, noun: noun}
 	d.interval = 5 * time.Second
 	if mode == progressBar {
 		d.interval = 200 * time.Millisecond
@@ -60,6 +71,9 @@ func (d *display) loop() {
 	defer d.wg.Done()
 	t := time.NewTicker(d.interval)
 	defer t.Stop()
+	if d.mode == progressBar {
+		d.draw(d.stats.Snapshot()) // the bar and its counts from the start
+	}
 	for {
 		select {
 		case <-d.done:
@@ -70,44 +84,48 @@ func (d *display) loop() {
 	}
 }
 
+// counts is the part of a progress line after the bar: this run's rate (the rows it sent
+// itself, not those an earlier run settled), the time left at that rate, and the outcomes.
+func (d *display) counts(s importer.Snapshot) string {
+	line := fmt.Sprintf("%.1f %s/s", s.Rate(), d.noun)
+	if eta, ok := s.ETA(); ok {
+		line += fmt.Sprintf(", ETA %s", eta.Round(time.Second))
+	}
+	return line + fmt.Sprintf(" | done %d, rejected %d, in doubt %d", s.Done(), s.Rejected, s.InDoubt)
+}
+
 func (d *display) draw(s importer.Snapshot) {
+	finished := max(s.Finished(), d.base)
 	switch d.mode {
 	case progressBar:
-		if d.bar == nil {
-			max := s.Total
-			if max <= 0 {
-				max = -1
-			}
-			d.bar = progressbar.NewOptions64(max,
+		if d.bar == nil && s.Total > 0 {
+			// The bar's own rate and ETA would count the rows an earlier run settled: ours
+			// are in its description.
+			d.bar = progressbar.NewOptions64(s.Total,
 				progressbar.OptionSetWriter(d.w),
 				progressbar.OptionSetDescription(d.job),
 				progressbar.OptionShowCount(),
-				progressbar.OptionShowIts(),
-				progressbar.OptionSetItsString("rows"),
-				progressbar.OptionSetPredictTime(true),
+				progressbar.OptionSetPredictTime(false),
 				progressbar.OptionThrottle(100*time.Millisecond),
 				progressbar.OptionClearOnFinish(),
 			)
 		}
-		_ = d.bar.Set64(s.Finished())
+		if d.bar == nil {
+			fmt.Fprintf(d.w, "\r%s: %d %s | %s", d.job, finished, d.noun, d.counts(s))
+			return
+		}
+		d.bar.Describe(d.job + " " + d.counts(s))
+		_ = d.bar.Set64(finished)
 	case progressJSON:
 		ev := statsFields(s)
 		ev["job"] = d.job
 		writeEvent(d.w, eventProgress, ev)
 	default:
-		rate := 0.0
-		if secs := s.Elapsed.Seconds(); secs > 0 {
-			rate = float64(s.Finished()) / secs
-		}
-		line := fmt.Sprintf("pdbulk: %s: %d rows finished", d.job, s.Finished())
+		line := fmt.Sprintf("pdbulk: %s: %d %s finished", d.job, finished, d.noun)
 		if s.Total > 0 {
-			line = fmt.Sprintf("pdbulk: %s: %d/%d rows (%.0f%%)", d.job, s.Finished(), s.Total, 100*float64(s.Finished())/float64(s.Total))
-			if rate > 0 && s.Finished() < s.Total {
-				eta := time.Duration(float64(s.Total-s.Finished()) / rate * float64(time.Second))
-				line += fmt.Sprintf(", ETA %s", eta.Round(time.Second))
-			}
+			line = fmt.Sprintf("pdbulk: %s: %d/%d %s (%.0f%%)", d.job, finished, s.Total, d.noun, 100*float64(finished)/float64(s.Total))
 		}
-		fmt.Fprintf(d.w, "%s, %.1f rows/s, %d rejected, %d requests\n", line, rate, s.Rejected, s.Requests)
+		fmt.Fprintf(d.w, "%s, %s, %d requests\n", line, d.counts(s), s.Requests)
 	}
 }
 

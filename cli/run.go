@@ -16,6 +16,7 @@ import (
 	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/ratelimit"
 	"github.com/pdbulk/pdbulk/sandbox"
+	"github.com/pdbulk/pdbulk/sheet"
 )
 
 // runOptions are the flags of `pdbulk run` and `pdbulk validate`.
@@ -33,6 +34,7 @@ type runOptions struct {
 	tokenFile     string
 	statePath     string
 	concurrency   int
+	settle        time.Duration
 }
 
 func (o *runOptions) register(fs flagSet, validate bool) {
@@ -51,6 +53,7 @@ func (o *runOptions) register(fs flagSet, validate bool) {
 	fs.BoolVar(&o.waitForLock, "wait-for-lock", false, "when another process runs the same job, wait for it to finish instead of refusing")
 	fs.StringVar(&o.statePath, "state", "", "checkpoint database (default: .pdbulk/state.db beside the first job file)")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "parallel requests (default: the job's options.concurrency)")
+	fs.DurationVar(&o.settle, "settle", importer.DefaultSettleTime, "how long a create whose answer was lost is looked for before it is sent again (e.g. 30s, 2m)")
 }
 
 func runCmd(env Env, args []string) error {
@@ -290,6 +293,9 @@ func identifyError(err error) error {
 
 // check refuses flag values that make no sense, before anything is loaded or started.
 func (o runOptions) check() error {
+	if o.settle < 0 {
+		return usageError("--settle %s: want a duration of 0 or more (e.g. 30s; 0 = the default, %s)", o.settle, importer.DefaultSettleTime)
+	}
 	if o.concurrency < 0 || o.concurrency > jobs.MaxConcurrency {
 		return usageError("--concurrency %d: want 1 to %d (0 = the job's options.concurrency)", o.concurrency, jobs.MaxConcurrency)
 	}
@@ -373,16 +379,24 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 	}
 	defer restore()
 	for {
-		sourceRows := 0
+		var in inputFacts
 		if !o.dryRun {
-			sourceRows = budgetNotice(env, o, conn, j)
+			in = budgetNotice(env, o, conn, j)
 		}
 		stats := importer.NewStats(conn.pacer, o.dryRun)
-		disp := startDisplay(env.Stderr, chooseProgress(env.Stderr, o.jsonOut), j.Name, stats)
+		if !o.onlyFailed {
+			stats.Total.Store(int64(in.rows))
+		}
+		base := int64(0)
+		if !o.onlyFailed {
+			base = int64(in.settled)
+		}
+		disp := startDisplayFrom(env.Stderr, chooseProgress(env.Stderr, o.jsonOut), j.Name, stats, base, "rows")
 		res, err := importer.Run(env.Stop, env.Abort, importer.Options{
 			Job: j, Client: conn.client, Pacer: conn.pacer, State: conn.state,
 			DryRun: o.dryRun, Restart: o.restart, OnlyFailed: o.onlyFailed,
-			Concurrency: o.concurrency, Stats: stats, SourceRows: sourceRows,
+			Concurrency: o.concurrency, Stats: stats, SourceRows: in.rows,
+			Fingerprint: in.fingerprint, SettleTime: o.settle,
 		})
 		disp.stop()
 		o.restart = false // a resumed run after a budget wait continues, it does not start over
@@ -452,14 +466,48 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 	}
 }
 
-// budgetNotice says before a run whether the job's remaining rows fit today's budget. It
-// returns the number of data rows of the job's source (0 when it could not count them), for
-// the run not to count them again.
-func budgetNotice(env Env, o runOptions, conn *connection, j *jobs.Job) (sourceRows int) {
-	rows, total, err := importer.RemainingRows(context.Background(), j, conn.state)
-	if err != nil || rows == 0 {
-		return total
+// inputFacts is what a run learns of its input before it starts, so that the importer does
+// not read the input again for it.
+type inputFacts struct {
+	fingerprint string // the job's fingerprint ("" when the source could not be read)
+	rows        int    // data rows of the source (0 = unknown)
+	settled     int    // rows the checkpoint records done or rejected, when it matches the input
+}
+
+// examineInput fingerprints the job's input and tells its rows. The source is read once for
+// the fingerprint; when the checkpoint matches it (a resume), the checkpoint's row count is
+// the source's and the source is not read again to count them.
+func examineInput(ctx context.Context, o runOptions, conn *connection, j *jobs.Job) (inputFacts, error) {
+	var in inputFacts
+	fp, err := j.Fingerprint()
+	if err != nil {
+		return in, err
 	}
+	in.fingerprint = fp
+	sum, ok, err := conn.state.Job(ctx, j.Name)
+	if err != nil {
+		return in, err
+	}
+	if ok && !o.restart && sum.Fingerprint == fp && sum.Total > 0 {
+		in.rows, in.settled = sum.Total, sum.Done+sum.Rejected
+		return in, nil
+	}
+	in.rows, err = sheet.CountRows(j.Source.Path, j.Source.ReaderOptions())
+	return in, err
+}
+
+// budgetNotice says before a run whether the job's remaining rows fit today's budget. It
+// returns what it learnt of the input (examineInput), for the run not to read it again.
+func budgetNotice(env Env, o runOptions, conn *connection, j *jobs.Job) inputFacts {
+	in, err := examineInput(context.Background(), o, conn, j)
+	if err != nil {
+		return inputFacts{fingerprint: in.fingerprint} // the run reports the input's problem
+	}
+	rows := max(0, in.rows-in.settled)
+	if o.onlyFailed || rows == 0 {
+		return in
+	}
+	total := in
 	plan := importer.Estimate(j, rows)
 	ok, remaining, known := conn.pacer.Fits(int(plan.Tokens))
 	if !known && conn.client != nil {
@@ -500,6 +548,9 @@ func printResult(env Env, o runOptions, j *jobs.Job, res *importer.Result) {
 		return
 	}
 	fmt.Fprintf(w, "pdbulk: %s: %s\n", j.Name, res.Stats)
+	if !res.FirstWrite.IsZero() {
+		fmt.Fprintf(w, "first write: %s (records added before it are never taken as the job's)\n", res.FirstWrite.Local().Format(time.RFC3339))
+	}
 	if len(res.Problems) > 0 {
 		fmt.Fprintf(w, "first problems:\n")
 		for _, p := range res.Problems {
@@ -511,6 +562,14 @@ func printResult(env Env, o runOptions, j *jobs.Job, res *importer.Result) {
 		return
 	}
 	fmt.Fprintf(w, "reports: %s, %s\n", j.Reports.Success, j.Reports.Rejects)
+	if res.Stats.Rejected > 0 {
+		fmt.Fprintf(w, "%s\n", onlyFailedAdvice(j))
+	}
+}
+
+// onlyFailedAdvice is what run and status say of rejected rows.
+func onlyFailedAdvice(j *jobs.Job) string {
+	return fmt.Sprintf("rejected rows: fix them in %s and run again with --only-failed (rows not fixed are rejected again; the fixes not yet sent stay in that report)", j.Reports.Rejects)
 }
 
 // baseURL is the API address of conn, "" without a connection.

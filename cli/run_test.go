@@ -331,7 +331,8 @@ func TestUndo(t *testing.T) {
 
 	r := pdbulk(t, e, "undo", job)
 	wantCode(t, r, cli.ExitOK)
-	wantContains(t, "stderr", r.stderr, "undo leads: 2 records created by the job: 2 deleted now, 0 deleted by an earlier undo, 0 already gone, 0 failed")
+	wantContains(t, "stderr", r.stderr, "undo leads: 2 records created by the job: 2 deleted now, 0 deleted by an earlier undo, 0 already gone, 0 refused, 0 failed",
+		"records/s", `the success report says "undone" for them`)
 	assertOnly := func() {
 		t.Helper()
 		left := leads(t, c)
@@ -343,13 +344,34 @@ func TestUndo(t *testing.T) {
 
 	r = pdbulk(t, e, "undo", job)
 	wantCode(t, r, cli.ExitOK)
-	wantContains(t, "stderr", r.stderr, "2 records created by the job: 0 deleted now, 2 deleted by an earlier undo, 0 already gone, 0 failed")
+	wantContains(t, "stderr", r.stderr, "2 records created by the job: 0 deleted now, 2 deleted by an earlier undo, 0 already gone, 0 refused, 0 failed")
 	assertOnly()
 
 	// The undone rows are pending again: status says a run would create them anew.
 	r = pdbulk(t, nil, "status", job)
 	wantCode(t, r, cli.ExitOK)
-	wantContains(t, "status", r.stdout, "done:      0", "rejected:  3", "pending:   2", "sends the 2 pending rows")
+	wantContains(t, "status", r.stdout, "done:      0", "rejected:  3", "pending:   2", "sends the 2 pending rows",
+		"undone:    2 records deleted by `pdbulk undo`")
+	// The success report no longer says the deleted records exist.
+	h, rows := readCSV(t, filepath.Join(dir, "out", "leads.success.csv"))
+	col := indexOfCol(h, "pdbulk_status")
+	if len(rows) != 2 || col < 0 {
+		t.Fatalf("success report after undo: %d rows, header %v; want the 2 rows", len(rows), h)
+	}
+	for _, row := range rows {
+		if row[col] != "undone" {
+			t.Errorf("success report after undo: row %v has status %q, want undone", row, row[col])
+		}
+	}
+}
+
+func indexOfCol(h []string, name string) int {
+	for i, c := range h {
+		if c == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // TestInit drafts job files from a spreadsheet's header.
@@ -487,4 +509,18 @@ func TestSandboxCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(data, "sandbox.db")); err != nil {
 		t.Errorf("sandbox --data did not store its database there: %v", err)
 	}
+}
+
+// TestSettleFlag: --settle takes a duration; a negative one is refused before anything is
+// loaded or sent, naming the flag.
+func TestSettleFlag(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	job := leadsJob(t, dir)
+	r := pdbulk(t, nil, "run", "--settle", "-5s", job)
+	wantCode(t, r, cli.ExitUsage)
+	wantContains(t, "stderr", r.stderr, "--settle -5s: want a duration of 0 or more")
+	r = pdbulk(t, nil, "run", "--settle", "soon", job)
+	wantCode(t, r, cli.ExitUsage)
+	wantContains(t, "stderr", r.stderr, "settle")
 }

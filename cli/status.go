@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/pdbulk/pdbulk/importer"
 	"github.com/pdbulk/pdbulk/jobs"
@@ -83,12 +84,19 @@ func printAccountStatus(ctx context.Context, w io.Writer, j *jobs.Job, st *jobs.
 	if holder, running := st.Running(a, j.Name); running {
 		fmt.Fprintf(w, "running:   now (%s)\n", holder)
 	}
-	created, undone, err := st.CreatedIn(ctx, a, j.Name)
+	created, undone, undoneAt, err := st.UndoneIn(ctx, a, j.Name)
 	if err != nil {
 		return err
 	}
 	if created > 0 {
 		fmt.Fprintf(w, "created:   %d records in this account, %d of them removed by undo\n", created, undone)
+	}
+	if undone > 0 {
+		fmt.Fprintf(w, "undone:    %d records deleted by `pdbulk undo`, the last at %s; their rows count as pending again (a run would create them anew)\n",
+			undone, undoneAt.Local().Format("2006-01-02 15:04:05"))
+	}
+	if t, ok, err := importer.FirstWriteIn(ctx, st, a, j.Name); err == nil && ok {
+		fmt.Fprintf(w, "first write: %s\n", t.Local().Format("2006-01-02 15:04:05"))
 	}
 	sum, ok, err := st.JobIn(ctx, a, j.Name)
 	if err != nil {
@@ -103,7 +111,7 @@ func printAccountStatus(ctx context.Context, w io.Writer, j *jobs.Job, st *jobs.
 	fmt.Fprintf(w, "done:      %d\n", sum.Done)
 	fmt.Fprintf(w, "rejected:  %d (see %s)\n", sum.Rejected, j.Reports.Rejects)
 	fmt.Fprintf(w, "in doubt:  %d (a write was sent and its answer not recorded)\n", sum.InFlight)
-	fmt.Fprintf(w, "pending:   %d\n", sum.Pending)
+	fmt.Fprintf(w, "pending:   %d (not sent yet, rows not read yet included)\n", sum.Pending)
 
 	var fp string
 	if st, serr := os.Stat(j.Source.Path); serr == nil && !st.Mode().IsRegular() {
@@ -119,13 +127,16 @@ func printAccountStatus(ctx context.Context, w io.Writer, j *jobs.Job, st *jobs.
 	case err != nil:
 		fmt.Fprintf(w, "next run:  the input cannot be read: %v\n", err)
 	case fp != sum.Fingerprint:
-		fmt.Fprintf(w, "next run:  refused: the job or its input changed since the checkpoint; `pdbulk run --restart` starts over\n")
+		fmt.Fprintf(w, "next run:  refused: the job or its input changed since its checkpoint was written; %s\n", importer.RestartAdvice(j))
 	case sum.InFlight+sum.Pending == 0:
 		fmt.Fprintf(w, "next run:  nothing to do (rejected rows can be fixed in the reject report and re-run with --only-failed)\n")
 	default:
 		plan := importer.Estimate(j, sum.Pending+sum.InFlight)
-		fmt.Fprintf(w, "next run:  looks up the %d in-doubt rows before sending anything for them, then sends the %d pending rows (about %d requests, %d tokens)\n",
+		fmt.Fprintf(w, "next run:  looks up the %d in-doubt rows before sending anything for them, then sends the %d pending rows (about %d requests, %d tokens): run the same command again to resume\n",
 			sum.InFlight, sum.Pending, plan.Requests, plan.Tokens)
+	}
+	if sum.Rejected > 0 {
+		fmt.Fprintf(w, "%s\n", onlyFailedAdvice(j))
 	}
 	return nil
 }
@@ -163,13 +174,18 @@ func undoCmd(env Env, args []string) error {
 	if err := undoAccount(env.Stop, conn, j); err != nil {
 		return err
 	}
-	res, err := importer.Undo(env.Stop, j, conn.client, conn.state, o.concurrency)
+	stats := importer.NewStats(conn.pacer, false)
+	base := int64(0)
+	if _, undone, _, err := conn.state.UndoneIn(env.Stop, conn.state.Account(), j.Name); err == nil {
+		base = int64(undone)
+	}
+	disp := startDisplayFrom(env.Stderr, chooseProgress(env.Stderr, false), "undo "+j.Name, stats, base, "records")
+	res, err := importer.UndoWith(env.Stop, importer.UndoOptions{
+		Job: j, Client: conn.client, Pacer: conn.pacer, State: conn.state, Concurrency: o.concurrency, Stats: stats,
+	})
+	disp.stop()
 	if res != nil {
-		fmt.Fprintf(env.Stderr, "pdbulk: undo %s: %d records created by the job: %d deleted now, %d deleted by an earlier undo, %d already gone, %d failed\n",
-			j.Name, res.Created, res.Deleted, res.AlreadyDone, res.Gone, res.Failed)
-		for _, p := range res.Problems {
-			fmt.Fprintf(env.Stderr, "  %s\n", p)
-		}
+		printUndo(env, j, res)
 	}
 	if err != nil {
 		return err
@@ -185,6 +201,44 @@ func undoCmd(env Env, args []string) error {
 		return &ExitError{Code: ExitRejected}
 	}
 	return nil
+}
+
+// printUndo prints the summary of an undo: the counts, the same rate and time as a run's,
+// every record it refused (up to importer's bound) with the reason, and the other failures.
+func printUndo(env Env, j *jobs.Job, res *importer.UndoResult) {
+	w := env.Stderr
+	s := res.Stats
+	fmt.Fprintf(w, "pdbulk: undo %s: %d records created by the job: %d deleted now, %d deleted by an earlier undo, %d already gone, %d refused, %d failed (%d requests, %.1f records/s, %s)\n",
+		j.Name, res.Created, res.Deleted, res.AlreadyDone, res.Gone, res.Refused, res.Failed-res.Refused,
+		s.Requests, s.Rate(), s.Elapsed.Round(time.Millisecond))
+	if !res.UndoneAt.IsZero() && res.Deleted+res.Gone+res.AlreadyDone > 0 {
+		fmt.Fprintf(w, "undone: %d records, the last at %s; their rows are pending again, and the success report says \"undone\" for them\n",
+			res.Deleted+res.Gone+res.AlreadyDone, res.UndoneAt.Local().Format(time.RFC3339))
+	}
+	if res.Refused > 0 {
+		fmt.Fprintf(w, "refused (kept in Pipedrive):\n")
+		for _, r := range res.RefusedRecords {
+			fmt.Fprintf(w, "  %s\n", r)
+		}
+		if n := res.Refused - len(res.RefusedRecords); n > 0 {
+			fmt.Fprintf(w, "  and %d more\n", n)
+		}
+	}
+	shown := map[string]bool{}
+	for _, r := range res.RefusedRecords {
+		shown[r] = true
+	}
+	first := true
+	for _, p := range res.Problems {
+		if shown[p] {
+			continue
+		}
+		if first {
+			fmt.Fprintf(w, "failed:\n")
+			first = false
+		}
+		fmt.Fprintf(w, "  %s\n", p)
+	}
 }
 
 // undoAccount refuses an undo against an account in which the job created nothing while it

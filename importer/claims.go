@@ -3,10 +3,8 @@ package importer
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pdbulk/pdbulk/jobs"
@@ -25,27 +23,18 @@ const (
 	firstWriteEntity   = "pdbulk.first_write"
 )
 
-// claimBook gives each Pipedrive id of one entity to at most one job row. claim is atomic
-// within the process (a lock per id around the read and the write: claims of different
-// ids share the checkpoint's group commits); the id map has no insert-if-absent, so two
-// processes claiming the same id in the same millisecond could both succeed (see the jobs
-// change proposed with issue 9). Safe for concurrent use.
+// claimBook gives each Pipedrive id of one entity to at most one job row. The claim is made
+// in the same checkpoint transaction as the row's MarkDone (jobs.Run.MarkDoneClaimed): an
+// insert-if-absent into the id map, then the row marked done only if the claim is its own.
+// A crash between the two cannot happen, and two processes sharing the checkpoint are
+// serialized by SQLite's write lock. Safe for concurrent use.
 type claimBook struct {
-	st     *jobs.State
 	entity string // the id map's entity of the claims
 	job    string
-
-	locks [64]sync.Mutex // by hash of the id
 }
 
-func (b *claimBook) lock(id string) *sync.Mutex {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(id)) // a hash.Hash never fails to write
-	return &b.locks[h.Sum32()%uint32(len(b.locks))]
-}
-
-func newClaimBook(st *jobs.State, e jobs.Entity, job string) *claimBook {
-	return &claimBook{st: st, entity: claimsEntityPrefix + string(e), job: job}
+func newClaimBook(e jobs.Entity, job string) *claimBook {
+	return &claimBook{entity: claimsEntityPrefix + string(e), job: job}
 }
 
 // holder is the text a claim stores for row of job.
@@ -60,23 +49,11 @@ func describeHolder(h string) string {
 	return fmt.Sprintf("row %s of job %q", h[i+1:], h[:i])
 }
 
-// claim gives id to row. It returns "" when the row holds id now (claimed now, or before),
-// else the holder that has it.
-func (b *claimBook) claim(ctx context.Context, id string, row int) (string, error) {
-	me := holder(b.job, row)
-	mu := b.lock(id)
-	mu.Lock()
-	defer mu.Unlock()
-	cur, ok, err := b.st.LookupID(ctx, b.entity, id)
-	switch {
-	case err != nil:
-		return "", err
-	case ok && cur != me:
-		return cur, nil
-	case ok:
-		return "", nil
-	}
-	return "", b.st.PutID(ctx, b.entity, id, me)
+// claimDone claims id for row and, in the same transaction, marks row done with id and
+// action. It returns "" when the row holds id now (claimed now, or before), else the holder
+// that has it; the row is then not marked.
+func (b *claimBook) claimDone(ctx context.Context, st *jobs.Run, id string, row int, action string) (string, error) {
+	return st.MarkDoneClaimed(ctx, row, id, action, b.entity, holder(b.job, row))
 }
 
 // noteFirstWrite records, once per job and before its first create is sent, the time from
@@ -87,6 +64,27 @@ func noteFirstWrite(ctx context.Context, st *jobs.State, job string, at time.Tim
 		return err
 	}
 	return st.PutID(ctx, firstWriteEntity, job, at.UTC().Format(time.RFC3339Nano))
+}
+
+// lookupFirstWrite returns the time noteFirstWrite recorded for job, if any.
+func lookupFirstWrite(ctx context.Context, st *jobs.State, job string) (time.Time, bool, error) {
+	s, ok, err := st.LookupID(ctx, firstWriteEntity, job)
+	if err != nil || !ok {
+		return time.Time{}, false, err
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return t, err == nil, nil
+}
+
+// FirstWriteIn returns when job first sent a create in account a, as recorded in st; ok is
+// false when it never did (or the checkpoint predates the record).
+func FirstWriteIn(ctx context.Context, st *jobs.State, a jobs.Account, job string) (time.Time, bool, error) {
+	s, ok, err := st.LookupIDIn(ctx, a, firstWriteEntity, job)
+	if err != nil || !ok {
+		return time.Time{}, false, err
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return t, err == nil, nil
 }
 
 // firstWrite returns the time noteFirstWrite recorded for job, or, for a checkpoint written

@@ -447,6 +447,9 @@ func TestUndoRefusesOlderRecords(t *testing.T) {
 	if len(ures.Problems) != 1 || !strings.Contains(ures.Problems[0], olderID) || !strings.Contains(ures.Problems[0], "before this job's first write") {
 		t.Errorf("undo problems %q, want the refused lead %s named with the reason", ures.Problems, olderID)
 	}
+	if len(ures.RefusedRecords) != 1 || !strings.Contains(ures.RefusedRecords[0], olderID) || !strings.Contains(ures.RefusedRecords[0], "(row 99)") {
+		t.Errorf("undo refused records %q, want the lead %s of row 99 with the reason", ures.RefusedRecords, olderID)
+	}
 	left := allLeads(t, cn.c)
 	if len(left) != 1 || left[0].ID != olderID || !reflect.DeepEqual(left[0], existing[olderID]) {
 		t.Errorf("after undo the sandbox holds %+v, want only the older lead, unchanged", left)

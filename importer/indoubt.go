@@ -101,7 +101,7 @@ func (r *run) create(ctx context.Context, t task, body, match map[string]any, st
 		if err == nil {
 			// Claimed before the gate opens: a reconciliation of the same identity waiting
 			// for this send then sees the record as held.
-			held, cerr := r.claims.claim(context.WithoutCancel(ctx), id, t.row.Num)
+			held, cerr := r.claims.claimDone(context.WithoutCancel(ctx), r.state, id, t.row.Num, "created")
 			r.gate.endSend(d.key)
 			switch {
 			case cerr != nil:
@@ -109,13 +109,14 @@ func (r *run) create(ctx context.Context, t task, body, match map[string]any, st
 			case held != "":
 				return r.rejectRow(ctx, t, "", fmt.Sprintf("created %s %s, but %s had already taken it as its own: check both rows", r.job.Entity, id, describeHolder(held)))
 			}
-			return r.finish(ctx, t, id, "created")
+			return r.settled(ctx, t, id, "created")
 		}
 		r.gate.endSend(d.key)
 		if !errors.Is(err, pipedrive.ErrInDoubt) {
 			// The server did not take the create (validation, budget, not sent): nothing to
-			// reconcile.
-			if rerr := r.state.ResetRow(context.WithoutCancel(ctx), t.row.Num); rerr != nil {
+			// reconcile. The row goes back to what it was: pending, or, with OnlyFailed,
+			// rejected as before, so that a plain run does not send the source's unfixed row.
+			if rerr := r.unsend(context.WithoutCancel(ctx), t); rerr != nil {
 				return r.fatal(rerr)
 			}
 			return r.failed(ctx, t, err, stopFeeding)
@@ -186,13 +187,13 @@ func (r *run) reconcile(ctx context.Context, d *doubt, deadline time.Time) (bool
 			if d.before[c.id] || (r.remote.dated() && !c.after(since)) || r.heldBefore(c.id, d.t.row.Num) {
 				continue
 			}
-			held, err := r.claims.claim(context.WithoutCancel(ctx), c.id, d.t.row.Num)
+			held, err := r.claims.claimDone(context.WithoutCancel(ctx), r.state, c.id, d.t.row.Num, "created")
 			if err != nil {
 				return false, r.fatal(err)
 			}
 			if held == "" {
 				r.stats.Reconciled.Add(1)
-				return true, r.finish(ctx, d.t, c.id, "created")
+				return true, r.settled(ctx, d.t, c.id, "created")
 			}
 		}
 		left := time.Until(deadline)
@@ -206,21 +207,16 @@ func (r *run) reconcile(ctx context.Context, d *doubt, deadline time.Time) (bool
 	}
 }
 
-// heldBefore reports whether a row other than row was recorded done with id by an earlier
-// run. Claims say it for rows done since claims exist; a checkpoint written by an older
-// pdbulk has none, and only its row states tell. The index is built on the first call, from
-// the states loaded when the run began.
+// heldBefore reports whether a row other than row was recorded done with id. Claims say it
+// for rows done since claims exist; a checkpoint written by an older pdbulk has none, and
+// only its row states tell: they are looked up through the index of rows by remote id.
 func (r *run) heldBefore(id string, row int) bool {
-	r.priorIDsOnce.Do(func() {
-		r.priorIDs = map[string]int{}
-		for _, p := range r.prior {
-			if p.Status == jobs.StatusDone && p.RemoteID != "" {
-				r.priorIDs[p.RemoteID] = p.Row
-			}
-		}
-	})
-	holder, ok := r.priorIDs[id]
-	return ok && holder != row
+	_, held, err := r.state.DoneWith(context.Background(), id, row)
+	if err != nil {
+		r.fail(err)
+		return true // not adopted: the run stops for its checkpoint
+	}
+	return held
 }
 
 // since is the earliest time, by the server's clock, at which a record created after our

@@ -143,12 +143,28 @@ func (r *run) findFor(ctx context.Context, t task, match map[string]any) ([]stri
 	return r.remote.find(ctx, match)
 }
 
+// unsend puts back the checkpoint state of a row whose write the server did not take: pending,
+// or, for a row an OnlyFailed run read from the reject report, rejected with its reason as
+// before (a plain run must not send the source's unfixed row in its place).
+func (r *run) unsend(ctx context.Context, t task) error {
+	if r.o.OnlyFailed && t.prevRejected {
+		return r.state.MarkRejected(ctx, t.row.Num, t.prevReason)
+	}
+	return r.state.ResetRow(ctx, t.row.Num)
+}
+
 // finish records a row as done.
 func (r *run) finish(ctx context.Context, t task, id, action string) error {
 	wctx := context.WithoutCancel(ctx)
 	if err := r.state.MarkDone(wctx, t.row.Num, id, action); err != nil {
 		return r.fatal(err)
 	}
+	return r.settled(ctx, t, id, action)
+}
+
+// settled counts and reports a row its checkpoint records done.
+func (r *run) settled(ctx context.Context, t task, id, action string) error {
+	wctx := context.WithoutCancel(ctx)
 	r.rep.settle(t.slot, outcome{status: jobs.StatusDone, id: id, action: action})
 	if action == "updated" && t.srcKey != "" {
 		// Creates, deletes and archives went through MarkInFlight, which keeps the key for

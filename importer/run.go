@@ -40,7 +40,10 @@ type Options struct {
 	// before the create is sent again: a create the client gave up on may still be running
 	// on the server. 0 = DefaultSettleTime.
 	SettleTime time.Duration
-	Logf       func(format string, args ...any)
+	// Fingerprint is the job's fingerprint (Job.Fingerprint), when the caller computed it
+	// already: the source is not read once more for it. "" = compute it.
+	Fingerprint string
+	Logf        func(format string, args ...any)
 }
 
 // Result is the outcome of a run.
@@ -51,6 +54,9 @@ type Result struct {
 	// or context.Canceled on interruption); nil when every row read was finished.
 	Stopped error
 	Plan    Plan // what the rows finished in this run would cost (always filled)
+	// FirstWrite is when the job first sent a create (our clock; kept across restarts);
+	// zero when it never did.
+	FirstWrite time.Time
 }
 
 // Problem is one rejected row, for the summary.
@@ -86,24 +92,25 @@ type run struct {
 	header  []string
 	remote  remote
 	state   *jobs.Run
-	prior   map[int]jobs.RowState
+	cursor  *jobs.RowCursor // the checkpoint's row states, read in row order by the feed
 	res     mapping.Resolver
 	plan    *planner
 	logf    func(string, ...any)
 	keyCols []keyCol
 	idCols  []int // columns whose values form the row's source key for the id map
-	// fixed holds, with OnlyFailed, the cells of each row as the user fixed them in the
-	// reject report: the reports written at the end show them, not the source's.
-	fixed map[int][]string
+	// rowCol and errCol are, with OnlyFailed, the reject report's pdbulk_row and
+	// pdbulk_error columns; -1 otherwise.
+	rowCol, errCol int
+	// oldOK and oldBad read the reports of earlier runs, in row order: a row settled before
+	// is reported with the values it was really sent with (or, rejected, the user's fix),
+	// not the source's. nil when there is none (or it does not fit the source).
+	oldOK, oldBad *reportReader
 
 	gate      *gate         // keeps creates and reconciliations of one identity apart
 	claims    *claimBook    // which job row holds which record
-	rep       *reportStream // the reports, as rows settle; nil in a dry run and with OnlyFailed
+	rep       *reportStream // the reports, as rows settle; nil in a dry run
 	firstOnce sync.Once     // records the job's first write, before its first create
 	firstErr  error
-	// priorIDs indexes the records that rows done by earlier runs hold (heldBefore).
-	priorIDs     map[string]int
-	priorIDsOnce sync.Once
 
 	mu       sync.Mutex
 	problems []Problem
@@ -140,15 +147,18 @@ func newRun(o Options) (*run, error) {
 	}
 	r := &run{
 		o: o, job: o.Job, stats: st, logf: logf, gate: newGate(),
-		firstRow: keyRows{},
+		firstRow: keyRows{}, rowCol: -1, errCol: -1,
 	}
 	if o.State != nil {
-		r.claims = newClaimBook(o.State, o.Job.Entity, o.Job.Name)
+		r.claims = newClaimBook(o.Job.Entity, o.Job.Name)
 	}
 	return r, nil
 }
 
-func (r *run) close() {}
+func (r *run) close() {
+	r.oldOK.close()
+	r.oldBad.close()
+}
 
 // inputPath is the file this run reads: the job's source, or its reject report with
 // OnlyFailed.
@@ -204,10 +214,17 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 		if err := r.begin(ctx); err != nil {
 			return nil, err
 		}
+		width := len(r.header)
+		if r.o.OnlyFailed {
+			width = r.rowCol
+		}
+		// The reports of earlier runs are read before the new ones replace them.
+		r.oldOK = openReportReader(r.job.Reports.Success, r.header[:width], r.readOptions(true))
 		if !r.o.OnlyFailed {
-			if r.rep, err = newReportStream(r.job, r.header); err != nil {
-				return nil, err
-			}
+			r.oldBad = openReportReader(r.job.Reports.Rejects, r.header[:width], r.readOptions(true))
+		}
+		if r.rep, err = newReportStream(r.job, r.header[:width], r.o.OnlyFailed); err != nil {
+			return nil, err
 		}
 	}
 
@@ -237,15 +254,16 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 	if r.state != nil {
 		// Reports are written on every way out, and agree with the checkpoint even after a
 		// crash of an earlier run: the rows of this run as they settled, the others as the
-		// checkpoint has them.
-		var err error
-		if r.rep != nil {
-			err = r.rep.finish(in, readErr == nil, r.priorOutcome)
-		} else {
-			err = r.writeReports()
+		// checkpoint has them, with the values of the reports of the runs that settled them.
+		err := r.rep.finish(in, readErr == nil, r.tail)
+		if err == nil && r.o.OnlyFailed {
+			err = r.mergeSuccess()
 		}
 		if err != nil && werr == nil && readErr == nil {
 			werr = err
+		}
+		if t, ok, err := lookupFirstWrite(context.Background(), r.o.State, r.job.Name); err == nil && ok {
+			res.FirstWrite = t
 		}
 	}
 	r.mu.Lock()
@@ -289,8 +307,11 @@ func (r *run) compile() error {
 		}
 		r.idCols = []int{i}
 	}
-	if r.o.OnlyFailed && indexOf(r.header, reportRowColumn) < 0 {
-		return &JobError{Path: r.job.Path, Err: fmt.Errorf("%s is not a pdbulk reject report: it has no %q column", r.inputPath(), reportRowColumn)}
+	if r.o.OnlyFailed {
+		r.rowCol, r.errCol = indexOf(r.header, reportRowColumn), indexOf(r.header, reportErrorColumn)
+		if r.rowCol < 0 {
+			return &JobError{Path: r.job.Path, Err: fmt.Errorf("%s is not a pdbulk reject report: it has no %q column", r.inputPath(), reportRowColumn)}
+		}
 	}
 	return nil
 }
@@ -333,28 +354,22 @@ func (e changedError) Error() string        { return string(e) }
 func (e changedError) Is(target error) bool { return target == jobs.ErrChanged }
 
 func (r *run) begin(ctx context.Context) error {
-	fp, err := r.job.Fingerprint()
-	if err != nil {
-		return fmt.Errorf("importer: %w", err)
+	fp := r.o.Fingerprint
+	if fp == "" {
+		var err error
+		if fp, err = r.job.Fingerprint(); err != nil {
+			return fmt.Errorf("importer: %w", err)
+		}
 	}
 	st, err := r.o.State.BeginJob(ctx, r.job, fp, r.o.Restart)
 	if err != nil {
 		if errors.Is(err, jobs.ErrChanged) {
-			msg := "the job or its input changed since its checkpoint was written; --restart starts it over"
-			if r.job.Mode == jobs.ModeCreate {
-				msg += ", and in mode create it creates every row again, the rows created before included:" +
-					" run `pdbulk undo` first, give new rows a job of their own, or use mode upsert with match_on"
-			}
-			return &JobError{Path: r.job.Path, Err: changedError(msg)}
+			return &JobError{Path: r.job.Path, Err: changedError("the job or its input changed since its checkpoint was written; " + RestartAdvice(r.job))}
 		}
 		return fmt.Errorf("importer: %w", err)
 	}
 	r.state = st
-	prior, err := st.Rows(ctx)
-	if err != nil {
-		return fmt.Errorf("importer: %w", err)
-	}
-	r.prior = prior
+	r.cursor = st.Cursor()
 	if !r.o.OnlyFailed {
 		if err := st.SetTotal(ctx, int(r.stats.Total.Load())); err != nil {
 			return fmt.Errorf("importer: %w", err)
@@ -366,10 +381,6 @@ func (r *run) begin(ctx context.Context) error {
 // feed reads every row and hands each to a worker through tasks. It returns a fatal read
 // error, if any.
 func (r *run) feed(feed, ctx context.Context, tasks chan<- task, in sheet.Reader) error {
-	rowCol := -1
-	if r.o.OnlyFailed {
-		rowCol = indexOf(r.header, reportRowColumn)
-	}
 	for {
 		if feed.Err() != nil || ctx.Err() != nil || r.stopped() {
 			return nil
@@ -382,26 +393,20 @@ func (r *run) feed(feed, ctx context.Context, tasks chan<- task, in sheet.Reader
 		if err != nil && !errors.As(err, &rowErr) {
 			return fmt.Errorf("importer: %w", err)
 		}
-		if rowCol >= 0 {
-			n, perr := strconv.Atoi(cellText(row, rowCol))
-			if perr != nil || n <= 0 {
-				return fmt.Errorf("importer: %s row %d: column %q must hold the source row number", r.inputPath(), row.Num, reportRowColumn)
-			}
-			row.Num = n
-			unescapeReport(row)
-			if r.fixed == nil {
-				r.fixed = map[int][]string{}
-			}
-			r.fixed[n] = row.Texts()[:min(rowCol, len(row.Cells))]
+		if err := r.reportRow(&row); err != nil {
+			return err
 		}
 		r.stats.Read.Add(1)
-		slot := r.rep.open(ctx, row)
+		slot := r.rep.open(ctx, row, cellText(row, r.errCol))
 		if rowErr != nil {
-			r.rep.settle(slot, r.unreadable(ctx, row.Num, rowErr))
+			out := r.unreadable(ctx, row.Num, rowErr)
+			r.carryInto(slot, row.Num, out)
+			r.rep.settle(slot, out)
 			continue
 		}
 		t, skip := r.admit(ctx, row)
 		if skip {
+			r.carryInto(slot, row.Num, t.out)
 			r.rep.settle(slot, t.out)
 			continue
 		}
@@ -414,6 +419,34 @@ func (r *run) feed(feed, ctx context.Context, tasks chan<- task, in sheet.Reader
 			return nil // aborted, or a worker failed: the row stays pending
 		}
 	}
+}
+
+// reportRow gives a row read from the reject report (OnlyFailed) its source row number, and
+// its cells their values as the user wrote them.
+func (r *run) reportRow(row *sheet.Row) error {
+	if r.rowCol < 0 {
+		return nil
+	}
+	n, perr := strconv.Atoi(cellText(*row, r.rowCol))
+	if perr != nil || n <= 0 {
+		return fmt.Errorf("importer: %s row %d: column %q must hold the source row number", r.inputPath(), row.Num, reportRowColumn)
+	}
+	row.Num = n
+	unescapeReport(*row)
+	return nil
+}
+
+// prior returns what the checkpoint recorded for row num before this run touched it.
+func (r *run) prior(num int) (jobs.RowState, bool) {
+	if r.cursor == nil {
+		return jobs.RowState{}, false
+	}
+	st, ok, err := r.cursor.Get(context.Background(), num)
+	if err != nil {
+		r.fail(err)
+		return jobs.RowState{}, false
+	}
+	return st, ok
 }
 
 // unreadable settles a row the reader could not read whole (ragged, bad quotes, invalid
@@ -438,16 +471,28 @@ func (r *run) unreadable(ctx context.Context, num int, rowErr *sheet.RowError) o
 // OnlyFailed, which sends its rows again) and returns its status there, "" when it has
 // none. A row done or rejected before is counted as such here, and not sent again.
 func (r *run) settledBefore(num int, column, key string) jobs.Status {
-	prev, ok := r.prior[num]
-	if !ok || r.o.OnlyFailed {
+	prev, ok := r.prior(num)
+	if !ok {
 		return ""
+	}
+	if r.o.OnlyFailed {
+		if prev.Status != jobs.StatusDone {
+			return "" // rejected, or in doubt: sent again, or reconciled
+		}
+		// Done already (an earlier --only-failed sent it and stopped before rewriting the
+		// reject report): never sent twice.
+		r.stats.Unchanged.Add(1)
+		r.stats.Resumed.Add(1)
+		return prev.Status
 	}
 	switch prev.Status {
 	case jobs.StatusDone:
 		r.stats.Unchanged.Add(1)
+		r.stats.Resumed.Add(1)
 		r.noteKey(key, num)
 	case jobs.StatusRejected:
 		r.stats.Rejected.Add(1)
+		r.stats.Resumed.Add(1)
 		r.addProblem(num, column, prev.Reason)
 	}
 	return prev.Status
@@ -461,8 +506,12 @@ type task struct {
 	inDoubt bool   // recorded in flight by an earlier run: reconcile before sending
 	// inFlightAt is when the earlier run recorded the row in flight (inDoubt only).
 	inFlightAt time.Time
-	slot       *reportSlot // the row's report line
-	out        outcome     // a row settled before it reaches a worker (admit)
+	// prevRejected and prevReason say, with OnlyFailed, that the checkpoint had the row
+	// rejected, and why: a write the server did not take puts it back so.
+	prevRejected bool
+	prevReason   string
+	slot         *reportSlot // the row's report line
+	out          outcome     // a row settled before it reaches a worker (admit)
 }
 
 // admit decides what to do with a row before any work: skip it (done or rejected in an
@@ -475,15 +524,18 @@ func (r *run) admit(ctx context.Context, row sheet.Row) (task, bool) {
 		t.out, _ = r.priorOutcome(row.Num)
 		return t, true
 	case jobs.StatusInFlight:
-		t.inDoubt, t.inFlightAt = true, r.prior[row.Num].UpdatedAt
+		p, _ := r.prior(row.Num)
+		t.inDoubt, t.inFlightAt = true, p.UpdatedAt
 	}
 	if r.o.OnlyFailed && r.state != nil {
-		if p, ok := r.prior[row.Num]; ok && p.Status == jobs.StatusInFlight {
+		// No reset before the send: the row stays rejected, with its fix in the reject
+		// report, until its new outcome is recorded.
+		switch p, ok := r.prior(row.Num); {
+		case ok && p.Status == jobs.StatusInFlight:
 			// Sent by an earlier run that lost the answer: reconciled, never resent blindly.
 			t.inDoubt, t.inFlightAt = true, p.UpdatedAt
-		} else if err := r.state.ResetRow(ctx, row.Num); err != nil {
-			r.fail(err)
-			return t, true
+		case ok && p.Status == jobs.StatusRejected:
+			t.prevRejected, t.prevReason = true, p.Reason
 		}
 	}
 	if t.key != "" {

@@ -23,8 +23,11 @@ type Stats struct {
 	InDoubt     atomic.Int64 // creates whose outcome had to be reconciled by a lookup
 	Reconciled  atomic.Int64 // in-doubt creates found to have succeeded
 	DryRunValid atomic.Int64 // dry run: rows that would be sent
-	Started     time.Time
-	DryRun      bool
+	// Resumed counts the rows that earlier runs settled (done or rejected), counted in
+	// Unchanged or Rejected too: this run sent nothing for them, and its rate leaves them out.
+	Resumed atomic.Int64
+	Started time.Time
+	DryRun  bool
 
 	pacer                    *ratelimit.Pacer // source of the request counts; nil = none
 	baseRequests, baseTokens int64            // the pacer's counts when the run started
@@ -44,7 +47,7 @@ func NewStats(p *ratelimit.Pacer, dryRun bool) *Stats {
 // Snapshot is a plain copy of Stats.
 type Snapshot struct {
 	Total, Read, Created, Updated, Deleted, Unchanged, Rejected, Pending int64
-	InDoubt, Reconciled, Requests, Tokens, DryRunValid                   int64
+	InDoubt, Reconciled, Requests, Tokens, DryRunValid, Resumed          int64
 	Elapsed                                                              time.Duration
 	DryRun                                                               bool
 }
@@ -55,7 +58,7 @@ func (s *Stats) Snapshot() Snapshot {
 		Total: s.Total.Load(), Read: s.Read.Load(), Created: s.Created.Load(),
 		Updated: s.Updated.Load(), Deleted: s.Deleted.Load(), Unchanged: s.Unchanged.Load(),
 		Rejected: s.Rejected.Load(), Pending: s.Pending.Load(), InDoubt: s.InDoubt.Load(),
-		Reconciled: s.Reconciled.Load(), DryRunValid: s.DryRunValid.Load(), Elapsed: time.Since(s.Started), DryRun: s.DryRun,
+		Reconciled: s.Reconciled.Load(), DryRunValid: s.DryRunValid.Load(), Resumed: s.Resumed.Load(), Elapsed: time.Since(s.Started), DryRun: s.DryRun,
 	}
 	if s.pacer != nil {
 		ps := s.pacer.Stats()
@@ -70,17 +73,48 @@ func (s Snapshot) Done() int64 { return s.Created + s.Updated + s.Deleted + s.Un
 // Finished is the number of rows with a final outcome.
 func (s Snapshot) Finished() int64 { return s.Done() + s.Rejected + s.DryRunValid }
 
+// Sent is the number of rows this run finished itself: Finished less the rows earlier runs
+// settled.
+func (s Snapshot) Sent() int64 { return s.Finished() - s.Resumed }
+
+// Rate is the rows this run finished itself per second.
+func (s Snapshot) Rate() float64 {
+	if secs := s.Elapsed.Seconds(); secs > 0 {
+		return float64(s.Sent()) / secs
+	}
+	return 0
+}
+
+// ETA is the time left at this run's rate, and false while it cannot be told (no total, no
+// row finished yet).
+func (s Snapshot) ETA() (time.Duration, bool) {
+	rate := s.Rate()
+	left := s.Total - s.Finished()
+	if s.Total <= 0 || rate <= 0 || left <= 0 {
+		return 0, false
+	}
+	return time.Duration(float64(left) / rate * float64(time.Second)), true
+}
+
+// Unread is the number of rows of the input not read (the run stopped early), when the
+// input's rows were counted.
+func (s Snapshot) Unread() int64 { return max(0, s.Total-s.Read) }
+
+// AllPending is the rows left to do: read and not finished, and not read yet.
+func (s Snapshot) AllPending() int64 { return s.Pending + s.Unread() }
+
 // String is the one-line summary printed at the end of a run.
 func (s Snapshot) String() string {
-	rate := 0.0
-	if secs := s.Elapsed.Seconds(); secs > 0 {
-		rate = float64(s.Finished()) / secs
-	}
+	rate := s.Rate()
 	if s.DryRun {
 		return fmt.Sprintf("%d rows read: %d valid, %d rejected (%.0f rows/s, %s)",
 			s.Read, s.DryRunValid, s.Rejected, rate, s.Elapsed.Round(time.Millisecond))
 	}
-	return fmt.Sprintf("%d rows read: %d created, %d updated, %d deleted/archived, %d already done, %d rejected, %d pending; %d in doubt (%d found created); %d requests, %d tokens (%.1f rows/s, %s)",
-		s.Read, s.Created, s.Updated, s.Deleted, s.Unchanged, s.Rejected, s.Pending,
+	pending := fmt.Sprintf("%d pending", s.AllPending())
+	if u := s.Unread(); u > 0 {
+		pending += fmt.Sprintf(" (%d not read yet)", u)
+	}
+	return fmt.Sprintf("%d rows read: %d created, %d updated, %d deleted/archived, %d already done, %d rejected, %s; %d in doubt (%d found created); %d requests, %d tokens (%.1f rows/s sent by this run, %s)",
+		s.Read, s.Created, s.Updated, s.Deleted, s.Unchanged, s.Rejected, pending,
 		s.InDoubt, s.Reconciled, s.Requests, s.Tokens, rate, s.Elapsed.Round(time.Millisecond))
 }

@@ -193,34 +193,36 @@ func (r *Run) MarkDone(ctx context.Context, row int, remoteID, action string) er
 	if err := checkRow("mark done", row); err != nil {
 		return err
 	}
-	err := r.s.do(ctx, func(tx *sql.Tx) error {
-		t := now()
-		var key string
-		err := tx.QueryRow(`INSERT INTO rows (account, job, row, status, remote_id, action, updated_at) VALUES (?, ?, ?, 'done', ?, ?, ?)
-			ON CONFLICT (account, job, row) DO UPDATE SET status = 'done', remote_id = excluded.remote_id,
-			action = excluded.action, reason = '', updated_at = excluded.updated_at
-			RETURNING key`, r.account, r.job, row, remoteID, action, t).Scan(&key)
-		if err != nil {
-			return err
-		}
-		if action == "created" && remoteID != "" {
-			if _, err := tx.Exec(`INSERT INTO created (account, entity, remote_id, job, row, created_at) VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (account, entity, remote_id) DO NOTHING`, r.account, r.Entity, remoteID, r.job, row, t); err != nil {
-				return err
-			}
-		}
-		switch {
-		case action == "deleted" && remoteID != "":
-			_, err = tx.Exec(`DELETE FROM ids WHERE account = ? AND entity = ? AND remote_id = ?`, r.account, r.Entity, remoteID)
-			return err
-		case key != "" && remoteID != "" && r.Entity != "":
-			// Without an Entity (Begin, not BeginJob) the id map is the caller's (PutID).
-			return putID(tx, r.account, r.Entity, key, remoteID, r.job)
-		}
-		return nil
-	})
+	err := r.s.do(ctx, func(tx *sql.Tx) error { return r.markDone(tx, row, remoteID, action) })
 	if err != nil {
 		return fmt.Errorf("jobs: mark row %d done: %w", row, err)
+	}
+	return nil
+}
+
+func (r *Run) markDone(tx *sql.Tx, row int, remoteID, action string) error {
+	t := now()
+	var key string
+	err := tx.QueryRow(`INSERT INTO rows (account, job, row, status, remote_id, action, updated_at) VALUES (?, ?, ?, 'done', ?, ?, ?)
+		ON CONFLICT (account, job, row) DO UPDATE SET status = 'done', remote_id = excluded.remote_id,
+		action = excluded.action, reason = '', updated_at = excluded.updated_at
+		RETURNING key`, r.account, r.job, row, remoteID, action, t).Scan(&key)
+	if err != nil {
+		return err
+	}
+	if action == "created" && remoteID != "" {
+		if _, err := tx.Exec(`INSERT INTO created (account, entity, remote_id, job, row, created_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (account, entity, remote_id) DO NOTHING`, r.account, r.Entity, remoteID, r.job, row, t); err != nil {
+			return err
+		}
+	}
+	switch {
+	case action == "deleted" && remoteID != "":
+		_, err = tx.Exec(`DELETE FROM ids INDEXED BY ids_by_remote WHERE account = ? AND entity = ? AND remote_id = ?`, r.account, r.Entity, remoteID)
+		return err
+	case key != "" && remoteID != "" && r.Entity != "":
+		// Without an Entity (Begin, not BeginJob) the id map is the caller's (PutID).
+		return putID(tx, r.account, r.Entity, key, remoteID, r.job)
 	}
 	return nil
 }
@@ -383,10 +385,10 @@ func (r *Run) MarkUndone(ctx context.Context, entity, remoteID string) error {
 		} else if n == 0 {
 			return ErrUnknownRecord
 		}
-		if _, err := tx.Exec(`DELETE FROM ids WHERE account = ? AND entity = ? AND remote_id = ?`, r.account, entity, remoteID); err != nil {
+		if _, err := tx.Exec(`DELETE FROM ids INDEXED BY ids_by_remote WHERE account = ? AND entity = ? AND remote_id = ?`, r.account, entity, remoteID); err != nil {
 			return err
 		}
-		_, err = tx.Exec(`DELETE FROM rows WHERE account = ? AND job = ? AND remote_id = ? AND action = 'created'`, r.account, r.job, remoteID)
+		_, err = tx.Exec(`DELETE FROM rows INDEXED BY rows_by_remote WHERE account = ? AND job = ? AND remote_id = ? AND action = 'created'`, r.account, r.job, remoteID)
 		return err
 	})
 	if err != nil {
