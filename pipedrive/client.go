@@ -49,6 +49,9 @@ type Config struct {
 	// Logf receives one line per retry and per failed attempt; nil means silent.
 	// Lines never hold the token.
 	Logf func(format string, args ...any)
+	// Notice receives what a user should be told once, such as a fall back from the API v2
+	// search to v1 (search_route.go); nil means silent. Messages never hold the token.
+	Notice func(msg string)
 }
 
 // Default base settings.
@@ -76,6 +79,9 @@ type Client struct {
 	now func() time.Time
 
 	clock serverClock // offset of the server's clock, from the Date headers
+
+	notice func(msg string) // Config.Notice
+	search searchFallback   // whether the server lacks v2 search
 
 	mu   sync.Mutex
 	last RateLimit
@@ -115,6 +121,7 @@ func New(cfg Config) (*Client, error) {
 		maxRetries: cfg.MaxRetries,
 		timeout:    cfg.Timeout,
 		red:        red,
+		notice:     cfg.Notice,
 		now:        time.Now,
 		sleep:      sleepCtx,
 	}
