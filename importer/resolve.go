@@ -171,7 +171,8 @@ func searchAPI(j *jobs.Job) pipedrive.SearchAPI {
 func (rs *resolver) person(ctx context.Context, field, key string) (any, error) {
 	r := rs.run
 	api := searchAPI(r.job)
-	r.plan.addLookup(r.o.Client.SearchOp(api, "persons"))
+	// Counted once answered: a fall back to v1 on the way changes what it cost.
+	defer func() { r.plan.addLookup(r.o.Client.SearchOp(api, "persons")) }()
 	q := pipedrive.PersonSearchQuery{Term: key, Fields: []string{field}, ExactMatch: true}
 	var ids []int64
 	for hit, err := range r.o.Client.FindPersons(ctx, api, q) {
@@ -191,7 +192,8 @@ func (rs *resolver) person(ctx context.Context, field, key string) (any, error) 
 func (rs *resolver) organization(ctx context.Context, key string) (any, error) {
 	r := rs.run
 	api := searchAPI(r.job)
-	r.plan.addLookup(r.o.Client.SearchOp(api, "organizations"))
+	// Counted once answered: a fall back to v1 on the way changes what it cost.
+	defer func() { r.plan.addLookup(r.o.Client.SearchOp(api, "organizations")) }()
 	q := pipedrive.OrganizationSearchQuery{Term: key, Fields: []string{"name"}, ExactMatch: true}
 	var ids []int64
 	for hit, err := range r.o.Client.FindOrganizations(ctx, api, q) {
