@@ -1,6 +1,8 @@
 // Package pipedrive is a client for the Pipedrive API v1 endpoints pdbulk uses (every
 // entry of spec.Endpoints): leads, lead labels, lead sources, files, filters, goals, item
-// search and legacy teams.
+// search and legacy teams; and for the API v2 search endpoints (spec.EndpointsV2,
+// search_v2.go), which the Find methods call by default, falling back to v1 search on a
+// server without v2 (search_route.go).
 //
 // Every request goes through one method that waits on the shared pacer, sends the token in
 // the x-api-token header only, reads the rate-limit headers of every answer, and retries by

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -215,4 +218,50 @@ func itemsAs[T any](seq iter.Seq2[SearchResult, error], typ string) iter.Seq2[T,
 			}
 		}
 	}
+}
+
+// ItemSearchV2QueryFrom builds an item search from query parameters as a job file gives
+// them (term, item_types, fields, search_for_related_items, exact_match, include_fields,
+// limit; comma-separated lists), for callers that hold url.Values, such as an export of
+// search results. An unknown key or a value that is not a boolean or a number is an error.
+func ItemSearchV2QueryFrom(v url.Values) (ItemSearchV2Query, error) {
+	var q ItemSearchV2Query
+	list := func(s string) []string {
+		var out []string
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	for k, vals := range v {
+		val := ""
+		if len(vals) > 0 {
+			val = vals[len(vals)-1]
+		}
+		var err error
+		switch k {
+		case "term":
+			q.Term = val
+		case "item_types":
+			q.ItemTypes = list(val)
+		case "fields":
+			q.Fields = list(val)
+		case "include_fields":
+			q.IncludeFields = list(val)
+		case "search_for_related_items":
+			q.SearchForRelatedItems, err = strconv.ParseBool(val)
+		case "exact_match":
+			q.ExactMatch, err = strconv.ParseBool(val)
+		case "limit":
+			q.Limit, err = strconv.Atoi(val)
+		default:
+			return q, fmt.Errorf("pipedrive: item search: unknown parameter %q", k)
+		}
+		if err != nil {
+			return q, fmt.Errorf("pipedrive: item search: %s %q: %w", k, val, err)
+		}
+	}
+	return q, nil
 }

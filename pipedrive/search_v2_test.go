@@ -3,6 +3,7 @@ package pipedrive_test
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -166,5 +167,35 @@ func TestV2SearchCostAndWindow(t *testing.T) {
 	}
 	if s := pacer.Stats(); s.TooMany != 0 || s.SearchLimit != 4 || s.Limit != 100 {
 		t.Errorf("pacer after 10 v2 searches: %d 429s, limits %d/%d; want 0 and 100/4", s.TooMany, s.Limit, s.SearchLimit)
+	}
+}
+
+// An export job's query values become an item search that reaches v2 and pages with the
+// cursor; a bad value names its key.
+func TestItemSearchV2QueryFrom(t *testing.T) {
+	c, pc, _ := v2Sandbox(t, sandbox.Emulation{}, nil)
+	q, err := pipedrive.ItemSearchV2QueryFrom(url.Values{"term": {"acme"}, "item_types": {"person, organization"}, "exact_match": {"false"}, "limit": {"1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for hit, err := range c.FindItems(t.Context(), pipedrive.SearchAuto, q) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		typ, _ := hit.ItemType()
+		kinds[typ]++
+	}
+	// Acme Corporation, and its two persons whose e-mails are @acme.example.
+	if kinds["organization"] != 1 || kinds["person"] != 2 || len(kinds) != 2 {
+		t.Errorf("FindItems(acme, persons and organizations) = %v, want 1 organization and 2 persons", kinds)
+	}
+	if got := pc.count("/api/v2/itemSearch"); got != 3 {
+		t.Errorf("v2 itemSearch sent %d times for 3 hits at 1 a page, want 3", got)
+	}
+	for _, bad := range []url.Values{{"exact_match": {"yes please"}}, {"start": {"100"}}, {"limit": {"ten"}}} {
+		if _, err := pipedrive.ItemSearchV2QueryFrom(bad); err == nil {
+			t.Errorf("ItemSearchV2QueryFrom(%v) = nil error", bad)
+		}
 	}
 }

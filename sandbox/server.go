@@ -1,7 +1,8 @@
 // Package sandbox is a local, Pipedrive-compatible HTTP server for the endpoints pdbulk uses.
 // It stores its data in SQLite (a file under a data directory, or in memory), starts with
 // fixture users, persons, organizations and lead sources, answers with the real status codes
-// and body shapes of the Pipedrive API v1, and emulates rate limits and faults (emulate.go).
+// and body shapes of the Pipedrive API v1 (and of the API v2 search endpoints, search_v2.go),
+// and emulates rate limits and faults (emulate.go).
 //
 // Leads are rows of an indexed table and are read a page at a time (leadpage.go), so a
 // sandbox on a data directory holds a million leads in a few tens of MB of memory. Tests

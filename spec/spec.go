@@ -1,5 +1,7 @@
-// Package spec holds the facts of the Pipedrive API v1 that both the client and the sandbox
-// depend on: the endpoints pdbulk uses with their token costs and paging limits, and the
+// Package spec holds the facts of the Pipedrive API that both the client and the sandbox
+// depend on: the v1 endpoints pdbulk uses (Endpoints) and the v2 search endpoints that
+// replace v1's deprecated item search (EndpointsV2), with their token costs, paging limits
+// and deprecation marks, and the
 // project's own copy of the seed request/response schemas, widened where Pipedrive's current
 // OpenAPI document widens them (see Differences), with a checker for them.
 //
