@@ -35,6 +35,7 @@ type runOptions struct {
 	statePath     string
 	concurrency   int
 	settle        time.Duration
+	searchAPI     string // --search-api: pins every job's options.search_api; "" = the jobs' own
 }
 
 func (o *runOptions) register(fs flagSet, validate bool) {
@@ -43,6 +44,7 @@ func (o *runOptions) register(fs flagSet, validate bool) {
 	o.emulation.register(prefixed{fs, "sandbox-"})
 	fs.StringVar(&o.tokenFile, "token-file", "", "read the API token from this file instead of PIPEDRIVE_API_TOKEN")
 	fs.BoolVar(&o.jsonOut, "json", false, "print progress and the summary as JSON events on stderr")
+	fs.StringVar(&o.searchAPI, "search-api", "", "search endpoints for lookups and matching: v2, v1 or auto (v2, falling back to v1 on 404); default: the job's options.search_api")
 	if validate {
 		return
 	}
@@ -223,6 +225,7 @@ func connect(env Env, o runOptions, list []*jobs.Job) (*connection, error) {
 	env.Stderr = redactWriter(env.Stderr, cfg.Token)
 	if cfg.BaseURL != "" {
 		cfg.Pacer = c.pacer
+		cfg.Notice = func(msg string) { fmt.Fprintf(env.Stderr, "pdbulk: %s\n", msg) }
 		client, err := pipedrive.New(cfg)
 		if err != nil {
 			_ = c.close()
@@ -311,6 +314,9 @@ func runJobs(env Env, o runOptions) (err error) {
 	}
 	list, err := loadJobs(env, o.jobFiles)
 	if err != nil {
+		return err
+	}
+	if err := pinSearchAPI(o.searchAPI, list); err != nil {
 		return err
 	}
 	conn, err := connect(env, o, list)

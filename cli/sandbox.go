@@ -80,6 +80,7 @@ type emulationFlags struct {
 	seed                     int64
 	plan                     string // "" = sandbox.DefaultPlan
 	noLimits                 bool
+	noV2                     bool
 }
 
 func (f *emulationFlags) register(fs flagSet) {
@@ -91,6 +92,7 @@ func (f *emulationFlags) register(fs flagSet) {
 	fs.DurationVar(&f.latency, "latency", 0, "latency added to every answer, e.g. 20ms")
 	fs.StringVar(&f.faults, "faults", "", "fault rates, e.g. 5xx=0.1,reset=0.02,lost=0.02,slow=0.01,slow_delay=2s,429=0.01,storm=3s")
 	fs.Int64Var(&f.seed, "seed", 0, "random seed of the faults (0 = time-based)")
+	fs.BoolVar(&f.noV2, "no-v2", false, "answer 404 for every API v2 endpoint, like a server without API v2")
 }
 
 // check refuses negative limits and latency; prefix is how the flags are spelt ("--" or
@@ -132,6 +134,7 @@ func (f *emulationFlags) emulation() (sandbox.Emulation, error) {
 		DailyBudget:     f.budget,
 		Latency:         f.latency,
 		Seed:            f.seed,
+		NoV2:            f.noV2,
 	}
 	if f.faults != "" {
 		faults, err := sandbox.ParseFaults(f.faults)

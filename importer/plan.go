@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pdbulk/pdbulk/jobs"
+	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/sheet"
 	"github.com/pdbulk/pdbulk/spec"
 )
@@ -53,12 +54,27 @@ func (p Plan) String() string {
 // planner accumulates a plan from the rows a run handles. Safe for concurrent use.
 type planner struct {
 	entity jobs.Entity
+	// findOp names the search a row's find calls now: the client's choice between API v2
+	// and v1 (which changes when it falls back), or the job's when there is no client.
+	findOp func() string
 
 	mu   sync.Mutex
 	plan Plan
 }
 
-func newPlanner(j *jobs.Job) *planner { return &planner{entity: j.Entity} }
+func newPlanner(j *jobs.Job) *planner { return newPlannerFor(j, nil) }
+
+// newPlannerFor is newPlanner counting the search endpoints c calls for j (nil = the ones
+// j's options.search_api names: v2 unless pinned to v1).
+func newPlannerFor(j *jobs.Job, c *pipedrive.Client) *planner {
+	api := searchAPI(j)
+	return &planner{entity: j.Entity, findOp: func() string {
+		if c == nil {
+			return pipedrive.SearchOpFor(api != pipedrive.SearchV1, "leads")
+		}
+		return c.SearchOp(api, "leads")
+	}}
+}
 
 type opCost struct{ create, update, del, find string }
 
@@ -80,11 +96,11 @@ func (p *planner) addRow(mode jobs.Mode) {
 	case jobs.ModeCreate:
 		names = []string{o.create}
 	case jobs.ModeUpdate, jobs.ModeUpsert:
-		names = []string{o.find, o.update}
+		names = []string{p.find(o), o.update}
 	case jobs.ModeDelete:
-		names = []string{o.find, o.del}
+		names = []string{p.find(o), o.del}
 	case jobs.ModeArchive:
-		names = []string{o.find, o.update}
+		names = []string{p.find(o), o.update}
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -92,6 +108,14 @@ func (p *planner) addRow(mode jobs.Mode) {
 	for _, n := range names {
 		p.addLocked(n)
 	}
+}
+
+// find is the operation a row's find calls: for leads, the search the client calls now.
+func (p *planner) find(o opCost) string {
+	if p.entity == jobs.EntityLeads && p.findOp != nil {
+		return p.findOp()
+	}
+	return o.find
 }
 
 // addLookup adds one lookup request (a cache miss of a resolver).

@@ -87,7 +87,7 @@ func addedOf(s string, err error) (time.Time, time.Duration, error) {
 func newRemote(j *jobs.Job, c *pipedrive.Client) remote {
 	switch j.Entity {
 	case jobs.EntityLeads:
-		return &leadsRemote{c: c}
+		return &leadsRemote{c: c, api: searchAPI(j)}
 	case jobs.EntityLeadLabels:
 		return &labelsRemote{c: c}
 	case jobs.EntityFilters:
@@ -153,7 +153,10 @@ func idText(v any) string {
 
 // ---- leads ----
 
-type leadsRemote struct{ c *pipedrive.Client }
+type leadsRemote struct {
+	c   *pipedrive.Client
+	api pipedrive.SearchAPI // the search endpoints find calls (options.search_api)
+}
 
 func (r *leadsRemote) create(ctx context.Context, p map[string]any) (string, error) {
 	l, _, err := r.c.CreateLeadRaw(ctx, p)
@@ -197,8 +200,8 @@ func (r *leadsRemote) find(ctx context.Context, match map[string]any) ([]string,
 	org, _ := intOf(match["organization_id"])
 	var candidates []string
 	if title, ok := match["title"].(string); ok && title != "" {
-		q := pipedrive.LeadSearchQuery{Term: title, Fields: []string{"title"}, ExactMatch: true, PersonID: person, OrganizationID: org}
-		for hit, err := range r.c.AllSearchLeads(ctx, q) {
+		q := pipedrive.LeadSearchV2Query{Term: title, Fields: []string{"title"}, ExactMatch: true, PersonID: person, OrganizationID: org}
+		for hit, err := range r.c.FindLeads(ctx, r.api, q) {
 			if err != nil {
 				return nil, err
 			}

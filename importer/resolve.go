@@ -2,12 +2,12 @@ package importer
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 
+	"github.com/pdbulk/pdbulk/jobs"
 	"github.com/pdbulk/pdbulk/mapping"
 	"github.com/pdbulk/pdbulk/pipedrive"
 )
@@ -56,11 +56,11 @@ func (rs *resolver) Resolve(ctx context.Context, lookup, key string, create bool
 	case mapping.LookupLeadLabelName:
 		return rs.label(ctx, key, create)
 	case mapping.LookupPersonEmail:
-		return rs.search(ctx, "person", "email", key)
+		return rs.person(ctx, "email", key)
 	case mapping.LookupPersonName:
-		return rs.search(ctx, "person", "name", key)
+		return rs.person(ctx, "name", key)
 	case mapping.LookupOrganizationName:
-		return rs.search(ctx, "organization", "name", key)
+		return rs.organization(ctx, key)
 	}
 	return nil, &errUnsupported{fmt.Sprintf("lookup %s is not supported by the Pipedrive API endpoints pdbulk uses", lookup)}
 }
@@ -154,33 +154,61 @@ func findLabel(labels map[string]string, name string) (string, bool) {
 	return "", false
 }
 
-// search finds the one person or organization whose field equals key (ignoring case)
-// through item search with exact match.
-func (rs *resolver) search(ctx context.Context, itemType, field, key string) (any, error) {
+// searchAPI is the search endpoints job j pins (options.search_api), as the client names them.
+func searchAPI(j *jobs.Job) pipedrive.SearchAPI {
+	switch j.Options.SearchAPI {
+	case jobs.SearchAPIV1:
+		return pipedrive.SearchV1
+	case jobs.SearchAPIV2:
+		return pipedrive.SearchV2
+	}
+	return pipedrive.SearchAuto
+}
+
+// person finds the one person whose field (email or name) equals key, ignoring case,
+// through person search with exact match: API v2 /persons/search, or v1 /itemSearch
+// (options.search_api, or the client's fall back).
+func (rs *resolver) person(ctx context.Context, field, key string) (any, error) {
 	r := rs.run
-	r.plan.addLookup("searchItem")
-	q := pipedrive.ItemSearchQuery{Term: key, ItemTypes: []string{itemType}, Fields: []string{field}, ExactMatch: true}
+	api := searchAPI(r.job)
+	// Counted once answered: a fall back to v1 on the way changes what it cost.
+	defer func() { r.plan.addLookup(r.o.Client.SearchOp(api, "persons")) }()
+	q := pipedrive.PersonSearchQuery{Term: key, Fields: []string{field}, ExactMatch: true}
 	var ids []int64
-	for hit, err := range r.o.Client.AllSearchItems(ctx, q) {
+	for hit, err := range r.o.Client.FindPersons(ctx, api, q) {
 		if err != nil {
 			return nil, err
 		}
-		if hit.Related {
-			continue
-		}
-		var item struct {
-			ID     int64    `json:"id"`
-			Type   string   `json:"type"`
-			Name   string   `json:"name"`
-			Emails []string `json:"emails"`
-		}
-		if json.Unmarshal(hit.Item, &item) != nil || item.Type != itemType {
-			continue
-		}
-		if (field == "email" && containsFold(item.Emails, key)) || (field == "name" && strings.EqualFold(item.Name, key)) {
-			ids = append(ids, item.ID)
+		it := hit.Item
+		if (field == "email" && containsFold(it.Emails, key)) || (field == "name" && strings.EqualFold(strings.TrimSpace(it.Name), key)) {
+			ids = append(ids, int64(it.ID))
 		}
 	}
+	return oneID(ids, "person", field, key)
+}
+
+// organization finds the one organization whose name equals key, ignoring case, through
+// organization search with exact match (v2 /organizations/search, or v1 /itemSearch).
+func (rs *resolver) organization(ctx context.Context, key string) (any, error) {
+	r := rs.run
+	api := searchAPI(r.job)
+	// Counted once answered: a fall back to v1 on the way changes what it cost.
+	defer func() { r.plan.addLookup(r.o.Client.SearchOp(api, "organizations")) }()
+	q := pipedrive.OrganizationSearchQuery{Term: key, Fields: []string{"name"}, ExactMatch: true}
+	var ids []int64
+	for hit, err := range r.o.Client.FindOrganizations(ctx, api, q) {
+		if err != nil {
+			return nil, err
+		}
+		if strings.EqualFold(strings.TrimSpace(hit.Item.Name), key) {
+			ids = append(ids, int64(hit.Item.ID))
+		}
+	}
+	return oneID(ids, "organization", "name", key)
+}
+
+// oneID is the lookup's answer: the one id found, or why there is none.
+func oneID(ids []int64, itemType, field, key string) (any, error) {
 	switch len(ids) {
 	case 0:
 		return nil, mapping.ErrNotFound

@@ -202,7 +202,7 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 		}
 	}
 	r.remote = newRemote(r.job, r.o.Client)
-	r.plan = newPlanner(r.job)
+	r.plan = newPlannerFor(r.job, r.o.Client)
 	r.res = mapping.NewCache(&resolver{run: r})
 
 	if r.o.SourceRows > 0 && !r.o.OnlyFailed {

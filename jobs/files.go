@@ -19,7 +19,7 @@ const fingerprintVersion = 1
 
 // canonical is what a fingerprint covers: everything that changes which rows are written
 // and how. Comments, layout, key order of the YAML, the job's name, the report paths and the
-// tuning options (concurrency, max_rejects, daily_budget, rate_limit) are left out, so that
+// tuning options (concurrency, max_rejects, daily_budget, rate_limit, search_api) are left out, so that
 // a run can resume after any of them changed.
 type canonical struct {
 	Version    int

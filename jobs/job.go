@@ -151,7 +151,26 @@ type Options struct {
 	Duplicates  DuplicateRule // rule for repeated match keys in one file; default DuplicatesFirst
 	DailyBudget int           // daily token budget of the company; 0 = learn from the server
 	RateLimit   int           // requests per 2 s window; 0 = learn from the server's headers
+	// SearchAPI pins the search endpoints that lookups and matching call: SearchAPIV1
+	// (v1 GET /itemSearch and /leads/search, 40 tokens a request) or SearchAPIV2 (API v2
+	// only, 20 tokens). SearchAPIAuto, the default, is v2, falling back to v1 by itself
+	// when the server answers 404 for v2. Like the other tuning options it is not part of
+	// the job's fingerprint: changing it never needs --restart.
+	SearchAPI SearchAPI
 }
+
+// SearchAPI is the value of options.search_api.
+type SearchAPI string
+
+// The values of options.search_api.
+const (
+	SearchAPIAuto SearchAPI = "auto"
+	SearchAPIV1   SearchAPI = "v1"
+	SearchAPIV2   SearchAPI = "v2"
+)
+
+// SearchAPIs lists the values options.search_api accepts.
+var SearchAPIs = []SearchAPI{SearchAPIAuto, SearchAPIV1, SearchAPIV2}
 
 // Reports are the files a run writes. Paths are absolute.
 type Reports struct {

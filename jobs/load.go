@@ -372,6 +372,19 @@ func (l *loader) enum(n *yaml.Node, what string, allowed []string) (string, bool
 	return s, true
 }
 
+// searchAPI reads options.search_api.
+func (l *loader) searchAPI(n *yaml.Node) SearchAPI {
+	allowed := make([]string, len(SearchAPIs))
+	for i, a := range SearchAPIs {
+		allowed[i] = string(a)
+	}
+	s, ok := l.enum(n, "search_api", allowed)
+	if !ok {
+		return ""
+	}
+	return SearchAPI(s)
+}
+
 func (l *loader) intVal(n *yaml.Node, what string, lo, hi int) (int, bool) {
 	s, ok := l.scalar(n, what)
 	if !ok {

@@ -86,6 +86,7 @@ func TestLoadRejects(t *testing.T) {
 		{"duplicate_key.yaml", []want{{6, `key "entity" is repeated (first at line 1)`}}},
 		{"files_outside.yaml", []want{{3, "files applies to entity files only"}}},
 		{"empty.yaml", []want{{0, "the job file is empty"}}},
+		{"bad_search_api.yaml", []want{{7, `search_api "v3" is not one of auto, v1, v2`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 var (
 	sourceKeys  = []string{"path", "sheet", "header_row", "delimiter", "encoding", "limits"}
 	limitKeys   = []string{"cell", "row", "shared_strings", "workbook"}
-	optionKeys  = []string{"concurrency", "max_rejects", "duplicates", "daily_budget", "rate_limit"}
+	optionKeys  = []string{"concurrency", "max_rejects", "duplicates", "daily_budget", "rate_limit", "search_api"}
 	reportKeys  = []string{"success", "rejects"}
 	filesKeys   = []string{"root"}
 	encodingAka = map[string]string{
@@ -252,6 +252,8 @@ func (l *loader) options(n *yaml.Node) {
 			if i, ok := l.intVal(v, "rate_limit", 0, 10000); ok {
 				o.RateLimit = i
 			}
+		case "search_api":
+			o.SearchAPI = l.searchAPI(v)
 		}
 	}
 }

@@ -1,6 +1,8 @@
 // Package pipedrive is a client for the Pipedrive API v1 endpoints pdbulk uses (every
 // entry of spec.Endpoints): leads, lead labels, lead sources, files, filters, goals, item
-// search and legacy teams.
+// search and legacy teams; and for the API v2 search endpoints (spec.EndpointsV2,
+// search_v2.go), which the Find methods call by default, falling back to v1 search on a
+// server without v2 (search_route.go).
 //
 // Every request goes through one method that waits on the shared pacer, sends the token in
 // the x-api-token header only, reads the rate-limit headers of every answer, and retries by
@@ -50,6 +52,9 @@ type Config struct {
 	// Logf receives one line per retry and per failed attempt; nil means silent.
 	// Lines never hold the token.
 	Logf func(format string, args ...any)
+	// Notice receives what a user should be told once, such as a fall back from the API v2
+	// search to v1 (search_route.go); nil means silent. Messages never hold the token.
+	Notice func(msg string)
 }
 
 // Default base settings.
@@ -77,6 +82,9 @@ type Client struct {
 	now func() time.Time
 
 	clock serverClock // offset of the server's clock, from the Date headers
+
+	notice func(msg string) // Config.Notice
+	search searchFallback   // whether the server lacks v2 search
 
 	mu   sync.Mutex
 	last RateLimit
@@ -116,6 +124,7 @@ func New(cfg Config) (*Client, error) {
 		maxRetries: cfg.MaxRetries,
 		timeout:    cfg.Timeout,
 		red:        red,
+		notice:     cfg.Notice,
 		now:        time.Now,
 		sleep:      sleepCtx,
 	}

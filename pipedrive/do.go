@@ -118,6 +118,9 @@ func (c *Client) do(ctx context.Context, cl *call) (*Response, error) {
 		return nil, fmt.Errorf("pipedrive: %s: %w", cl.op, err)
 	}
 	target := c.base.String() + path
+	if ep.Version == 2 {
+		target = v2Base(c.base) + path
+	}
 	if len(cl.query) > 0 {
 		target += "?" + cl.query.Encode()
 	}

@@ -27,6 +27,9 @@ type Emulation struct {
 	Faults          Faults           // injected faults; zero = none
 	Seed            int64            // random seed for faults; 0 = time-based
 	Now             func() time.Time // clock for windows, day rollover and the times records carry; nil = time.Now
+	// NoV2 plays a server without API v2: every /api/v2 path answers 404, unlimited and
+	// free, as an unknown path does.
+	NoV2 bool
 }
 
 // Faults says which share of requests meets which fault. Shares are in [0,1]; each kind is
@@ -200,7 +203,12 @@ const (
 )
 
 func emuIsSearch(op string) bool {
-	return op == "searchItem" || op == "searchItemByField" || op == "searchLeads"
+	switch op {
+	case "searchItem", "searchItemByField", "searchLeads",
+		"searchItemV2", "searchPersonsV2", "searchOrganizationV2", "searchLeadsV2":
+		return true
+	}
+	return false
 }
 
 func (m *emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -209,15 +217,18 @@ func (m *emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		token = r.URL.Query().Get("api_token")
 	}
 	path := r.URL.Path
+	match := spec.Match
 	switch {
 	case strings.HasPrefix(path, "/api/v1/"):
 		path = strings.TrimPrefix(path, "/api/v1")
 	case strings.HasPrefix(path, "/v1/"):
 		path = strings.TrimPrefix(path, "/v1")
+	case strings.HasPrefix(path, "/api/v2/") && !m.e.NoV2:
+		path, match = strings.TrimPrefix(path, "/api/v2"), spec.MatchV2
 	default:
 		path = ""
 	}
-	ep, ok := spec.Match(r.Method, path)
+	ep, ok := match(r.Method, path)
 	limited := token != "" && path != "" && ok
 	if m.e.Latency > 0 || (limited && (m.e.Faults.Slow > 0 || m.e.Faults.Late > 0)) {
 		// Read the body now: only then does net/http watch the connection and end the

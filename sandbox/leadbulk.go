@@ -163,13 +163,13 @@ func (st *store) seedLeadLocked(sd LeadSeed, now time.Time) (Lead, error) {
 		problems = append(problems, "value.currency must be a 3-letter currency code")
 	}
 	if sd.PersonID != 0 {
-		if _, found := findPerson(sd.PersonID); !found {
+		if _, found := st.dir.person(sd.PersonID); !found {
 			problems = append(problems, fmt.Sprintf("person_id %d does not exist", sd.PersonID))
 		}
 		l.PersonID = &sd.PersonID
 	}
 	if sd.OrganizationID != 0 {
-		if _, found := findOrg(sd.OrganizationID); !found {
+		if _, found := st.dir.org(sd.OrganizationID); !found {
 			problems = append(problems, fmt.Sprintf("organization_id %d does not exist", sd.OrganizationID))
 		}
 		l.OrganizationID = &sd.OrganizationID

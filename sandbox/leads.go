@@ -64,7 +64,7 @@ type leadInput struct {
 	channelID  **string
 }
 
-func parseLeadInput(m map[string]json.RawMessage, create bool) (leadInput, string) {
+func parseLeadInput(m map[string]json.RawMessage, create bool, dir *directory) (leadInput, string) {
 	f := &fields{m: m}
 	var in leadInput
 	if t, present, null := f.str("title"); present {
@@ -111,8 +111,8 @@ func parseLeadInput(m map[string]json.RawMessage, create bool) (leadInput, strin
 		}
 		var p *int
 		if !null {
-			_, okP := findPerson(n)
-			_, okO := findOrg(n)
+			_, okP := dir.person(n)
+			_, okO := dir.org(n)
 			if (k == "person_id" && !okP) || (k == "organization_id" && !okO) {
 				f.fail("%s %d does not exist", k, n)
 			}
@@ -242,7 +242,7 @@ func (s *Server) addLead(w http.ResponseWriter, r *http.Request) {
 	if !okBody {
 		return
 	}
-	in, msg := parseLeadInput(m, true)
+	in, msg := parseLeadInput(m, true, s.store.dir)
 	if msg != "" {
 		badRequest(w, "%s", msg)
 		return
@@ -298,7 +298,7 @@ func (s *Server) updateLead(w http.ResponseWriter, r *http.Request, id string) {
 	if !okBody {
 		return
 	}
-	in, msg := parseLeadInput(m, false)
+	in, msg := parseLeadInput(m, false, s.store.dir)
 	if msg != "" {
 		badRequest(w, "%s", msg)
 		return

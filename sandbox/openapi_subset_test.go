@@ -19,6 +19,17 @@ func flagString(name, value, usage string) *string { return flag.String(name, va
 // security schemes. Pipedrive's v1 document inlines every schema (it has no $ref), so
 // nothing else is referred to. The head comment names the source and its sha256.
 func writeOpenAPISubset(src, dst string) error {
+	return writeOpenAPICut(src, dst, spec.Endpoints, "Pipedrive's OpenAPI v1 document, openapi-v1-2026-01-14.yaml", "spec.Endpoints")
+}
+
+// writeOpenAPIV2Subset is writeOpenAPISubset for the v2 document and spec.EndpointsV2.
+func writeOpenAPIV2Subset(src, dst string) error {
+	return writeOpenAPICut(src, dst, spec.EndpointsV2, "Pipedrive's OpenAPI v2 document, openapi-v2.yaml", "spec.EndpointsV2")
+}
+
+// writeOpenAPICut writes to dst the document src (called what) cut to the paths of eps
+// (called list).
+func writeOpenAPICut(src, dst string, eps []spec.Endpoint, what, list string) error {
 	raw, err := os.ReadFile(src)
 	if err != nil {
 		return err
@@ -31,7 +42,7 @@ func writeOpenAPISubset(src, dst string) error {
 		return fmt.Errorf("%s: not an OpenAPI document", src)
 	}
 	want := map[string]bool{}
-	for _, e := range spec.Endpoints {
+	for _, e := range eps {
 		want[e.Path] = true
 	}
 	root := doc.Content[0]
@@ -64,8 +75,8 @@ func writeOpenAPISubset(src, dst string) error {
 		return fmt.Errorf("%s lacks paths %v", src, want)
 	}
 	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "# Pipedrive's OpenAPI v1 document, openapi-v1-2026-01-14.yaml (sha256 %x),\n", sha256.Sum256(raw))
-	buf.WriteString("# cut to the paths pdbulk uses (spec.Endpoints) by writeOpenAPISubset; otherwise unchanged.\n")
+	fmt.Fprintf(&buf, "# %s (sha256 %x),\n", what, sha256.Sum256(raw))
+	fmt.Fprintf(&buf, "# cut to the paths pdbulk uses (%s) by writeOpenAPISubset; otherwise unchanged.\n", list)
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(out); err != nil {

@@ -155,7 +155,7 @@ func (st *store) fillLeadItemsLocked(hits []hit, wasSeen bool) error {
 	}
 	for i, h := range hits {
 		if h.lead != 0 {
-			hits[i].item = leadItem(byID[h.key], wasSeen)
+			hits[i].item = st.dir.leadItem(byID[h.key], wasSeen)
 		}
 	}
 	return nil
@@ -186,8 +186,8 @@ func bestScore(term string, exact bool, fieldsWanted []string, values map[string
 	return best
 }
 
-func personItem(p person) map[string]any {
-	o, _ := findOrg(p.OrgID)
+func (d *directory) personItem(p person) map[string]any {
+	o, _ := d.org(p.OrgID)
 	return map[string]any{
 		"id": p.ID, "type": "person", "name": p.Name, "phones": []string{p.Phone}, "emails": []string{p.Email},
 		"visible_to": 3, "owner": map[string]any{"id": 1}, "organization": map[string]any{"id": o.ID, "name": o.Name, "address": o.Address},
@@ -202,7 +202,7 @@ func orgItem(o org) map[string]any {
 	}
 }
 
-func leadItem(l *Lead, wasSeen bool) map[string]any {
+func (d *directory) leadItem(l *Lead, wasSeen bool) map[string]any {
 	item := map[string]any{
 		"id": l.ID, "type": "lead", "title": l.Title, "owner": map[string]any{"id": l.OwnerID},
 		"person": nil, "organization": nil, "phones": []string{}, "emails": []string{},
@@ -210,13 +210,13 @@ func leadItem(l *Lead, wasSeen bool) map[string]any {
 		"visible_to": map[string]int{"1": 1, "3": 3, "5": 5, "7": 7}[l.VisibleTo], "is_archived": l.IsArchived,
 	}
 	if l.PersonID != nil {
-		if p, ok := findPerson(*l.PersonID); ok {
+		if p, ok := d.person(*l.PersonID); ok {
 			item["person"] = map[string]any{"id": p.ID, "name": p.Name}
 			item["phones"], item["emails"] = []string{p.Phone}, []string{p.Email}
 		}
 	}
 	if l.OrganizationID != nil {
-		if o, ok := findOrg(*l.OrganizationID); ok {
+		if o, ok := d.org(*l.OrganizationID); ok {
 			item["organization"] = map[string]any{"id": o.ID, "name": o.Name}
 		}
 	}
@@ -263,24 +263,29 @@ func (s *Server) searchItems(w http.ResponseWriter, r *http.Request, maxLimit in
 		badRequest(w, "%v", err)
 		return
 	}
+	hits, more, err := s.itemHits(pg, term, exact, types, flds)
+	if err != nil {
+		internalError(w, s, "search items", err)
+		return
+	}
+	writeHits(w, hits, more, pg, true)
+}
+
+// itemHits answers the page pg of an item search: persons, organizations and leads of
+// types (nil = all) whose fields flds (nil = all) match term.
+func (s *Server) itemHits(pg page, term string, exact bool, types, flds []string) ([]hit, bool, error) {
 	wants := func(t string) bool { return len(types) == 0 || slices.Contains(types, t) }
 	top := newTopHits(pg)
+	st := s.store
 	if wants("person") {
-		for _, p := range persons {
-			if sc := bestScore(term, exact, flds, map[string][]string{"name": {p.Name}, "email": {p.Email}, "phone": {p.Phone}}); sc > 0 {
-				top.add(hit{score: sc, order: 1, key: pad(p.ID), item: personItem(p)})
-			}
-		}
+		st.dir.personHits(top, term, exact, flds, 0, 1)
 	}
 	if wants("organization") {
-		for _, o := range orgs {
-			if sc := bestScore(term, exact, flds, map[string][]string{"name": {o.Name}, "address": {o.Address}}); sc > 0 {
-				top.add(hit{score: sc, order: 2, key: pad(o.ID), item: orgItem(o)})
-			}
-		}
+		st.dir.orgHits(top, term, exact, flds, 2)
 	}
-	st := s.store
+	var err error
 	st.mu.RLock()
+	defer st.mu.RUnlock()
 	if wants("lead") {
 		err = st.leadHitsLocked(top, term, exact, flds, 3, func(l *Lead) bool { return !s.searchLagging(l) })
 	}
@@ -288,12 +293,30 @@ func (s *Server) searchItems(w http.ResponseWriter, r *http.Request, maxLimit in
 	if err == nil {
 		err = st.fillLeadItemsLocked(hits, false)
 	}
-	st.mu.RUnlock()
-	if err != nil {
-		internalError(w, s, "search items", err)
-		return
+	return hits, more, err
+}
+
+// personHits adds to top the persons (of organization orgID; 0 = any) whose fields flds
+// (nil = all of name, email, phone) match term.
+func (d *directory) personHits(top *topHits, term string, exact bool, flds []string, orgID, order int) {
+	for _, p := range d.people() {
+		if orgID != 0 && p.OrgID != orgID {
+			continue
+		}
+		if sc := bestScore(term, exact, flds, map[string][]string{"name": {p.Name}, "email": {p.Email}, "phone": {p.Phone}}); sc > 0 {
+			top.add(hit{score: sc, order: order, key: pad(p.ID), item: d.personItem(p)})
+		}
 	}
-	writeHits(w, hits, more, pg, true)
+}
+
+// orgHits adds to top the organizations whose fields flds (nil = all of name, address)
+// match term.
+func (d *directory) orgHits(top *topHits, term string, exact bool, flds []string, order int) {
+	for _, o := range d.companies() {
+		if sc := bestScore(term, exact, flds, map[string][]string{"name": {o.Name}, "address": {o.Address}}); sc > 0 {
+			top.add(hit{score: sc, order: order, key: pad(o.ID), item: orgItem(o)})
+		}
+	}
 }
 
 func pad(n int) string { return fmt.Sprintf("%010d", n) }
@@ -343,23 +366,30 @@ func (s *Server) searchLeads(w http.ResponseWriter, r *http.Request, maxLimit in
 		badRequest(w, "%v", err)
 		return
 	}
-	top := newTopHits(pg)
-	st := s.store
-	st.mu.RLock()
-	err = st.leadHitsLocked(top, term, exact, flds, 0, func(l *Lead) bool {
-		return (personID == 0 || (l.PersonID != nil && *l.PersonID == personID)) &&
-			(orgID == 0 || (l.OrganizationID != nil && *l.OrganizationID == orgID)) && !s.searchLagging(l)
-	})
-	hits, more := top.page(pg)
-	if err == nil {
-		err = st.fillLeadItemsLocked(hits, len(inc) > 0)
-	}
-	st.mu.RUnlock()
+	hits, more, err := s.leadSearchHits(pg, term, exact, flds, personID, orgID, len(inc) > 0)
 	if err != nil {
 		internalError(w, s, "search leads", err)
 		return
 	}
 	writeHits(w, hits, more, pg, false)
+}
+
+// leadSearchHits answers the page pg of a lead search: the leads (of person personID and
+// organization orgID; 0 = any) whose title matches term.
+func (s *Server) leadSearchHits(pg page, term string, exact bool, flds []string, personID, orgID int, wasSeen bool) ([]hit, bool, error) {
+	top := newTopHits(pg)
+	st := s.store
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	err := st.leadHitsLocked(top, term, exact, flds, 0, func(l *Lead) bool {
+		return (personID == 0 || (l.PersonID != nil && *l.PersonID == personID)) &&
+			(orgID == 0 || (l.OrganizationID != nil && *l.OrganizationID == orgID)) && !s.searchLagging(l)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	hits, more := top.page(pg)
+	return hits, more, st.fillLeadItemsLocked(hits, wasSeen)
 }
 
 // errEnough stops a scan that has found what it needs.
@@ -426,13 +456,13 @@ func (s *Server) searchByField(w http.ResponseWriter, r *http.Request, maxLimit 
 	}
 	switch ft {
 	case "personField":
-		for _, p := range persons {
+		for _, p := range s.store.dir.people() {
 			if v := map[string]string{"name": p.Name, "email": p.Email, "phone": p.Phone}[key]; match(v) && !enough() {
 				add(p.ID, v)
 			}
 		}
 	case "organizationField":
-		for _, o := range orgs {
+		for _, o := range s.store.dir.companies() {
 			if v := map[string]string{"name": o.Name, "address": o.Address}[key]; match(v) && !enough() {
 				add(o.ID, v)
 			}

@@ -1,7 +1,8 @@
 // Package sandbox is a local, Pipedrive-compatible HTTP server for the endpoints pdbulk uses.
 // It stores its data in SQLite (a file under a data directory, or in memory), starts with
 // fixture users, persons, organizations and lead sources, answers with the real status codes
-// and body shapes of the Pipedrive API v1, and emulates rate limits and faults (emulate.go).
+// and body shapes of the Pipedrive API v1 (and of the API v2 search endpoints, search_v2.go),
+// and emulates rate limits and faults (emulate.go).
 //
 // Leads are rows of an indexed table and are read a page at a time (leadpage.go), so a
 // sandbox on a data directory holds a million leads in a few tens of MB of memory. Tests
@@ -45,6 +46,7 @@ type Options struct {
 	Emulation    Emulation            // rate limits, latency and faults; zero = none
 	Company      Company              // the account it plays; zero = the one kept with DataDir, or a new random one
 	Logf         func(string, ...any) // nil = silent
+	Contacts     Contacts             // generated persons and organizations beside the fixtures; zero = fixtures only
 
 	// Plan names the Pipedrive plan (Plans; DefaultPlan for what users run) whose burst
 	// limit, search limit and daily budget fill what Emulation leaves at zero, so that
@@ -105,11 +107,17 @@ func New(o Options) (*Server, error) {
 			return nil, fmt.Errorf("sandbox: new: %w", err)
 		}
 	}
+	dir, err := newDirectory(o.Contacts)
+	if err != nil {
+		s.removeTmp()
+		return nil, fmt.Errorf("sandbox: new: %w", err)
+	}
 	st, err := openStore(o.DataDir, filesDir, o.Emulation.Now)
 	if err != nil {
 		s.removeTmp()
 		return nil, fmt.Errorf("sandbox: new: %w", err)
 	}
+	st.dir = dir
 	if err := st.loadCompany(o.Company); err != nil {
 		s.removeTmp()
 		return nil, errors.Join(fmt.Errorf("sandbox: new: %w", err), st.close())
@@ -241,9 +249,18 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// serveAPI authenticates, strips the /api/v1 or /v1 prefix and dispatches.
+// serveAPI authenticates, strips the /api/v1 or /v1 prefix (or /api/v2, unless
+// Emulation.NoV2) and dispatches.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
+	if v2, ok := strings.CutPrefix(p, "/api/v2/"); ok && !s.opts.Emulation.NoV2 {
+		if !s.authorized(r) {
+			writeJSON(w, http.StatusUnauthorized, map[string]any{"success": false, "error": "unauthorized access", "errorCode": 401})
+			return
+		}
+		s.routeV2(w, r, "/"+v2)
+		return
+	}
 	switch {
 	case strings.HasPrefix(p, "/api/v1/"):
 		p = p[len("/api/v1"):]

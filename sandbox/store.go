@@ -36,6 +36,7 @@ type store struct {
 	filesDir string
 	clock    func() time.Time // Options.Emulation.Now, or time.Now
 	pos      *positions       // remembered page positions of lead orderings
+	dir      *directory       // persons and organizations (read-only; nil = the fixtures)
 
 	// mu guards everything below and the lead table; writers hold it across the SQLite
 	// write so that the database, the maps and pos never disagree.

@@ -3,7 +3,9 @@
 
 package spec
 
-// Endpoints lists every operation pdbulk uses, in the order of the OpenAPI document.
+// Endpoints lists every v1 operation pdbulk uses, in the order of the OpenAPI document.
+// Deprecated marks what openapi-v1-2026-01-14.yaml marks deprecated (item search, legacy
+// teams); EndpointsV2 (endpoints_v2.go) lists the v2 operations.
 var Endpoints = []Endpoint{
 	{Op: "getFiles", Method: "GET", Path: "/files", Cost: 20, Status: 200, Request: "", Response: "FilesGetAllFilesResponse", ErrorResponse: "", MaxLimit: 100},
 	{Op: "addFile", Method: "POST", Path: "/files", Cost: 10, Status: 200, Request: "FilesUploadAndAssociateRequest", Response: "FilesUploadAndAssociateResponse", ErrorResponse: "", MaxLimit: 0},
@@ -25,8 +27,8 @@ var Endpoints = []Endpoint{
 	{Op: "updateGoal", Method: "PUT", Path: "/goals/{id}", Cost: 10, Status: 200, Request: "GoalsUpdateExistingGoalRequest", Response: "GoalsUpdateExistingGoalResponse", ErrorResponse: "", MaxLimit: 0},
 	{Op: "deleteGoal", Method: "DELETE", Path: "/goals/{id}", Cost: 6, Status: 200, Request: "", Response: "GoalsMarkAsDeletedResponse", ErrorResponse: "", MaxLimit: 0},
 	{Op: "getGoalResult", Method: "GET", Path: "/goals/{id}/results", Cost: 20, Status: 200, Request: "", Response: "GoalsGetResultResponse", ErrorResponse: "", MaxLimit: 0},
-	{Op: "searchItem", Method: "GET", Path: "/itemSearch", Cost: 40, Status: 200, Request: "", Response: "ItemSearchSearchMultipleItemsResponse", ErrorResponse: "", MaxLimit: 500},
-	{Op: "searchItemByField", Method: "GET", Path: "/itemSearch/field", Cost: 40, Status: 200, Request: "", Response: "ItemSearchByFieldValuesResponse", ErrorResponse: "", MaxLimit: 500},
+	{Op: "searchItem", Method: "GET", Path: "/itemSearch", Cost: 40, Status: 200, Request: "", Response: "ItemSearchSearchMultipleItemsResponse", ErrorResponse: "", MaxLimit: 500, Deprecated: true},
+	{Op: "searchItemByField", Method: "GET", Path: "/itemSearch/field", Cost: 40, Status: 200, Request: "", Response: "ItemSearchByFieldValuesResponse", ErrorResponse: "", MaxLimit: 500, Deprecated: true},
 	{Op: "getLeads", Method: "GET", Path: "/leads", Cost: 20, Status: 200, Request: "", Response: "LeadsGetAllResponse", ErrorResponse: "", MaxLimit: 500},
 	{Op: "addLead", Method: "POST", Path: "/leads", Cost: 10, Status: 201, Request: "LeadsCreateLeadRequest", Response: "LeadsCreateLeadResponse", ErrorResponse: "", MaxLimit: 0},
 	{Op: "getArchivedLeads", Method: "GET", Path: "/leads/archived", Cost: 40, Status: 200, Request: "", Response: "LeadsGetAllResponse", ErrorResponse: "", MaxLimit: 500},
@@ -40,10 +42,10 @@ var Endpoints = []Endpoint{
 	{Op: "updateLeadLabel", Method: "PATCH", Path: "/leadLabels/{id}", Cost: 10, Status: 200, Request: "LeadLabelsUpdatePropertiesRequest", Response: "LeadLabelsUpdatePropertiesResponse", ErrorResponse: "LeadLabelsUpdateProperties404Response", MaxLimit: 0},
 	{Op: "deleteLeadLabel", Method: "DELETE", Path: "/leadLabels/{id}", Cost: 6, Status: 200, Request: "", Response: "LeadLabelsDeleteLabelResponse", ErrorResponse: "LeadLabelsDeleteLabel404Response", MaxLimit: 0},
 	{Op: "getLeadSources", Method: "GET", Path: "/leadSources", Cost: 2, Status: 200, Request: "", Response: "LeadSourcesGetAllResponse", ErrorResponse: "", MaxLimit: 0},
-	{Op: "getTeams", Method: "GET", Path: "/legacyTeams", Cost: 20, Status: 200, Request: "", Response: "", ErrorResponse: "", MaxLimit: 0},
-	{Op: "addTeam", Method: "POST", Path: "/legacyTeams", Cost: 10, Status: 200, Request: "LegacyTeamsAddNewTeamRequest", Response: "", ErrorResponse: "LegacyTeamsAddNewTeam403Response", MaxLimit: 0},
-	{Op: "getTeam", Method: "GET", Path: "/legacyTeams/{id}", Cost: 2, Status: 200, Request: "", Response: "", ErrorResponse: "", MaxLimit: 0},
-	{Op: "updateTeam", Method: "PUT", Path: "/legacyTeams/{id}", Cost: 10, Status: 200, Request: "", Response: "", ErrorResponse: "", MaxLimit: 0},
+	{Op: "getTeams", Method: "GET", Path: "/legacyTeams", Cost: 20, Status: 200, Request: "", Response: "", ErrorResponse: "", MaxLimit: 0, Deprecated: true},
+	{Op: "addTeam", Method: "POST", Path: "/legacyTeams", Cost: 10, Status: 200, Request: "LegacyTeamsAddNewTeamRequest", Response: "", ErrorResponse: "LegacyTeamsAddNewTeam403Response", MaxLimit: 0, Deprecated: true},
+	{Op: "getTeam", Method: "GET", Path: "/legacyTeams/{id}", Cost: 2, Status: 200, Request: "", Response: "", ErrorResponse: "", MaxLimit: 0, Deprecated: true},
+	{Op: "updateTeam", Method: "PUT", Path: "/legacyTeams/{id}", Cost: 10, Status: 200, Request: "", Response: "", ErrorResponse: "", MaxLimit: 0, Deprecated: true},
 	// Users (not in the seed): identifies the company a checkpoint belongs to.
 	{Op: "getCurrentUser", Method: "GET", Path: "/users/me", Cost: 2, Status: 200, Request: "", Response: "", ErrorResponse: "", MaxLimit: 0},
 }

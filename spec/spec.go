@@ -1,5 +1,7 @@
-// Package spec holds the facts of the Pipedrive API v1 that both the client and the sandbox
-// depend on: the endpoints pdbulk uses with their token costs and paging limits, and the
+// Package spec holds the facts of the Pipedrive API that both the client and the sandbox
+// depend on: the v1 endpoints pdbulk uses (Endpoints) and the v2 search endpoints that
+// replace v1's deprecated item search (EndpointsV2), with their token costs, paging limits
+// and deprecation marks, and the
 // project's own copy of the seed request/response schemas, widened where Pipedrive's current
 // OpenAPI document widens them (see Differences), with a checker for them.
 //
@@ -17,15 +19,18 @@ import (
 
 // Endpoint describes one operation of the API.
 type Endpoint struct {
-	Op            string // operationId in the OpenAPI document
+	Op            string // operationId in the OpenAPI document (v2: DocOp, suffixed V2)
 	Method        string
-	Path          string // template, relative to /v1, e.g. /leads/{id}
+	Path          string // template, relative to /v1 (to /api/v2 when Version is 2), e.g. /leads/{id}
 	Cost          int    // x-token-cost: tokens the operation takes from the daily budget
 	Status        int    // status of a successful answer
 	Request       string // seed schema of the request body, "" if none
 	Response      string // seed schema of the success body, "" if none (binary or undocumented)
 	ErrorResponse string // seed schema of the documented 403/404 body, "" if none
 	MaxLimit      int    // largest accepted `limit` query value; 0 when the endpoint does not page
+	Version       int    // API version: 0 (v1) for Endpoints, 2 for EndpointsV2
+	DocOp         string // operationId in the v2 document when Op differs from it; "" otherwise
+	Deprecated    bool   // the current OpenAPI document marks the operation deprecated
 }
 
 // ByOp returns the endpoint with operationId op. It panics on an unknown op: ops are
@@ -41,20 +46,27 @@ func ByOp(op string) Endpoint {
 // Find returns the endpoint with operationId op, and false when there is none (an op
 // read from an answer or an error rather than written in the code).
 func Find(op string) (Endpoint, bool) {
-	for _, e := range Endpoints {
-		if e.Op == op {
-			return e, true
+	for _, list := range [][]Endpoint{Endpoints, EndpointsV2} {
+		for _, e := range list {
+			if e.Op == op {
+				return e, true
+			}
 		}
 	}
 	return Endpoint{}, false
 }
 
-// Match returns the endpoint serving method and path (path relative to /v1, without query),
-// and whether one does. Literal segments win over {id} segments.
-func Match(method, path string) (Endpoint, bool) {
+// Match returns the v1 endpoint serving method and path (path relative to /v1, without
+// query), and whether one does. Literal segments win over {id} segments.
+func Match(method, path string) (Endpoint, bool) { return match(Endpoints, method, path) }
+
+// MatchV2 is Match for the v2 endpoints (EndpointsV2), path relative to /api/v2.
+func MatchV2(method, path string) (Endpoint, bool) { return match(EndpointsV2, method, path) }
+
+func match(list []Endpoint, method, path string) (Endpoint, bool) {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	best, bestScore := Endpoint{}, -1
-	for _, e := range Endpoints {
+	for _, e := range list {
 		if e.Method != method {
 			continue
 		}

@@ -103,3 +103,36 @@ func TestDifferencesWidenTheSeed(t *testing.T) {
 		t.Errorf("CheckResponse(lead without origin) = nil, want the four keys of the document missing")
 	}
 }
+
+func TestMatchV2(t *testing.T) {
+	tests := []struct{ method, path, op string }{
+		{"GET", "/itemSearch", "searchItemV2"},
+		{"GET", "/persons/search", "searchPersonsV2"},
+		{"GET", "/organizations/search", "searchOrganizationV2"},
+		{"GET", "/leads/search", "searchLeadsV2"},
+	}
+	for _, tt := range tests {
+		e, ok := MatchV2(tt.method, tt.path)
+		if !ok || e.Op != tt.op || e.Version != 2 || e.Cost != 20 {
+			t.Errorf("MatchV2(%q, %q) = %q v%d cost %d, %v, want %q v2 cost 20", tt.method, tt.path, e.Op, e.Version, e.Cost, ok, tt.op)
+		}
+	}
+	// v1 and v2 share /leads/search: each table answers for its own version.
+	if e, _ := Match("GET", "/leads/search"); e.Op != "searchLeads" || e.Cost != 40 {
+		t.Errorf("Match(GET, /leads/search) = %q cost %d, want searchLeads cost 40", e.Op, e.Cost)
+	}
+	if _, ok := MatchV2("GET", "/leads"); ok {
+		t.Errorf("MatchV2(GET, /leads) found an endpoint: pdbulk uses no v2 lead list")
+	}
+	if e, ok := Find("searchPersonsV2"); !ok || e.DocOp != "searchPersons" {
+		t.Errorf("Find(searchPersonsV2) = %+v, %v", e, ok)
+	}
+	for _, op := range []string{"searchItem", "searchItemByField", "getTeams", "addTeam", "getTeam", "updateTeam"} {
+		if !ByOp(op).Deprecated {
+			t.Errorf("%s is not marked deprecated; openapi-v1-2026-01-14.yaml marks it", op)
+		}
+	}
+	if ByOp("searchLeads").Deprecated {
+		t.Errorf("v1 searchLeads is marked deprecated; the v1 document does not mark it")
+	}
+}
