@@ -383,6 +383,7 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 			Job: j, Client: conn.client, Pacer: conn.pacer, State: conn.state,
 			DryRun: o.dryRun, Restart: o.restart, OnlyFailed: o.onlyFailed,
 			Concurrency: o.concurrency, Stats: stats, SourceRows: sourceRows,
+			Logf: func(format string, a ...any) { fmt.Fprintf(env.Stderr, "pdbulk: "+format+"\n", a...) },
 		})
 		disp.stop()
 		o.restart = false // a resumed run after a budget wait continues, it does not start over
