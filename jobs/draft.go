@@ -530,7 +530,7 @@ const maxSheetsScanned = 32
 // Inspect reads the top of the spreadsheet at path and returns what a draft needs: the
 // sheet that holds data (the one whose table has the most cells among the first rows,
 // unless o names one), the header row (the first row that looks like one: names only,
-// no number or date, no gap and no repeat, at least half as wide as the rows below it;
+// no number or date, no gap and no repeat, two thirds as wide as the rows below it;
 // banners, titles and blank rows above it are passed over), the header, sampled data
 // rows and the encoding. Notes say what it chose. Path is left for the caller to set.
 func Inspect(ctx context.Context, path string, o InspectOptions) (DraftSource, error) {
@@ -666,7 +666,7 @@ func looksLikeHeader(r sheet.Row) bool {
 }
 
 // findHeader returns the index in rows of the first row that looks like a header and is
-// at least half as wide as the widest of the ten rows below it; 0 when none does.
+// at least two thirds as wide as the widest of the ten rows below it; 0 when none does.
 func findHeader(rows []sheet.Row) int {
 	for i, r := range rows {
 		if !looksLikeHeader(r) {
@@ -678,7 +678,7 @@ func findHeader(rows []sheet.Row) int {
 			_, w := filled(d)
 			below = max(below, w)
 		}
-		if below > 0 && 2*n < below {
+		if below > 0 && 3*n < 2*below {
 			continue // a title or a note over a wider table
 		}
 		return i
