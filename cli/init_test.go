@@ -3,16 +3,20 @@ package cli_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/pdbulk/pdbulk/cli"
+	"github.com/pdbulk/pdbulk/sandbox"
 )
 
 // initAndValidate runs pdbulk init on src for entity (with extra init flags), writing the
@@ -208,4 +212,47 @@ func messyWorkbook(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// TestOnlyFailedReadsUTF8Report: a windows-1252 source (found so, not named in the job)
+// has its rejected rows written to a UTF-8 reject report; after the user fixes the report,
+// the --only-failed run reads it as the UTF-8 file it is, not in the source's encoding, and
+// the names arrive intact.
+func TestOnlyFailedReadsUTF8Report(t *testing.T) {
+	base := startSandbox(t, sandbox.Options{})
+	e := connectedTo(base, testToken)
+	dir := t.TempDir()
+	src, err := charmap.Windows1252.NewEncoder().String("Name,Color\r\nJosé,green\r\nZoë Müller,notacolour\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "labels.csv", src)
+	job := writeFile(t, dir, "labels.yaml", "kind: import\nentity: lead_labels\nsource: labels.csv\ncolumns: {name: Name, color: Color}\n"+
+		"reports: {success: out/ok.csv, rejects: out/rejects.csv}\n")
+	state := filepath.Join(dir, "state.db")
+	r := pdbulk(t, e, "run", "--state", state, job)
+	wantCode(t, r, cli.ExitRejected)
+	wantContains(t, "run", r.stderr, "read as windows-1252", "1 created", "1 rejected")
+	report, err := os.ReadFile(filepath.Join(dir, "out", "rejects.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !utf8.Valid(report) || !strings.Contains(string(report), "Zoë Müller") {
+		t.Fatalf("reject report is not the UTF-8 text of the source:\n%q", report)
+	}
+	// The user fixes the colour in the report, which a spreadsheet program saves as UTF-8.
+	writeFile(t, dir, "out/rejects.csv", strings.Replace(string(report), "notacolour", "red", 1))
+	r = pdbulk(t, e, "run", "--state", state, "--only-failed", job)
+	wantCode(t, r, cli.ExitOK)
+	labels, _, err := apiClient(t, base).LeadLabels(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range labels {
+		names = append(names, l.Name)
+	}
+	if !slices.Contains(names, "Zoë Müller") || !slices.Contains(names, "José") {
+		t.Errorf("labels %q, want José and Zoë Müller spelled right", names)
+	}
 }
