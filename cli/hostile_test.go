@@ -137,6 +137,8 @@ func hostileCorpus() []hostileCase {
 			says: []string{"invalid utf-8 in field", "windows-1252"}, read: 2, valid: 1, reject: 1},
 		{name: "all-empty rows skipped, rows numbered as a spreadsheet shows them", source: lines("in.csv", head+"\"A\nmulti-line\",2024-01-01,1\n,,\n\"B\",2024-13-02,2\n,,\n"), code: cli.ExitRejected,
 			says: []string{`"row":4,"type":"row_rejected"`}, read: 2, valid: 1, reject: 1},
+		{name: "all-empty rows counted as skipped", source: lines("in.csv", head+",,\nA,2024-01-01,1\n,,\n,,\n"), source2: "encoding: utf-8", code: cli.ExitOK,
+			says: []string{`"skipped":3`}, read: 1, valid: 1, reject: 0},
 		{name: "nul byte in a cell", source: lines("in.csv", head+"A\x00,2024-01-01,1\nB,2024-01-02,2\n"), code: cli.ExitRejected,
 			says: []string{`column "Title": nul byte in field`}, read: 2, valid: 1, reject: 1},
 		{name: "cell over the limit", source: generated("in.csv", csvGen(head+"A,2024-01-01,1\n", hostile.Padded("B,2024-01-02,", "9", 3<<20, "\n"), "C,2024-01-03,3\n")),

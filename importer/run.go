@@ -233,6 +233,7 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 		})
 	}
 	readErr := r.feed(feed, gctx, tasks, in)
+	r.stats.Skipped.Store(int64(sheet.Skipped(in)))
 	close(tasks)
 	werr := g.Wait()
 

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -23,6 +24,7 @@ type Stats struct {
 	InDoubt     atomic.Int64 // creates whose outcome had to be reconciled by a lookup
 	Reconciled  atomic.Int64 // in-doubt creates found to have succeeded
 	DryRunValid atomic.Int64 // dry run: rows that would be sent
+	Skipped     atomic.Int64 // all-empty rows of the input, not read as rows
 	Started     time.Time
 	DryRun      bool
 
@@ -44,7 +46,7 @@ func NewStats(p *ratelimit.Pacer, dryRun bool) *Stats {
 // Snapshot is a plain copy of Stats.
 type Snapshot struct {
 	Total, Read, Created, Updated, Deleted, Unchanged, Rejected, Pending int64
-	InDoubt, Reconciled, Requests, Tokens, DryRunValid                   int64
+	InDoubt, Reconciled, Requests, Tokens, DryRunValid, Skipped          int64
 	Elapsed                                                              time.Duration
 	DryRun                                                               bool
 }
@@ -55,7 +57,7 @@ func (s *Stats) Snapshot() Snapshot {
 		Total: s.Total.Load(), Read: s.Read.Load(), Created: s.Created.Load(),
 		Updated: s.Updated.Load(), Deleted: s.Deleted.Load(), Unchanged: s.Unchanged.Load(),
 		Rejected: s.Rejected.Load(), Pending: s.Pending.Load(), InDoubt: s.InDoubt.Load(),
-		Reconciled: s.Reconciled.Load(), DryRunValid: s.DryRunValid.Load(), Elapsed: time.Since(s.Started), DryRun: s.DryRun,
+		Reconciled: s.Reconciled.Load(), DryRunValid: s.DryRunValid.Load(), Skipped: s.Skipped.Load(), Elapsed: time.Since(s.Started), DryRun: s.DryRun,
 	}
 	if s.pacer != nil {
 		ps := s.pacer.Stats()
@@ -75,6 +77,13 @@ func (s Snapshot) String() string {
 	rate := 0.0
 	if secs := s.Elapsed.Seconds(); secs > 0 {
 		rate = float64(s.Finished()) / secs
+	}
+	if s.Skipped > 0 {
+		// Empty rows (",,," in a CSV) are neither imported nor rejected: said apart.
+		t := s
+		t.Skipped = 0
+		read, rest, _ := strings.Cut(t.String(), ": ")
+		return fmt.Sprintf("%s (%d empty skipped): %s", read, s.Skipped, rest)
 	}
 	if s.DryRun {
 		return fmt.Sprintf("%d rows read: %d valid, %d rejected (%.0f rows/s, %s)",
