@@ -117,8 +117,8 @@ func textRow(num int, vals ...string) sheet.Row {
 
 func TestFindHeader(t *testing.T) {
 	rows := []sheet.Row{
-		textRow(1, "Leads export", ""),                 // a title
-		textRow(2, "Exported by", "ops"),               // a note, narrower than the table
+		textRow(1, "Leads export", ""),                  // a title
+		textRow(2, "Exported by", "ops"),                // a note, narrower than the table
 		textRow(4, "Title", "Amount", "Close", "Owner"), // the header
 		textRow(5, "Acme", "10", "2027-01-02", "1"),
 	}
