@@ -14,8 +14,8 @@ func initCmd(env Env, args []string) error {
 	fs := newFlagSet(env, "init", "--entity ENTITY FILE [-o JOB.yaml]")
 	entity := fs.String("entity", "leads", "entity the job imports: leads, lead_labels, filters, goals, teams, files")
 	out := fs.String("o", "", "write the job here instead of stdout (an existing file is not overwritten)")
-	sheetName := fs.String("sheet", "", "XLSX sheet to read the header from (default: the first)")
-	headerRow := fs.Int("header-row", 1, "row that holds the column names")
+	sheetName := fs.String("sheet", "", "XLSX sheet to read, by name or number as a job's sheet: 2 (default: the sheet holding a table)")
+	headerRow := fs.Int("header-row", 1, "row that holds the column names (when not given: the first row that reads as column names)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
