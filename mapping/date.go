@@ -233,6 +233,29 @@ func toDate(c Cell, text string, layouts []string, serial int) (string, error) {
 	return "", reason(ErrBadDate, "%s", msg)
 }
 
+// dateTimeHint names the date_format under which text, a date and a time of day
+// ("07/21/2027 18:30"), reads; "" when its date reads in no order or in several.
+func dateTimeHint(text string) string {
+	date, clock, ok := strings.Cut(strings.TrimSpace(text), " ")
+	orders := DateOrders(date)
+	if !ok || len(orders) != 1 {
+		return ""
+	}
+	var f string
+	switch strings.Count(clock, ":") {
+	case 1:
+		f = orders[0] + " HH:mm"
+	case 2:
+		f = orders[0] + " HH:mm:ss"
+	default:
+		return ""
+	}
+	if _, err := time.Parse(GoLayout(f), text); err != nil {
+		return ""
+	}
+	return "it reads as " + f + ": set date_format: " + f
+}
+
 // rangeSentence turns a layout's out-of-range parse error into a sentence, "" for any
 // other error: read as DD/MM/YYYY, it has no month 13.
 func rangeSentence(layout string, err error) string {
@@ -296,10 +319,16 @@ func toDateTime(c Cell, text string, layouts []string, serial int) (string, erro
 		}
 		return date.Add(time.Duration(secs) * time.Second).Format(time.RFC3339), nil
 	}
+	msg := "is not a valid date and time"
 	if len(sentences) > 0 {
-		return "", reason(ErrBadTime, "is not a valid date and time: %s", strings.Join(sentences, "; "))
+		msg += ": " + strings.Join(sentences, "; ")
+	} else {
+		msg += " (want " + wantLayouts(layouts, "YYYY-MM-DD HH:mm:ss, or RFC 3339 such as 2027-07-21T09:30:00Z") + ")"
 	}
-	return "", reason(ErrBadTime, "is not a valid date and time (want %s)", wantLayouts(layouts, "YYYY-MM-DD HH:mm:ss, or RFC 3339 such as 2027-07-21T09:30:00Z"))
+	if hint := dateTimeHint(text); hint != "" {
+		msg += "; " + hint
+	}
+	return "", reason(ErrBadTime, "%s", msg)
 }
 
 func wantLayouts(layouts []string, def string) string {

@@ -169,12 +169,20 @@ func TestDateMessages(t *testing.T) {
 			`"31/02/2027" is not a valid date: read as DD/MM/YYYY its day does not exist in that month`},
 		{"ambiguous", []string{"YYYY-MM-DD"}, "03/04/2027",
 			`"03/04/2027" is not a valid date (want YYYY-MM-DD); it reads as DD/MM/YYYY and as MM/DD/YYYY: set date_format: DD/MM/YYYY or MM/DD/YYYY, the order the sheet uses`},
+		{"us date and time against the default", nil, "07/21/2027 18:30",
+			`"07/21/2027 18:30" is not a valid date and time (want YYYY-MM-DD HH:mm:ss, or RFC 3339 such as 2027-07-21T09:30:00Z); it reads as MM/DD/YYYY HH:mm: set date_format: MM/DD/YYYY HH:mm`},
+		{"day-first date and time against month-first", []string{"MM/DD/YYYY HH:mm:ss"}, "21/07/2027 18:30:05",
+			`"21/07/2027 18:30:05" is not a valid date and time: read as MM/DD/YYYY HH:mm:ss its month is not between 1 and 12; it reads as DD/MM/YYYY HH:mm:ss: set date_format: DD/MM/YYYY HH:mm:ss`},
 		{"garbage", []string{"DD/MM/YYYY", "YYYY-MM-DD"}, "soon",
 			`"soon" is not a valid date (want DD/MM/YYYY or YYYY-MM-DD)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := mapOne(t, Field{Type: TypeDate, Formats: tt.formats}, s(tt.value))
+			typ := TypeDate
+			if strings.Contains(tt.value, ":") {
+				typ = TypeDateTime
+			}
+			_, err := mapOne(t, Field{Type: typ, Formats: tt.formats}, s(tt.value))
 			fes := FieldErrors(err)
 			if len(fes) != 1 {
 				t.Fatalf("Map(%q) = %v, want one field error", tt.value, err)
