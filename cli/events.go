@@ -218,7 +218,7 @@ func statsFields(s importer.Snapshot) map[string]any {
 	return map[string]any{
 		"total": s.Total, "read": s.Read, "created": s.Created, "updated": s.Updated, "deleted": s.Deleted,
 		"unchanged": s.Unchanged, "rejected": s.Rejected, "pending": s.Pending, "in_doubt": s.InDoubt,
-		"reconciled": s.Reconciled, "requests": s.Requests, "tokens": s.Tokens, "valid": s.DryRunValid,
+		"reconciled": s.Reconciled, "requests": s.Requests, "tokens": s.Tokens, "valid": s.DryRunValid, "skipped": s.Skipped,
 		"elapsed_ms": s.Elapsed.Milliseconds(),
 	}
 }

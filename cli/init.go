@@ -2,20 +2,20 @@ package cli
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/pdbulk/pdbulk/jobs"
-	"github.com/pdbulk/pdbulk/sheet"
 )
 
 func initCmd(env Env, args []string) error {
 	fs := newFlagSet(env, "init", "--entity ENTITY FILE [-o JOB.yaml]")
 	entity := fs.String("entity", "leads", "entity the job imports: leads, lead_labels, filters, goals, teams, files")
 	out := fs.String("o", "", "write the job here instead of stdout (an existing file is not overwritten)")
-	sheetName := fs.String("sheet", "", "XLSX sheet to read the header from (default: the first)")
-	headerRow := fs.Int("header-row", 1, "row that holds the column names")
+	sheetName := fs.String("sheet", "", "XLSX sheet to read, by name or number as a job's sheet: 2 (default: the sheet holding a table)")
+	headerRow := fs.Int("header-row", 1, "row that holds the column names (when not given: the first row that reads as column names)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -23,27 +23,45 @@ func initCmd(env Env, args []string) error {
 	if len(pos) != 1 {
 		return usageError("init: give one spreadsheet file")
 	}
-	in, err := sheet.OpenContext(env.Stop, pos[0], sheet.Options{Sheet: *sheetName, HeaderRow: *headerRow})
+	// The header row is found unless given; the flag's default of 1 is not a choice.
+	given := 0
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "header-row" {
+			given = *headerRow
+		}
+	})
+	src, err := jobs.Inspect(env.Stop, pos[0], jobs.InspectOptions{Sheet: *sheetName, HeaderRow: given})
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	header := in.Header()
-	if err := in.Close(); err != nil {
-		return err
-	}
 	// The draft names its source relative to the folder the job file is saved in (that is
 	// where pdbulk resolves it); on stdout the job is most likely saved here.
-	source := pos[0]
+	src.Path = pos[0]
 	if *out != "" {
-		source, err = relativeTo(filepath.Dir(*out), pos[0])
+		src.Path, err = relativeTo(filepath.Dir(*out), pos[0])
 		if err != nil {
 			return fmt.Errorf("init: %w", err)
 		}
 	}
-	draft, err := jobs.Draft(jobs.Entity(*entity), source, header)
+	if src.FilesRoot != "" {
+		// Relative to the job's folder, as the source.
+		jobDir := "."
+		if *out != "" {
+			jobDir = filepath.Dir(*out)
+		}
+		if src.FilesRoot, err = relativeTo(jobDir, src.FilesRoot); err != nil {
+			return fmt.Errorf("init: %w", err)
+		}
+	}
+	draft, err := jobs.DraftJob(jobs.Entity(*entity), src)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
+	for _, n := range src.Notes {
+		fmt.Fprintf(env.Stderr, "pdbulk: %s\n", n)
+	}
+	fmt.Fprintf(env.Stderr, "pdbulk: %s: header on row %d, %d columns; %d data rows sampled for types and formats\n",
+		filepath.Base(pos[0]), max(src.HeaderRow, 1), len(src.Header), len(src.Rows))
 	if *out == "" {
 		_, err = env.Stdout.Write(draft)
 		return err

@@ -403,6 +403,7 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 			DryRun: o.dryRun, Restart: o.restart, OnlyFailed: o.onlyFailed,
 			Concurrency: o.concurrency, Stats: stats, SourceRows: in.rows,
 			Fingerprint: in.fingerprint, SettleTime: o.settle,
+			Logf: func(format string, a ...any) { fmt.Fprintf(env.Stderr, "pdbulk: "+format+"\n", a...) },
 		})
 		disp.stop()
 		o.restart = false // a resumed run after a budget wait continues, it does not start over

@@ -192,6 +192,9 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 		return nil, fmt.Errorf("importer: %w", err)
 	}
 	defer in.Close()
+	if n := sheet.Notice(in); n != "" {
+		r.logf("%s", n) // an encoding chosen for the user, said before any row is sent
+	}
 	r.header = in.Header()
 	if err := r.compile(); err != nil {
 		return nil, err
@@ -247,6 +250,7 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 		})
 	}
 	readErr := r.feed(feed, gctx, tasks, in)
+	r.stats.Skipped.Store(int64(sheet.Skipped(in)))
 	close(tasks)
 	werr := g.Wait()
 

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -26,6 +27,7 @@ type Stats struct {
 	// Resumed counts the rows that earlier runs settled (done or rejected), counted in
 	// Unchanged or Rejected too: this run sent nothing for them, and its rate leaves them out.
 	Resumed atomic.Int64
+	Skipped atomic.Int64 // all-empty rows of the input, not read as rows
 	Started time.Time
 	DryRun  bool
 
@@ -47,7 +49,7 @@ func NewStats(p *ratelimit.Pacer, dryRun bool) *Stats {
 // Snapshot is a plain copy of Stats.
 type Snapshot struct {
 	Total, Read, Created, Updated, Deleted, Unchanged, Rejected, Pending int64
-	InDoubt, Reconciled, Requests, Tokens, DryRunValid, Resumed          int64
+	InDoubt, Reconciled, Requests, Tokens, DryRunValid, Resumed, Skipped int64
 	Elapsed                                                              time.Duration
 	DryRun                                                               bool
 }
@@ -58,7 +60,7 @@ func (s *Stats) Snapshot() Snapshot {
 		Total: s.Total.Load(), Read: s.Read.Load(), Created: s.Created.Load(),
 		Updated: s.Updated.Load(), Deleted: s.Deleted.Load(), Unchanged: s.Unchanged.Load(),
 		Rejected: s.Rejected.Load(), Pending: s.Pending.Load(), InDoubt: s.InDoubt.Load(),
-		Reconciled: s.Reconciled.Load(), DryRunValid: s.DryRunValid.Load(), Resumed: s.Resumed.Load(), Elapsed: time.Since(s.Started), DryRun: s.DryRun,
+		Reconciled: s.Reconciled.Load(), DryRunValid: s.DryRunValid.Load(), Resumed: s.Resumed.Load(), Skipped: s.Skipped.Load(), Elapsed: time.Since(s.Started), DryRun: s.DryRun,
 	}
 	if s.pacer != nil {
 		ps := s.pacer.Stats()
@@ -106,6 +108,13 @@ func (s Snapshot) AllPending() int64 { return s.Pending + s.Unread() }
 // String is the one-line summary printed at the end of a run.
 func (s Snapshot) String() string {
 	rate := s.Rate()
+	if s.Skipped > 0 {
+		// Empty rows (",,," in a CSV) are neither imported nor rejected: said apart.
+		t := s
+		t.Skipped = 0
+		read, rest, _ := strings.Cut(t.String(), ": ")
+		return fmt.Sprintf("%s (%d empty skipped): %s", read, s.Skipped, rest)
+	}
 	if s.DryRun {
 		return fmt.Sprintf("%d rows read: %d valid, %d rejected (%.0f rows/s, %s)",
 			s.Read, s.DryRunValid, s.Rejected, rate, s.Elapsed.Round(time.Millisecond))

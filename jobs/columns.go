@@ -388,8 +388,9 @@ func (l *loader) fieldFlags(f *mapping.Field, props map[string]*yaml.Node) {
 			continue
 		}
 		for _, layout := range l.stringList(v, k) {
-			if msg := checkLayout(layout); msg != "" {
-				l.errAt(v, "field %q: %s", path, msg)
+			// Spreadsheet formats (DD/MM/YYYY) and Go layouts (02/01/2006) both work.
+			if err := mapping.CheckDateFormat(layout); err != nil {
+				l.errAt(v, "field %q: %v", path, err)
 				continue
 			}
 			f.Formats = append(f.Formats, layout)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pdbulk/pdbulk/sheet"
 )
 
 func TestDraft(t *testing.T) {
@@ -98,5 +100,73 @@ func TestDraftReportsUnderJobFolder(t *testing.T) {
 	}
 	if _, err := os.Stat(j.Source.Path); err != nil {
 		t.Errorf("draft source %q: %v", j.Source.Path, err)
+	}
+}
+
+func textRow(num int, vals ...string) sheet.Row {
+	r := sheet.Row{Num: num}
+	for _, v := range vals {
+		c := sheet.Cell{Text: v}
+		if v != "" {
+			c.Kind = sheet.KindString
+		}
+		r.Cells = append(r.Cells, c)
+	}
+	return r
+}
+
+func TestFindHeader(t *testing.T) {
+	rows := []sheet.Row{
+		textRow(1, "Leads export", ""),                  // a title
+		textRow(2, "Exported by", "ops"),                // a note, narrower than the table
+		textRow(4, "Title", "Amount", "Close", "Owner"), // the header
+		textRow(5, "Acme", "10", "2027-01-02", "1"),
+	}
+	if got := findHeader(rows); got != 2 {
+		t.Errorf("findHeader = %d, want 2 (row 4)", got)
+	}
+	// A row of numbers or dates is no header, even first.
+	rows = []sheet.Row{textRow(1, "2027-01-01", "12"), textRow(2, "Name", "Color"), textRow(3, "Hot", "red")}
+	if got := findHeader(rows); got != 1 {
+		t.Errorf("findHeader = %d, want 1", got)
+	}
+}
+
+func TestDraftDateFormatFromValues(t *testing.T) {
+	cells := func(vals ...string) []sheet.Cell {
+		return textRow(1, vals...).Cells
+	}
+	for _, tt := range []struct {
+		vals       []string
+		want, note string
+	}{
+		{[]string{"21/07/2027", "03/04/2027"}, "DD/MM/YYYY", ""},
+		{[]string{"07/21/2027", "03/04/2027"}, "MM/DD/YYYY", ""},
+		{[]string{"2027-07-21"}, "", ""},
+		{[]string{"03/04/2027", "05/06/2027"}, "DD/MM/YYYY", "check which the sheet uses"},
+		{[]string{"21.07.2027"}, "DD.MM.YYYY", ""},
+	} {
+		got, note := dateFormat(cells(tt.vals...))
+		if got != tt.want || !strings.Contains(note, tt.note) {
+			t.Errorf("dateFormat(%q) = %q, %q; want %q with a note holding %q", tt.vals, got, note, tt.want, tt.note)
+		}
+	}
+	if !decimalComma(cells("33600,00", "1.234,5")) || decimalComma(cells("12.50", "3,5")) || decimalComma(cells("1,234")) {
+		t.Error("decimalComma does not tell 33600,00 from 12.50 and 1,234")
+	}
+}
+
+func TestDraftIDColumns(t *testing.T) {
+	out, err := Draft(EntityLeads, "leads.csv", []string{"Title", "Contact Person ID", "OrgId", "Owner Id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`person_id: {column: "Contact Person ID", type: int}`, `organization_id: {column: "OrgId", type: int}`, `owner_id: {column: "Owner Id", type: int}`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("draft lacks %s\n%s", want, out)
+		}
+	}
+	if _, err := Load(writeJob(t, string(out), map[string]string{"leads.csv": "x\n"})); err != nil {
+		t.Errorf("Load(draft): %v\n%s", err, out)
 	}
 }

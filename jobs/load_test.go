@@ -47,7 +47,7 @@ func TestLoadRejects(t *testing.T) {
 			{5, `unknown field "titel" for leads (did you mean "title"?)`},
 			{6, `type "money" is not one of`},
 			{7, "give column or value, not both"},
-			{8, `format "%d/%m/%Y" is not a Go time layout`},
+			{8, `date format "%d/%m/%Y" is neither a spreadsheet format`},
 			{9, "create_missing works with lookup lead_labels.name only"},
 			{10, `lookup "people.email" is not one of`},
 			{11, "give column (a spreadsheet column) or value (a constant)"},
@@ -409,8 +409,8 @@ func TestLoadInline(t *testing.T) {
 			nil, []want{{4, "a job file holds one YAML document"}}},
 		{"enum without enum type", "entity: lead_labels\nsource: in.csv\ncolumns:\n  name: {column: Name, type: int, enum: [a]}\n  color: Color\n",
 			nil, []want{{4, "enum needs type enum"}}},
-		{"format layout without element", "entity: leads\nsource: in.csv\ncolumns:\n  title: Name\n  person_id: {value: 1}\n  expected_close_date: {column: Color, formats: [\"02/01/2006\", \"DD.MM.YYYY\"]}\n",
-			nil, []want{{6, `format "DD.MM.YYYY" is not a Go time layout`}}},
+		{"format layout without element", "entity: leads\nsource: in.csv\ncolumns:\n  title: Name\n  person_id: {value: 1}\n  expected_close_date: {column: Color, formats: [\"02/01/2006\", \"DD.MM.YYYY\", \"DD.MM\"]}\n",
+			nil, []want{{6, `date format "DD.MM" does not name a year, a month and a day`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

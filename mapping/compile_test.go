@@ -22,7 +22,7 @@ func TestCompileSpecErrors(t *testing.T) {
 		{"bad path", Spec{Fields: []Field{{Path: "value..amount", Column: "Amount", Line: 6}}}, 6, "value..amount", "empty part"},
 		{"bad path char", Spec{Fields: []Field{{Path: "a b", Column: "Amount", Line: 6}}}, 6, "a b", "not allowed"},
 		{"enum without values", Spec{Fields: []Field{{Path: "a", Column: "Title", Type: TypeEnum, Line: 7}}}, 7, "a", "needs a list of values"},
-		{"bad date layout", Spec{Fields: []Field{{Path: "a", Column: "Close", Type: TypeDate, Formats: []string{"dd/mm/yyyy"}, Line: 8}}}, 8, "a", `write "02/01/2006"`},
+		{"bad date layout", Spec{Fields: []Field{{Path: "a", Column: "Close", Type: TypeDate, Formats: []string{"dd/mm"}, Line: 8}}}, 8, "a", `write it as DD/MM/YYYY, MM/DD/YYYY or YYYY-MM-DD`},
 		{"column and value", Spec{Fields: []Field{{Path: "a", Column: "Title", HasValue: true, Value: "x", Line: 9}}}, 9, "a", "not both"},
 		{"neither", Spec{Fields: []Field{{Path: "a", Line: 10}}}, 10, "a", "set a column or a value"},
 		{"same path twice", Spec{Fields: []Field{{Path: "a", Column: "Title", Line: 1}, {Path: "a", Column: "Amount", Line: 11}}}, 11, "a", "also on line 1"},

@@ -187,6 +187,7 @@ func toDate(c Cell, text string, layouts []string, serial int) (string, error) {
 		}
 		return formatDate(date.Date()), nil
 	}
+	var sentences []string
 	if len(layouts) == 0 {
 		y, m, d, ok, err := parseISODate(text)
 		if ok {
@@ -199,18 +200,14 @@ func toDate(c Cell, text string, layouts []string, serial int) (string, error) {
 			return formatDate(t.Date()), nil
 		}
 	} else {
-		var firstErr error
 		for _, l := range layouts {
-			t, err := time.Parse(l, text)
+			t, err := time.Parse(GoLayout(l), text)
 			if err == nil {
 				return formatDate(t.Date()), nil
 			}
-			if firstErr == nil {
-				firstErr = err
+			if s := rangeSentence(l, err); s != "" {
+				sentences = append(sentences, s)
 			}
-		}
-		if pe, ok := firstErr.(*time.ParseError); ok && strings.Contains(pe.Message, "out of range") {
-			return "", reason(ErrBadDate, "is not a valid date:%s", pe.Message)
 		}
 	}
 	if looksSerial(text) {
@@ -224,7 +221,57 @@ func toDate(c Cell, text string, layouts []string, serial int) (string, error) {
 		}
 		return formatDate(date.Date()), nil
 	}
-	return "", reason(ErrBadDate, "is not a valid date (want %s)", wantLayouts(layouts, time.DateOnly))
+	msg := "is not a valid date"
+	if len(sentences) > 0 {
+		msg += ": " + strings.Join(sentences, "; ")
+	} else {
+		msg += " (want " + wantLayouts(layouts, "YYYY-MM-DD") + ")"
+	}
+	if hint := orderHint(text); hint != "" {
+		msg += "; " + hint
+	}
+	return "", reason(ErrBadDate, "%s", msg)
+}
+
+// dateTimeHint names the date_format under which text, a date and a time of day
+// ("07/21/2027 18:30"), reads; "" when its date reads in no order or in several.
+func dateTimeHint(text string) string {
+	date, clock, ok := strings.Cut(strings.TrimSpace(text), " ")
+	orders := DateOrders(date)
+	if !ok || len(orders) != 1 {
+		return ""
+	}
+	var f string
+	switch strings.Count(clock, ":") {
+	case 1:
+		f = orders[0] + " HH:mm"
+	case 2:
+		f = orders[0] + " HH:mm:ss"
+	default:
+		return ""
+	}
+	if _, err := time.Parse(GoLayout(f), text); err != nil {
+		return ""
+	}
+	return "it reads as " + f + ": set date_format: " + f
+}
+
+// rangeSentence turns a layout's out-of-range parse error into a sentence, "" for any
+// other error: read as DD/MM/YYYY, it has no month 13.
+func rangeSentence(layout string, err error) string {
+	pe, ok := err.(*time.ParseError)
+	if !ok {
+		return ""
+	}
+	switch {
+	case strings.Contains(pe.Message, "month out of range"):
+		return "read as " + ShowFormat(layout) + " its month is not between 1 and 12"
+	case strings.Contains(pe.Message, "day out of range"):
+		return "read as " + ShowFormat(layout) + " its day does not exist in that month"
+	case strings.Contains(pe.Message, "out of range"):
+		return "read as " + ShowFormat(layout) + " its " + strings.TrimSpace(strings.TrimPrefix(strings.TrimSuffix(pe.Message, " out of range"), ":")) + " is out of range"
+	}
+	return ""
 }
 
 // datetimeLayouts are tried, in order, when a datetime field names no layout. Layouts
@@ -251,9 +298,14 @@ func toDateTime(c Cell, text string, layouts []string, serial int) (string, erro
 	if len(try) == 0 {
 		try = datetimeLayouts
 	}
+	var sentences []string
 	for _, l := range try {
-		if t, err := time.Parse(l, text); err == nil {
+		t, err := time.Parse(GoLayout(l), text)
+		if err == nil {
 			return t.UTC().Format(time.RFC3339), nil
+		}
+		if s := rangeSentence(l, err); s != "" && len(layouts) > 0 {
+			sentences = append(sentences, s)
 		}
 	}
 	if looksSerial(text) {
@@ -267,43 +319,49 @@ func toDateTime(c Cell, text string, layouts []string, serial int) (string, erro
 		}
 		return date.Add(time.Duration(secs) * time.Second).Format(time.RFC3339), nil
 	}
-	return "", reason(ErrBadTime, "is not a valid date and time (want %s)", wantLayouts(layouts, "RFC 3339, 2006-01-02T15:04:05Z"))
+	msg := "is not a valid date and time"
+	if len(sentences) > 0 {
+		msg += ": " + strings.Join(sentences, "; ")
+	} else {
+		msg += " (want " + wantLayouts(layouts, "YYYY-MM-DD HH:mm:ss, or RFC 3339 such as 2027-07-21T09:30:00Z") + ")"
+	}
+	if hint := dateTimeHint(text); hint != "" {
+		msg += "; " + hint
+	}
+	return "", reason(ErrBadTime, "%s", msg)
 }
 
 func wantLayouts(layouts []string, def string) string {
 	if len(layouts) == 0 {
 		return def
 	}
-	return strings.Join(layouts, " or ")
+	return showFormats(layouts)
 }
 
-// checkLayout verifies that layout is a Go time layout that carries a full date, by
-// formatting a reference time and reading it back.
+// checkLayout verifies that layout, a Go time layout or a spreadsheet format
+// (DD/MM/YYYY), carries a full date, by formatting a reference time and reading it back.
 func checkLayout(layout string) error {
-	if checkLayoutPlain(layout) {
+	if err := CheckDateFormat(layout); err != nil {
+		return err
+	}
+	return nil
+}
+
+// CheckDateFormat reports why format, a spreadsheet format such as DD/MM/YYYY or
+// MM/DD/YYYY HH:mm, or a Go layout such as 02/01/2006, cannot read a full date; nil when
+// it can.
+func CheckDateFormat(format string) error {
+	if checkLayoutPlain(GoLayout(format)) {
 		return nil
 	}
-	msg := fmt.Sprintf("date format %q is not a Go time layout with a year, month and day", layout)
-	if hint := layoutHint(layout); hint != layout && checkLayoutPlain(hint) {
-		msg += fmt.Sprintf(" (write %q)", hint)
-	} else {
-		msg += " (write it with 2006, 01, 02, 15, 04, 05, as in 02/01/2006)"
+	if IsSpreadsheetFormat(format) {
+		return fmt.Errorf("date format %q does not name a year, a month and a day: write it as DD/MM/YYYY, MM/DD/YYYY or YYYY-MM-DD (with a time: DD/MM/YYYY HH:mm)", format)
 	}
-	return fmt.Errorf("%s", msg)
+	return fmt.Errorf("date format %q is neither a spreadsheet format with a year, a month and a day (DD/MM/YYYY, MM/DD/YYYY, YYYY-MM-DD) nor a Go time layout such as 02/01/2006", format)
 }
 
 func checkLayoutPlain(layout string) bool {
 	ref := time.Date(2013, 11, 27, 13, 45, 56, 0, time.UTC)
 	p, err := time.Parse(layout, ref.Format(layout))
 	return err == nil && p.Year() == 2013 && p.Month() == 11 && p.Day() == 27
-}
-
-// layoutHint translates common strftime-like patterns (dd/mm/yyyy, yyyy-MM-dd HH:mm) into
-// a Go layout.
-func layoutHint(layout string) string {
-	s := strings.ToLower(layout)
-	for _, r := range [][2]string{{"yyyy", "2006"}, {"yy", "06"}, {"dd", "02"}, {"hh", "15"}, {":mm", ":04"}, {"mm", "01"}, {"ss", "05"}} {
-		s = strings.ReplaceAll(s, r[0], r[1])
-	}
-	return s
 }

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -114,7 +115,11 @@ func TestCheckLayout(t *testing.T) {
 		{"02/01/2006", true},
 		{"2006-01-02T15:04:05Z07:00", true},
 		{"January 2, 2006", true},
-		{"dd/mm/yyyy", false},
+		{"dd/mm/yyyy", true},
+		{"DD/MM/YYYY", true},
+		{"MM/DD/YYYY HH:mm", true},
+		{"DD.MM", false},
+		{"%d/%m/%Y", false},
 		{"15:04", false},
 		{"01/2006", false},
 	}
@@ -124,5 +129,82 @@ func TestCheckLayout(t *testing.T) {
 				t.Errorf("checkLayout(%q) = %v, want ok=%v", tt.layout, err, tt.ok)
 			}
 		})
+	}
+}
+
+func TestSpreadsheetFormats(t *testing.T) {
+	runConv(t, []convCase{
+		{"DD/MM/YYYY", Field{Type: TypeDate, Formats: []string{"DD/MM/YYYY"}}, s("21/07/2027"), "2027-07-21", nil},
+		{"MM/DD/YYYY", Field{Type: TypeDate, Formats: []string{"MM/DD/YYYY"}}, s("07/21/2027"), "2027-07-21", nil},
+		{"MM/DD/YYYY without zeros", Field{Type: TypeDate, Formats: []string{"MM/DD/YYYY"}}, s("7/4/2027"), "2027-07-04", nil},
+		{"lower case", Field{Type: TypeDate, Formats: []string{"dd.mm.yyyy"}}, s("04.07.2027"), "2027-07-04", nil},
+		{"YYYY-MM-DD", Field{Type: TypeDate, Formats: []string{"YYYY-MM-DD"}}, s("2027-07-21"), "2027-07-21", nil},
+		{"two-digit year", Field{Type: TypeDate, Formats: []string{"DD/MM/YY"}}, s("21/07/27"), "2027-07-21", nil},
+		{"month name", Field{Type: TypeDate, Formats: []string{"DD MMM YYYY"}}, s("21 Jul 2027"), "2027-07-21", nil},
+		{"with time", Field{Type: TypeDateTime, Formats: []string{"DD/MM/YYYY HH:mm"}}, s("21/07/2027 18:30"), "2027-07-21T18:30:00Z", nil},
+		{"with seconds", Field{Type: TypeDateTime, Formats: []string{"MM/DD/YYYY HH:mm:ss"}}, s("07/21/2027 18:30:05"), "2027-07-21T18:30:05Z", nil},
+		{"12-hour clock", Field{Type: TypeDateTime, Formats: []string{"MM/DD/YYYY hh:mm AM/PM"}}, s("07/21/2027 06:30 PM"), "2027-07-21T18:30:00Z", nil},
+		{"go layout still works", Field{Type: TypeDate, Formats: []string{"01/02/2006"}}, s("07/21/2027"), "2027-07-21", nil},
+	})
+}
+
+// TestDateMessages checks what a user reads in a reject report for a bad date: sentences,
+// one per problem, and the date_format to set when the value reads in another order.
+func TestDateMessages(t *testing.T) {
+	tests := []struct {
+		name    string
+		formats []string
+		value   string
+		want    string
+	}{
+		{"us date against the default", nil, "07/21/2027",
+			`"07/21/2027" is not a valid date (want YYYY-MM-DD); it reads as MM/DD/YYYY: set date_format: MM/DD/YYYY`},
+		{"day-first date against the default", nil, "21/07/2027",
+			`"21/07/2027" is not a valid date (want YYYY-MM-DD); it reads as DD/MM/YYYY: set date_format: DD/MM/YYYY`},
+		{"us date against day-first", []string{"DD/MM/YYYY"}, "07/21/2027",
+			`"07/21/2027" is not a valid date: read as DD/MM/YYYY its month is not between 1 and 12; it reads as MM/DD/YYYY: set date_format: MM/DD/YYYY`},
+		{"go layout shown as a spreadsheet format", []string{"02/01/2006"}, "07/21/2027",
+			`"07/21/2027" is not a valid date: read as DD/MM/YYYY its month is not between 1 and 12; it reads as MM/DD/YYYY: set date_format: MM/DD/YYYY`},
+		{"impossible day, two layouts", []string{"DD/MM/YYYY", "YYYY-MM-DD"}, "31/02/2027",
+			`"31/02/2027" is not a valid date: read as DD/MM/YYYY its day does not exist in that month`},
+		{"ambiguous", []string{"YYYY-MM-DD"}, "03/04/2027",
+			`"03/04/2027" is not a valid date (want YYYY-MM-DD); it reads as DD/MM/YYYY and as MM/DD/YYYY: set date_format: DD/MM/YYYY or MM/DD/YYYY, the order the sheet uses`},
+		{"us date and time against the default", nil, "07/21/2027 18:30",
+			`"07/21/2027 18:30" is not a valid date and time (want YYYY-MM-DD HH:mm:ss, or RFC 3339 such as 2027-07-21T09:30:00Z); it reads as MM/DD/YYYY HH:mm: set date_format: MM/DD/YYYY HH:mm`},
+		{"day-first date and time against month-first", []string{"MM/DD/YYYY HH:mm:ss"}, "21/07/2027 18:30:05",
+			`"21/07/2027 18:30:05" is not a valid date and time: read as MM/DD/YYYY HH:mm:ss its month is not between 1 and 12; it reads as DD/MM/YYYY HH:mm:ss: set date_format: DD/MM/YYYY HH:mm:ss`},
+		{"garbage", []string{"DD/MM/YYYY", "YYYY-MM-DD"}, "soon",
+			`"soon" is not a valid date (want DD/MM/YYYY or YYYY-MM-DD)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			typ := TypeDate
+			if strings.Contains(tt.value, ":") {
+				typ = TypeDateTime
+			}
+			_, err := mapOne(t, Field{Type: typ, Formats: tt.formats}, s(tt.value))
+			fes := FieldErrors(err)
+			if len(fes) != 1 {
+				t.Fatalf("Map(%q) = %v, want one field error", tt.value, err)
+			}
+			if got := fes[0].Reason(); got != tt.want {
+				t.Errorf("reason\n got %s\nwant %s", got, tt.want)
+			}
+			if strings.Contains(fes[0].Reason(), "::") {
+				t.Errorf("reason %q holds \"::\"", fes[0].Reason())
+			}
+		})
+	}
+}
+
+func TestShowFormat(t *testing.T) {
+	for in, want := range map[string]string{
+		"02/01/2006": "DD/MM/YYYY", "01/02/2006": "MM/DD/YYYY", "2006-01-02": "YYYY-MM-DD",
+		"02/01/2006 15:04": "DD/MM/YYYY HH:mm", "DD/MM/YYYY": "DD/MM/YYYY",
+		"2006-01-02T15:04:05Z07:00": "2006-01-02T15:04:05Z07:00",
+	} {
+		if got := ShowFormat(in); got != want {
+			t.Errorf("ShowFormat(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 )
@@ -35,10 +36,13 @@ type csvReader struct {
 	br         *bufio.Reader // decoded text
 	sc         *csvScanner
 	lineOffset int // lines skipped before sc started (after a recovery)
+	rowOffset  int // rows before sc started (after a recovery)
+	skipped    int // all-empty records skipped
 	recoveries int
 
 	header []string
-	err    error // sticky final error (io.EOF or *FileError)
+	notice string // what the reader chose on its own, for the user to read
+	err    error  // sticky final error (io.EOF or *FileError)
 }
 
 // openCSV starts reading the CSV file path, whose first bytes src holds; f is the open
@@ -148,10 +152,12 @@ func (r *csvReader) decoder(raw *bufio.Reader) (encoding.Encoding, error) {
 			case len(head) == 4 && head[0] == 0 && head[1] != 0 && head[2] == 0 && head[3] != 0:
 				enc = "utf-16be"
 			default:
-				// UTF-8, checked as it is read: an invalid header refuses
-				// the file, an invalid field its row, both advising
-				// windows-1252.
-				enc = "utf-8"
+				// No BOM: UTF-8 unless the text is not, checked before any row
+				// is read (see sniffUTF8).
+				var err error
+				if enc, err = r.sniffUTF8(raw); err != nil {
+					return nil, err
+				}
 			}
 		} else {
 			canon, ok := EncodingName(r.o.Encoding)
@@ -243,12 +249,14 @@ func (r *csvReader) readHeader() error {
 			if i == 1 {
 				return r.fileErr(0, detail(ErrEmptyFile, "no header row: the file has blank lines only"))
 			}
-			return r.fileErr(0, &headerPastEnd{row: want, rows: i - 1})
+			return r.fileErr(0, &headerPastEnd{row: want, rows: r.sc.rows})
 		}
 		if err != nil {
 			return r.readErr(err)
 		}
-		if i < want {
+		// Rows count as a spreadsheet program shows them: a record is one row however
+		// many lines its quoted cells span, a blank line is a row too.
+		if r.sc.rec.row < want {
 			continue
 		}
 		rec := &r.sc.rec
@@ -297,6 +305,29 @@ func (r *csvReader) readErr(err error) error {
 // Header returns the column names.
 func (r *csvReader) Header() []string { return r.header }
 
+// Encoding returns the encoding the file is read with, one of Encodings.
+func (r *csvReader) Encoding() string { return r.enc }
+
+// Notice returns what the reader chose on its own that the user should know ("" when
+// nothing): the encoding it detected for a file that is not UTF-8.
+func (r *csvReader) Notice() string { return r.notice }
+
+// Skipped returns the number of all-empty records skipped so far.
+func (r *csvReader) Skipped() int { return r.skipped }
+
+// allEmpty reports whether every field of rec is empty (",,,", or a lone "").
+func allEmpty(rec *record) bool {
+	if rec.rowLen > 0 {
+		return false
+	}
+	for _, e := range rec.ends {
+		if e != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // Close closes the file.
 func (r *csvReader) Close() error {
 	if r.file == nil {
@@ -313,15 +344,17 @@ func (r *csvReader) Close() error {
 // csvRecord is one record as the reader returns it.
 type csvRecord struct {
 	fields   []string // for bad quotes, the best reading of the record's first line
-	num      int      // the line it starts on
+	num      int      // its row as a spreadsheet program shows it
+	line     int      // the line it starts on
 	nfields  int      // fields in the record, also those beyond MaxColumns
 	bigField int      // the first field longer than MaxCellBytes, -1 when none
 	bigLen   int
 	rowLen   int // bytes in its fields, each counted up to MaxCellBytes
 }
 
-// next reads one record. With bad quotes it returns it with a *RowError; any other error
-// is final.
+// next reads one record, skipping those whose fields are all empty (",,,", as spreadsheet
+// programs write empty rows), which it counts in skipped. With bad quotes it returns it
+// with a *RowError; any other error is final.
 func (r *csvReader) next() (csvRecord, error) {
 	if r.err != nil {
 		return csvRecord{}, r.err
@@ -334,7 +367,17 @@ func (r *csvReader) next() (csvRecord, error) {
 		return csvRecord{}, err
 	}
 	rec := &r.sc.rec
-	out := csvRecord{fields: rec.fields(), num: rec.start + r.lineOffset, nfields: rec.nfields,
+	for rec.quoteErr == nil && rec.bigField < 0 && rec.nfields <= MaxColumns && allEmpty(rec) {
+		r.skipped++
+		if err := r.sc.scan(); err != nil {
+			if err != io.EOF {
+				err = r.readErr(err)
+			}
+			r.err = err
+			return csvRecord{}, err
+		}
+	}
+	out := csvRecord{fields: rec.fields(), num: rec.row + r.rowOffset, line: rec.start + r.lineOffset, nfields: rec.nfields,
 		bigField: rec.bigField, bigLen: rec.bigLen, rowLen: rec.rowLen}
 	if rec.quoteErr == nil {
 		return out, nil
@@ -346,16 +389,16 @@ func (r *csvReader) next() (csvRecord, error) {
 	if line, ok := rec.firstLine(); ok {
 		out.fields = lazyFields(line, r.comma, r.o.maxCell())
 	}
-	if rec.open && r.sc.line+r.lineOffset > out.num {
+	if rec.open && r.sc.line+r.lineOffset > out.line {
 		// The open quote swallowed every following line: read on from the line after
 		// the record's first line.
 		if r.recoveries >= maxQuoteRecoveries {
-			r.err = r.fileErr(out.num, detail(ErrBadQuotes, "too many unterminated quotes"))
+			r.err = r.fileErr(out.line, detail(ErrBadQuotes, "too many unterminated quotes"))
 			return csvRecord{}, r.err
 		}
 		r.recoveries++
-		rerr.Err = detail(ErrBadQuotes, "quote opened on line %d is never closed", out.num)
-		if err := r.recover(out.num); err != nil {
+		rerr.Err = detail(ErrBadQuotes, "quote opened on line %d is never closed", out.line)
+		if err := r.recover(out.line, out.num); err != nil {
 			r.err = err
 			return csvRecord{}, r.err
 		}
@@ -363,10 +406,11 @@ func (r *csvReader) next() (csvRecord, error) {
 	return out, rerr
 }
 
-// recover goes back to decoded line start+1 after a quote opened on line start swallowed
-// the rest of the text: out of memory when the scanner kept the record's text whole, else
-// by opening the file again. A stream cannot be read again.
-func (r *csvReader) recover(start int) error {
+// recover goes back to decoded line start+1 after a quote opened on line start, in row
+// row, swallowed the rest of the text: out of memory when the scanner kept the record's
+// text whole, else by opening the file again. A stream cannot be read again.
+func (r *csvReader) recover(start, row int) error {
+	r.rowOffset = row
 	if rest, ok := r.sc.rec.afterFirstLine(); ok {
 		text := bytes.NewReader(append([]byte(nil), rest...))
 		r.br = bufio.NewReaderSize(io.MultiReader(text, r.br), bufSize)
@@ -417,7 +461,15 @@ func (r *csvReader) Next() (Row, error) {
 		return Row{}, err
 	}
 	cells := make([]Cell, len(rec.fields))
+	badText := -1 // the first field that is not valid UTF-8
 	for i, s := range rec.fields {
+		if r.checkUTF8 && !utf8.ValidString(s) {
+			// The row goes to a reject report, which is UTF-8 whatever the source.
+			if badText < 0 {
+				badText = i
+			}
+			s = validText(s)
+		}
 		cells[i] = Cell{Text: s}
 		if s != "" {
 			cells[i].Kind = KindString
@@ -445,6 +497,9 @@ func (r *csvReader) Next() (Row, error) {
 		return rowErr("", detail(ErrTooFewFields, "%s for %d columns: %s missing",
 			plural(rec.nfields, "field"), len(r.header), nameList(r.header[rec.nfields:])))
 	}
+	if badText >= 0 {
+		return rowErr(r.column(badText), detail(ErrInvalidUTF8, "set encoding: windows-1252 if the file was saved by excel on windows"))
+	}
 	for i, c := range cells {
 		if err := r.checkField(c.Text); err != nil {
 			return rowErr(r.column(i), err)
@@ -456,9 +511,6 @@ func (r *csvReader) Next() (Row, error) {
 func (r *csvReader) checkField(s string) error {
 	if strings.IndexByte(s, 0) >= 0 {
 		return ErrNUL
-	}
-	if r.checkUTF8 && !utf8.ValidString(s) {
-		return detail(ErrInvalidUTF8, "set encoding: windows-1252 if the file was saved by excel on windows")
 	}
 	return nil
 }
@@ -480,5 +532,151 @@ func countCSV(f io.Closer, src *bufio.Reader, path string, o Options) (int, erro
 			return n, err
 		}
 		n++
+	}
+}
+
+// sniffUTF8 decides the encoding of a file without a BOM before any row is read. A
+// regular file is checked whole (read once more, from a second handle); a stream only in
+// its first buffered bytes, the rest being checked row by row. Text that is valid UTF-8
+// is UTF-8. Text with bytes that are not, and fewer valid multi-byte UTF-8 characters
+// than such bytes, was saved by a Windows program: it is read as windows-1252 and Notice
+// says so. Text with more valid UTF-8 characters than invalid bytes mixes encodings: a
+// FileError wrapping ErrEncoding names the first bad line, so that nothing is sent.
+func (r *csvReader) sniffUTF8(raw *bufio.Reader) (string, error) {
+	var st utf8Stats
+	if r.regular {
+		// Most files are valid UTF-8: checked first at utf8.Valid's speed, the counting
+		// scan below reads only files that are not.
+		if ok, err := fileIsUTF8(r.path); err != nil {
+			return "", r.fileErr(0, err)
+		} else if ok {
+			return "utf-8", nil
+		}
+		f, err := os.Open(r.path)
+		if err != nil {
+			return "", r.fileErr(0, err)
+		}
+		defer f.Close()
+		buf := make([]byte, bufSize)
+		var carry []byte
+		for {
+			n, err := f.Read(buf[len(carry):])
+			chunk := buf[:len(carry)+n]
+			last := err != nil
+			carry = buf[:copy(buf, st.scan(chunk, last))]
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return "", r.fileErr(0, err)
+			}
+		}
+	} else {
+		// The bytes a stream has already delivered, or the first bufSize of them.
+		head, _ := raw.Peek(1)
+		if len(head) > 0 {
+			head, _ = raw.Peek(raw.Buffered())
+		}
+		st.scan(head, false)
+	}
+	switch {
+	case st.invalid == 0:
+		return "utf-8", nil
+	case st.multi < st.invalid:
+		r.notice = fmt.Sprintf("%s is not UTF-8 (line %d has the byte 0x%02X, which UTF-8 does not allow) and has no byte order mark: read as windows-1252, the encoding Excel on Windows saves CSV files with; set encoding: in the job's source if it is another one",
+			r.path, st.firstLine, st.firstByte)
+		return "windows-1252", nil
+	}
+	return "", r.fileErr(st.firstLine, detail(ErrEncoding,
+		"line %d is not valid utf-8 (byte 0x%02X) while %d other characters are: the file mixes encodings; save it again as UTF-8, or set encoding: windows-1252 to read all of it as windows-1252",
+		st.firstLine, st.firstByte, st.multi))
+}
+
+// utf8Stats counts what a scan of text as UTF-8 found.
+type utf8Stats struct {
+	lines     int // line endings before the scan position
+	invalid   int // bytes that start no valid UTF-8 character
+	multi     int // valid characters of two bytes or more
+	firstLine int // the line of the first invalid byte
+	firstByte byte
+}
+
+// scan reads b and returns the bytes at its end that may start a character cut by the
+// end of b (none when last).
+func (st *utf8Stats) scan(b []byte, last bool) []byte {
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c == '\n' {
+				st.lines++
+			}
+			i++
+			continue
+		}
+		if !last && !utf8.FullRune(b[i:]) {
+			return b[i:]
+		}
+		rn, size := utf8.DecodeRune(b[i:])
+		if rn == utf8.RuneError && size <= 1 {
+			if st.invalid == 0 {
+				st.firstLine, st.firstByte = st.lines+1, c
+			}
+			st.invalid++
+			i++
+			continue
+		}
+		st.multi++
+		i += size
+	}
+	return nil
+}
+
+// validText returns s with each byte that is not valid UTF-8 read as windows-1252, so
+// that a row refused for its encoding is still written as valid UTF-8 to a report.
+func validText(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		rn, size := utf8.DecodeRuneInString(s[i:])
+		if rn == utf8.RuneError && size <= 1 {
+			b.WriteRune(charmap.Windows1252.DecodeByte(s[i]))
+			i++
+			continue
+		}
+		b.WriteString(s[i : i+size])
+		i += size
+	}
+	return b.String()
+}
+
+// fileIsUTF8 reports whether the file at path is valid UTF-8 text, reading it once in
+// bounded memory.
+func fileIsUTF8(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	buf := make([]byte, bufSize)
+	carry := 0
+	for {
+		n, err := f.Read(buf[carry:])
+		chunk := buf[:carry+n]
+		end := len(chunk)
+		if err == nil {
+			end = validPrefix(chunk) // a character cut by the chunk's end goes on in the next
+		}
+		if !utf8.Valid(chunk[:end]) {
+			return false, nil
+		}
+		carry = copy(buf, chunk[end:])
+		if err == io.EOF {
+			return carry == 0 || utf8.Valid(buf[:carry]), nil
+		}
+		if err != nil {
+			return false, err
+		}
 	}
 }

@@ -81,7 +81,6 @@ func TestCSVEncodingErrors(t *testing.T) {
 		want   error
 		advice bool // the message suggests encoding: windows-1252
 	}{
-		{"windows-1252 header not detected", cp1252, "", ErrEncoding, true},
 		{"windows-1252 header read as utf-8", cp1252, "utf-8", ErrEncoding, true},
 		{"unknown encoding", []byte("a\n1\n"), "ebcdic", ErrEncoding, false},
 		{"unsupported charset", []byte("a\n1\n"), "iso-8859-2", ErrEncoding, false},
@@ -105,15 +104,46 @@ func TestCSVEncodingErrors(t *testing.T) {
 	}
 }
 
-// TestCSVInvalidUTF8Field: without an encoding, a field that is not UTF-8 rejects its row
-// with advice, and the rows around it read.
+// TestCSVWindows1252Detected: without an encoding or a BOM, a file that is not UTF-8 is
+// found so before any row is read, read as windows-1252, and the reader says so.
+func TestCSVWindows1252Detected(t *testing.T) {
+	p := writeFile(t, "in.csv", []byte("Name,City\nAnn,Bonn\nJos\xe9,K\xf6ln\n"))
+	in, err := Open(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	if n := Notice(in); !strings.Contains(n, "in.csv is not UTF-8 (line 3") || !strings.Contains(n, "read as windows-1252") {
+		t.Errorf("Notice = %q, want it to say line 3 is not UTF-8 and the file is read as windows-1252", n)
+	}
+	res := readAll(t, p, Options{})
+	if got, want := texts(res.rows), [][]string{{"Ann", "Bonn"}, {"José", "Köln"}}; !reflect.DeepEqual(got, want) || len(res.rowErrs) > 0 {
+		t.Errorf("rows %q, errors %v; want %q", got, res.rowErrs, want)
+	}
+}
+
+// TestCSVMixedEncodingRefused: a file of valid UTF-8 text with a stray byte that is not
+// is refused at open, naming the line, before any row is sent.
+func TestCSVMixedEncodingRefused(t *testing.T) {
+	_, err := Open(writeFile(t, "in.csv", []byte("Name,City\nJosé,Köln\nZoë,Zürich\nBad\xff,x\n")), Options{})
+	var fe *FileError
+	if !errors.As(err, &fe) || !errors.Is(err, ErrEncoding) || fe.Line != 4 || !strings.Contains(err.Error(), "line 4 is not valid utf-8") {
+		t.Fatalf("Open = %v, want a FileError at line 4 wrapping ErrEncoding", err)
+	}
+}
+
+// TestCSVInvalidUTF8Field: with encoding utf-8, a field that is not UTF-8 rejects its row
+// with advice, the rows around it read, and the row's cells are valid UTF-8 for a report.
 func TestCSVInvalidUTF8Field(t *testing.T) {
-	res := readAll(t, writeFile(t, "in.csv", []byte("Name,City\nJos\xe9,K\xf6ln\nAnn,Bonn\n")), Options{})
+	res := readAll(t, writeFile(t, "in.csv", []byte("Name,City\nJos\xe9,K\xf6ln\nAnn,Bonn\n")), Options{Encoding: "utf-8"})
 	if res.final != io.EOF || len(res.rowErrs) != 1 || len(res.rows) != 1 {
 		t.Fatalf("final %v, rows %q, row errors %v; want one row, one row error", res.final, texts(res.rows), res.rowErrs)
 	}
 	if e := res.rowErrs[0]; e.Row != 2 || !errors.Is(e, ErrInvalidUTF8) || !strings.Contains(e.Error(), "encoding: windows-1252") {
 		t.Errorf("row error %v, want row 2 ErrInvalidUTF8 suggesting encoding: windows-1252", e)
+	}
+	if got := res.errRows[0].Texts(); !reflect.DeepEqual(got, []string{"José", "Köln"}) {
+		t.Errorf("cells of the refused row = %q, want valid UTF-8 %q", got, []string{"José", "Köln"})
 	}
 }
 
@@ -196,7 +226,7 @@ func TestCSVRowNumbers(t *testing.T) {
 			name:     "multi-line quoted field",
 			data:     "id,note\n1,\"line one\nline two\"\n2,plain\n\n3,\"a\r\nb\"\n",
 			wantHead: []string{"id", "note"},
-			wantNums: []int{2, 4, 6},
+			wantNums: []int{2, 3, 5}, // records, and the blank line, as a spreadsheet shows them
 			wantRows: [][]string{{"1", "line one\nline two"}, {"2", "plain"}, {"3", "a\nb"}},
 		},
 		{
@@ -255,5 +285,62 @@ func TestCSVCellKinds(t *testing.T) {
 	want := []Cell{{Text: "0012", Kind: KindString}, {}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("cells = %+v, want %+v", got, want)
+	}
+}
+
+// TestCSVRowsAsASpreadsheetShowsThem: cells with line breaks (as Excel and LibreOffice
+// write them) make one row each, so that every row number, of a row or of a row error,
+// is the one the spreadsheet program shows; all-empty records (",,," as both programs
+// write an empty row) are skipped and counted, never returned or refused.
+func TestCSVRowsAsASpreadsheetShowsThem(t *testing.T) {
+	data := "Title,Notes,Amount\r\n" +
+		"Acme,\"first line\r\nsecond line\r\nthird line\",10\r\n" + // row 2, lines 2-4
+		",,\r\n" + // row 3, empty
+		"Globex,\"a\nb\",20\r\n" + // row 4, lines 6-7
+		"Initech,short\r\n" + // row 5: too few fields
+		",,\r\n,,\r\n" + // rows 6, 7
+		"Umbrella,\"x\"\"y\",30\r\n" // row 8
+	p := writeFile(t, "in.csv", []byte(data))
+	in, err := Open(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	var nums []int
+	var errRows []int
+	for {
+		row, err := in.Next()
+		if err == io.EOF {
+			break
+		}
+		var re *RowError
+		if errors.As(err, &re) {
+			errRows = append(errRows, re.Row)
+			if !strings.Contains(re.Error(), "row 5") {
+				t.Errorf("row error %q does not name row 5", re)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		nums = append(nums, row.Num)
+	}
+	if want := []int{2, 4, 8}; !reflect.DeepEqual(nums, want) {
+		t.Errorf("row numbers = %v, want %v (as LibreOffice shows them)", nums, want)
+	}
+	if want := []int{5}; !reflect.DeepEqual(errRows, want) {
+		t.Errorf("row errors on rows %v, want %v", errRows, want)
+	}
+	if got := Skipped(in); got != 3 {
+		t.Errorf("Skipped = %d, want 3 all-empty rows", got)
+	}
+	if n, err := CountRows(p, Options{}); err != nil || n != 4 {
+		t.Errorf("CountRows = %d, %v; want 4 (empty rows not counted)", n, err)
+	}
+	// The header found by number counts rows the same way.
+	res := readAll(t, writeFile(t, "banner.csv", []byte("Leads export,,\r\n,,\r\n\"Lead\r\nTitle\",Amount,\r\nAcme,1,\r\n")), Options{HeaderRow: 3})
+	if res.final != io.EOF || !reflect.DeepEqual(res.header, []string{"Lead\nTitle", "Amount"}) || !reflect.DeepEqual(res.nums(), []int{4}) {
+		t.Errorf("header row 3: header %q, rows %v, final %v; want the two-line header and row 4", res.header, res.nums(), res.final)
 	}
 }

@@ -28,6 +28,7 @@ type csvScanner struct {
 	maxField int
 	maxRow   int
 	line     int  // lines consumed; the line being read is line+1
+	rows     int  // rows begun, as a spreadsheet program counts them: records and blank lines
 	rawBase  int  // len(rec.raw) before the chunk being scanned
 	atLine   bool // the last byte read ended a line
 	crAtEnd  bool // the last byte read was a \r dropped at the end of the text
@@ -38,6 +39,7 @@ type csvScanner struct {
 // record is what csvScanner.scan read of one record.
 type record struct {
 	start     int      // line the record starts on (1-based)
+	row       int      // the record's row as a spreadsheet program shows it (1-based)
 	buf       []byte   // kept field contents
 	ends      []int    // end of each kept field in buf
 	out       []string // the fields as strings, reused
@@ -221,7 +223,8 @@ func (s *csvScanner) step(st scanState, chunk []byte) (int, bool, scanState) {
 		case stStart, stField:
 			if st == stStart {
 				if c == '\n' {
-					s.line++ // a blank line is no record
+					s.line++ // a blank line is no record, but a spreadsheet shows it as a row
+					s.rows++
 					return i + 1, false, stStart
 				}
 				if c == '\r' {
@@ -233,10 +236,13 @@ func (s *csvScanner) step(st scanState, chunk []byte) (int, bool, scanState) {
 							return i + 1, false, stStart
 						}
 						s.line++
+						s.rows++
 						return i + 2, false, stStart
 					}
 				}
 				rec.start = s.line + 1
+				s.rows++
+				rec.row = s.rows
 			}
 			if c == '"' {
 				st = stQuoted

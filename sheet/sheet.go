@@ -68,10 +68,10 @@ type Cell struct {
 
 // Row is one data row.
 //
-// Num is the row's 1-based number as a spreadsheet user counts it, header row
-// counted. For XLSX it is the sheet's row number; for CSV it is the physical
-// line on which the record starts (a quoted field may span several lines, and
-// blank lines are counted, so the number matches a text editor's).
+// Num is the row's 1-based number as a spreadsheet program shows it, header
+// row counted. For XLSX it is the sheet's row number; for CSV it counts
+// records, as Excel and LibreOffice do when they open the file: a record is one
+// row however many lines its quoted cells span, and a blank line is a row.
 //
 // Cells has one entry per header column, padded with empty cells when the
 // record is shorter. When a record has more non-empty fields than the header
@@ -100,7 +100,8 @@ type Options struct {
 	// (or Sheet when set).
 	SheetIndex int
 	// HeaderRow is the 1-based row that holds the column names; 0 means 1.
-	// Rows above it are skipped. For CSV it counts records, not lines.
+	// Rows above it are skipped. For CSV it counts rows as Row.Num does
+	// (records, and blank lines), not lines.
 	HeaderRow int
 	// Delimiter is the CSV field separator; 0 detects it among , ; TAB and |
 	// from the header line (the most frequent outside quotes, ',' on a tie or
@@ -216,4 +217,33 @@ type Reader interface {
 	Next() (Row, error)
 	// Close releases the file. It is safe to call more than once.
 	Close() error
+}
+
+// Skipped returns how many all-empty rows r has skipped so far: records whose fields are
+// all empty in a CSV (",,,", which spreadsheet programs write for an empty row), rows
+// without a value in a sheet. Blank lines of a CSV are not counted. Such rows are never
+// returned by Next, neither as rows nor as errors.
+func Skipped(r Reader) int {
+	if s, ok := r.(interface{ Skipped() int }); ok {
+		return s.Skipped()
+	}
+	return 0
+}
+
+// Notice returns what r chose on its own that the user should be told, "" when nothing:
+// for a CSV without a BOM that is not UTF-8, that it is read as windows-1252.
+func Notice(r Reader) string {
+	if n, ok := r.(interface{ Notice() string }); ok {
+		return n.Notice()
+	}
+	return ""
+}
+
+// EncodingOf returns the encoding r reads its CSV file with (one of Encodings), "" for a
+// workbook.
+func EncodingOf(r Reader) string {
+	if e, ok := r.(interface{ Encoding() string }); ok {
+		return e.Encoding()
+	}
+	return ""
 }

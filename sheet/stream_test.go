@@ -80,8 +80,8 @@ func TestFIFOReadAsAStream(t *testing.T) {
 	if got, want := texts(res.rows), [][]string{{"1", "2"}, {"3", "x\ny"}, {"6", "7"}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("rows = %q, want %q", got, want)
 	}
-	if len(res.rowErrs) != 1 || res.rowErrs[0].Row != 5 || !errors.Is(res.rowErrs[0], ErrBadQuotes) {
-		t.Errorf("row errors = %v, want bad quotes on row 5", res.rowErrs)
+	if len(res.rowErrs) != 1 || res.rowErrs[0].Row != 4 || !errors.Is(res.rowErrs[0], ErrBadQuotes) {
+		t.Errorf("row errors = %v, want bad quotes on row 4 (the record of lines 3-4 is row 3)", res.rowErrs)
 	}
 	var n int
 	var err error

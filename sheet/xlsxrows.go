@@ -12,15 +12,19 @@ import (
 
 // xlsxReader streams the rows of one worksheet.
 type xlsxReader struct {
-	pkg    *xlsxPkg
-	sheet  sheetRef
-	o      Options
-	rc     io.ReadCloser
-	dec    *xml.Decoder
-	header []string
-	last   int   // number of the last row element read
-	err    error // sticky final error
+	pkg     *xlsxPkg
+	sheet   sheetRef
+	o       Options
+	rc      io.ReadCloser
+	dec     *xml.Decoder
+	header  []string
+	last    int   // number of the last row element read
+	skipped int   // row elements without a value skipped
+	err     error // sticky final error
 }
+
+// Skipped returns the number of row elements without a value skipped so far.
+func (r *xlsxReader) Skipped() int { return r.skipped }
 
 // xlsxRow is one row element as read, with what is wrong with it.
 type xlsxRow struct {
@@ -155,6 +159,7 @@ func (r *xlsxReader) Next() (Row, error) {
 			return Row{}, err
 		}
 		if blank(row.cells) && row.bad == nil && !row.wide && !row.tooMany {
+			r.skipped++
 			continue
 		}
 		return r.finish(row)
