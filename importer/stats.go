@@ -23,6 +23,7 @@ type Stats struct {
 	InDoubt     atomic.Int64 // creates whose outcome had to be reconciled by a lookup
 	Reconciled  atomic.Int64 // in-doubt creates found to have succeeded
 	DryRunValid atomic.Int64 // dry run: rows that would be sent
+	Uploads     UploadStats  // files jobs: files and bytes (files_progress.go)
 	Started     time.Time
 	DryRun      bool
 

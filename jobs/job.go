@@ -117,6 +117,9 @@ type Source struct {
 	Delimiter  string // CSV field separator, one character; "" = detected by the reader ("\t" for .tsv)
 	Encoding   string // CSV text encoding, canonical name (see Encodings); "" = detected by the reader
 	Limits     Limits // what the reader may hold in memory; zero fields are the reader's defaults
+	// Folder is set for a folder source (source: {folder: ..., glob: ..., pattern: ...}):
+	// each file is a row (sheet.Folder). Path is then the folder. See files.go.
+	Folder *FolderSource
 }
 
 // Limits are the reader limits a job may raise (or lower) under source.limits, in bytes; 0
@@ -137,6 +140,9 @@ func (s Source) ReaderOptions() sheet.Options {
 	if s.Delimiter != "" {
 		o.Delimiter = []rune(s.Delimiter)[0]
 	}
+	if s.Folder != nil {
+		o.Folder = &sheet.Folder{Glob: s.Folder.Glob, Pattern: s.Folder.Pattern, Prefix: s.Folder.Prefix}
+	}
 	return o
 }
 
@@ -151,6 +157,7 @@ type Options struct {
 	Duplicates  DuplicateRule // rule for repeated match keys in one file; default DuplicatesFirst
 	DailyBudget int           // daily token budget of the company; 0 = learn from the server
 	RateLimit   int           // requests per 2 s window; 0 = learn from the server's headers
+	Uploads     UploadOptions // files jobs: file size limit, upload concurrency (files.go)
 }
 
 // Reports are the files a run writes. Paths are absolute.

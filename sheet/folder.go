@@ -161,12 +161,18 @@ func captureValues(caps []capture, patternGlob, rel string) []string {
 	return out
 }
 
-// openFolder lists dir as a Reader.
-func openFolder(dir string, o Options) (Reader, error) {
-	f := o.Folder
+// CheckFolder reports what is wrong with f's glob and pattern, without reading a folder.
+func CheckFolder(f *Folder) error {
+	_, _, _, err := compileFolder(f)
+	return err
+}
+
+// compileFolder returns the captures of f's pattern, the glob of the pattern and the glob
+// that selects the files.
+func compileFolder(f *Folder) ([]capture, string, string, error) {
 	caps, patternGlob, err := compilePattern(f.Pattern)
 	if err != nil {
-		return nil, &FileError{Path: dir, Err: err}
+		return nil, "", "", err
 	}
 	glob := f.Glob
 	switch {
@@ -177,7 +183,17 @@ func openFolder(dir string, o Options) (Reader, error) {
 	}
 	glob = strings.TrimPrefix(glob, "./")
 	if !doublestar.ValidatePattern(glob) || strings.HasPrefix(glob, "/") || slices.Contains(strings.Split(glob, "/"), "..") {
-		return nil, &FileError{Path: dir, Err: fmt.Errorf("glob %q is not a valid pattern of paths inside the folder", f.Glob)}
+		return nil, "", "", fmt.Errorf("glob %q is not a valid pattern of paths inside the folder", f.Glob)
+	}
+	return caps, patternGlob, glob, nil
+}
+
+// openFolder lists dir as a Reader.
+func openFolder(dir string, o Options) (Reader, error) {
+	f := o.Folder
+	caps, patternGlob, glob, err := compileFolder(f)
+	if err != nil {
+		return nil, &FileError{Path: dir, Err: err}
 	}
 	entries, err := listFolder(dir, glob)
 	if err != nil {
