@@ -27,7 +27,8 @@ import (
 // that the run rejects it with a reason instead of leaving it out unseen.
 type Folder struct {
 	// Glob selects the files, relative to the folder, with "**" for any number of folders
-	// (github.com/bmatcuk/doublestar syntax); "" = Pattern with its captures as "*", or
+	// (github.com/bmatcuk/doublestar syntax), in any case ("*.pdf" selects "A.PDF");
+	// "" = Pattern with its captures as "*", or
 	// every file ("**") without a Pattern.
 	Glob string
 	// Pattern captures parts of a file's path into columns: "{lead_key}/*.pdf" puts the
@@ -135,7 +136,7 @@ func captureValues(caps []capture, patternGlob, rel string) []string {
 	if len(caps) == 0 {
 		return out
 	}
-	if ok, _ := doublestar.Match(patternGlob, rel); !ok {
+	if !matchFold(patternGlob, rel) {
 		return out
 	}
 	segs := strings.Split(rel, "/")
@@ -147,11 +148,11 @@ func captureValues(caps []capture, patternGlob, rel string) []string {
 		// The longest capture that starts where the text before it ends.
 	found:
 		for a := 0; a <= len(s); a++ {
-			if ok, _ := path.Match(c.pre, s[:a]); !ok {
+			if ok, _ := path.Match(strings.ToLower(c.pre), strings.ToLower(s[:a])); !ok {
 				continue
 			}
 			for b := len(s); b > a; b-- {
-				if ok, _ := path.Match(c.post, s[b:]); ok {
+				if ok, _ := path.Match(strings.ToLower(c.post), strings.ToLower(s[b:])); ok {
 					out[i] = s[a:b]
 					break found
 				}
@@ -186,6 +187,13 @@ func compileFolder(f *Folder) ([]capture, string, string, error) {
 		return nil, "", "", fmt.Errorf("glob %q is not a valid pattern of paths inside the folder", f.Glob)
 	}
 	return caps, patternGlob, glob, nil
+}
+
+// matchFold reports whether the slash-separated path p matches glob, in any case: "*.pdf"
+// selects "Offer.PDF" too, as ops folders mix both.
+func matchFold(glob, p string) bool {
+	ok, _ := doublestar.Match(strings.ToLower(glob), strings.ToLower(p))
+	return ok
 }
 
 // openFolder lists dir as a Reader.
@@ -234,7 +242,7 @@ func listFolder(dir, glob string) ([]folderEntry, error) {
 		if d.IsDir() {
 			return nil // a symlink to a folder is not a dir entry here: never walked into
 		}
-		if ok, _ := doublestar.Match(glob, p); !ok {
+		if !matchFold(glob, p) {
 			return nil
 		}
 		e := folderEntry{rel: p}

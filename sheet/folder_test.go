@@ -91,21 +91,21 @@ func TestFolderListsFilesSortedWithCaptures(t *testing.T) {
 		keys = append(keys, row[4])
 	}
 	wantPaths := []string{"contracts/L-1/a/deep.pdf", "contracts/L-1/leak.pdf", "contracts/L-1/same.pdf",
-		"contracts/L-10/contract.pdf", "contracts/L-2/offer.pdf", "contracts/L-3/pipe.pdf"}
+		"contracts/L-10/contract.pdf", "contracts/L-2/Offer final.PDF", "contracts/L-2/offer.pdf", "contracts/L-3/pipe.pdf"}
 	if !reflect.DeepEqual(paths, wantPaths) {
 		t.Fatalf("paths\n got %q\nwant %q", paths, wantPaths)
 	}
 	// deep.pdf is two folders down: the pattern does not match it, so no capture.
-	if want := []string{"", "L-1", "L-1", "L-10", "L-2", "L-3"}; !reflect.DeepEqual(keys, want) {
+	if want := []string{"", "L-1", "L-1", "L-10", "L-2", "L-2", "L-3"}; !reflect.DeepEqual(keys, want) {
 		t.Fatalf("captures %q, want %q", keys, want)
 	}
-	// The symlink out of the folder has no size (never followed); the one inside has its
+	// "*.pdf" selects "Offer final.PDF" too. The symlink out of the folder has no size (never followed); the one inside has its
 	// target's; the FIFO has none.
-	if want := []string{"6", "", "9", "13", "9", ""}; !reflect.DeepEqual(sizes, want) {
+	if want := []string{"6", "", "9", "13", "20", "9", ""}; !reflect.DeepEqual(sizes, want) {
 		t.Fatalf("sizes %q, want %q", sizes, want)
 	}
-	if rows[4][1] != "offer.pdf" || rows[4][3] != "2026-03-04T05:06:07Z" {
-		t.Fatalf("offer row %q", rows[4])
+	if rows[5][1] != "offer.pdf" || rows[5][3] != "2026-03-04T05:06:07Z" {
+		t.Fatalf("offer row %q", rows[5])
 	}
 	n, err := CountRows(dir, o)
 	if err != nil || n != len(wantPaths) {
