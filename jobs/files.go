@@ -493,3 +493,6 @@ func (j *Job) CheckFile(rel string) (int64, error) {
 	}
 	return st.Size(), nil
 }
+
+// ParseSize reads a size in bytes as job files write them: 1048576, 64 MiB, 64MiB, 2 GB.
+func ParseSize(s string) (int64, error) { return parseSize(s) }
