@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pdbulk/pdbulk/sheet"
 )
 
 const folderJob = `entity: files
@@ -116,5 +118,35 @@ func TestCheckFileReasons(t *testing.T) {
 		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
 			t.Errorf("%s: error %v, want it to say %q", rel, err, want)
 		}
+	}
+}
+
+// The samples load, and the folder sample lists its four PDFs (README.txt is not selected).
+func TestFileSamples(t *testing.T) {
+	for _, name := range []string{"files_folder.yaml", "files_remote.yaml"} {
+		if _, err := Load(filepath.Join("..", "samples", name)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	j, _ := Load(filepath.Join("..", "samples", "files_folder.yaml"))
+	rd, err := sheet.Open(j.Source.Path, j.Source.ReaderOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	var got []string
+	for {
+		row, err := rd.Next()
+		if err != nil {
+			break
+		}
+		got = append(got, row.Cells[0].Text+" → "+row.Cells[4].Text)
+		if _, err := j.CheckFile(row.Cells[0].Text); err != nil {
+			t.Error(err)
+		}
+	}
+	want := "L-0001/contract.pdf → L-0001, L-0001/offer.pdf → L-0001, L-0002/contract.pdf → L-0002, L-0003/Offer signed.PDF → L-0003"
+	if strings.Join(got, ", ") != want {
+		t.Fatalf("rows %q, want %s", got, want)
 	}
 }
