@@ -188,7 +188,7 @@ func (s *Server) addFile(w http.ResponseWriter, r *http.Request) {
 			if name == "." || name == "/" || name == "" {
 				name = "file"
 			}
-			if size, err = io.Copy(tmp, part); err != nil {
+			if size, err = copyToFile(tmp, part); err != nil {
 				uploadError(w, err)
 				return
 			}
