@@ -54,7 +54,7 @@ func (r *run) processFile(ctx context.Context, t task, payload, match map[string
 		n, err := r.job.CheckFile(rel)
 		if err != nil {
 			f, _ := fieldFor(r.job.Mapping, "file")
-			return r.failed(ctx, t, &mapping.FieldError{Row: t.row.Num, Column: f.Column, Field: "file", Value: rel, Err: fileReason(err)}, stopFeeding)
+			return r.failed(ctx, t, &mapping.FieldError{Row: t.row.Num, Column: f.Column, Field: "file", Value: rel, Err: fileReason(err, rel)}, stopFeeding)
 		}
 		size = n
 	}
@@ -90,14 +90,27 @@ func (r *run) processFile(ctx context.Context, t task, payload, match map[string
 	return r.create(ctx, t, body, match, stopFeeding)
 }
 
-// fileReason strips the package prefix of a file check's error: the reject report says
-// "column "path" (file): ... is empty (0 bytes)".
-type fileReasonError struct{ err error }
+// fileReasonError is a file check's error as a reject reason: without the package and the
+// path, which the field error shows already (column "path" (file): "L-1/a.pdf" is empty
+// (0 bytes): nothing to upload).
+type fileReasonError struct {
+	err error
+	rel string
+}
 
-func (e fileReasonError) Error() string { return strings.TrimPrefix(e.err.Error(), "jobs: ") }
+func (e fileReasonError) Error() string {
+	s := strings.TrimPrefix(e.err.Error(), "jobs: ")
+	q := strconv.Quote(e.rel)
+	for _, p := range []string{"resolve file " + q + ": ", "open file " + q + ": ", "file " + q + " "} {
+		if strings.HasPrefix(s, p) {
+			return strings.TrimPrefix(s, p)
+		}
+	}
+	return s
+}
 func (e fileReasonError) Unwrap() error { return e.err }
 
-func fileReason(err error) error { return fileReasonError{err} }
+func fileReason(err error, rel string) error { return fileReasonError{err, rel} }
 
 // finishAttached records a row of mode upsert whose file was there already.
 func (r *run) finishAttached(ctx context.Context, t task, id string, size int64) error {
