@@ -16,9 +16,10 @@
 #      create: each run uploads every file), and prints files/s, MB/s and the ratio;
 #   5. uploads the big file alone, and checks that the bytes the sandbox stored have the
 #      file's SHA-256;
-#   6. restarts the sandbox with a burst limit (--rate LIMIT_RATE per 2 s, default 20, no
-#      latency) and uploads LIMITED_FILES (default 300) files at concurrency 8: files/s
-#      against the limit (one request per file);
+#   6. restarts the sandbox with a burst limit (--rate LIMIT_RATE per 2 s, default 40, the
+#      Growth plan's; no latency) and uploads LIMITED_FILES (default 1,000) files at
+#      concurrency 8: files/s against the limit (one request per file; pdbulk learns the
+#      limit from the headers and aims at 97.5 % of it);
 #   7. measures each `pdbulk run` under `/usr/bin/time -v` (installed with apt-get when
 #      missing; else VmHWM is polled from /proc/PID/status), and the sandbox's own peak RSS.
 #
@@ -36,8 +37,8 @@ set -euo pipefail
 FILES=${FILES:-1000}
 FILE_KB=${FILE_KB:-1024}
 BIG_MB=${BIG_MB:-500}
-LIMITED_FILES=${LIMITED_FILES:-300}
-LIMIT_RATE=${LIMIT_RATE:-20}
+LIMITED_FILES=${LIMITED_FILES:-1000}
+LIMIT_RATE=${LIMIT_RATE:-40}
 LATENCY=${LATENCY:-20ms}
 TARGET_MB=60
 TOKEN=bench-token-0123456789

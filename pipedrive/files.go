@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // FilesQuery selects files for GET /files. Zero fields are not sent.
@@ -110,18 +111,17 @@ func (c *Client) UploadFile(ctx context.Context, up Upload) (File, *Response, er
 	if up.LeadID != "" {
 		fields = append(fields, [2]string{"lead_id", up.LeadID})
 	}
-	var sent int64 // by the attempt under way
+	var sent atomic.Int64 // by the attempt under way
 	cl := &call{op: "addFile", open: func() (io.ReadCloser, string, error) {
-		if up.Progress != nil && sent != 0 {
-			up.Progress(-sent)
-			sent = 0
+		if n := sent.Swap(0); up.Progress != nil && n != 0 {
+			up.Progress(-n)
 		}
 		f, err := open()
 		if err != nil {
 			return nil, "", fmt.Errorf("open upload: %w", err)
 		}
 		if up.Progress != nil {
-			f = &uploadCounter{ReadCloser: f, report: func(n int64) { sent += n; up.Progress(n) }}
+			f = &uploadCounter{ReadCloser: f, report: func(n int64) { sent.Add(n); up.Progress(n) }}
 		}
 		return multipartStream(f, name, fields, up.Buffer)
 	}}

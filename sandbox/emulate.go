@@ -224,7 +224,7 @@ func (m *emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// request's context when the client goes away during the waits below (and a late
 		// write still has its body after the client went away).
 		// An upload goes to a temporary file, not to memory (files_body.go).
-		body, err := spoolBody(r)
+		body, err := spoolBody(r, limited && (m.e.Faults.Slow > 0 || m.e.Faults.Late > 0))
 		if err != nil {
 			return // the client went away mid-body
 		}

@@ -18,9 +18,18 @@ const spoolInMemory = 1 << 20
 // upload (multipart) and any body above spoolInMemory bytes in a temporary file, so that an
 // upload of any size is never held in memory, other bodies in memory. Close removes the
 // file.
-func spoolBody(r *http.Request) (io.ReadCloser, error) {
+//
+// An upload is read whole only when whole is set (a late or slow fault may apply it after
+// the client went away, and needs its bytes then); for the latency alone it is left on the
+// connection, for the handler to stream to its file once the wait is over: written once,
+// not twice.
+func spoolBody(r *http.Request, whole bool) (io.ReadCloser, error) {
 	var head bytes.Buffer
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "multipart/form-data" && !whole {
+		return r.Body, nil
+	}
+	if mt != "multipart/form-data" {
 		// A JSON or form body: small (the handlers take 1 MiB at most).
 		if _, err := io.CopyN(&head, r.Body, spoolInMemory+1); errors.Is(err, io.EOF) {
 			return io.NopCloser(bytes.NewReader(head.Bytes())), nil
