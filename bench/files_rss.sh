@@ -145,11 +145,13 @@ start_sandbox() { # flags...
 
 failed=0
 secs=0
+runok=0 # the last measure's run created every file
 # measure NAME FILES BYTES: runs pdbulk run $WORK/NAME.yaml and prints its figures; sets
 # secs to its wall time.
 measure() {
 	local name=$1 files=$2 bytes=$3 log="$WORK/$1.log" tv="$WORK/$1.time"
 	local rc=0 kb start end
+	runok=0
 	echo "--- pdbulk run $name.yaml ($files files, $((bytes / 1000000)) MB)"
 	start=$(date +%s.%N)
 	if [[ -n $TIMER ]]; then
@@ -176,6 +178,7 @@ measure() {
 		failed=1
 		return
 	fi
+	runok=1
 	local mb verdict=met
 	mb=$(awk -v k="$kb" 'BEGIN {printf "%.1f", k / 1024}')
 	if awk -v m="$mb" -v t="$TARGET_MB" 'BEGIN {exit !(m > t)}'; then
@@ -196,10 +199,11 @@ folder_bytes=$((FILES * FILE_KB * 1024))
 start_sandbox --no-limits --latency "$LATENCY"
 measure files-c1 "$FILES" "$folder_bytes"
 c1=$secs
+ok1=$runok
 measure files-c8 "$FILES" "$folder_bytes"
 c8=$secs
 sandbox_rss
-if [[ $failed == 0 ]]; then
+if [[ $ok1 == 1 && $runok == 1 ]]; then
 	ratio=$(awk -v a="$c1" -v b="$c8" 'BEGIN {printf "%.1f", a / b}')
 	verdict=met
 	if awk -v r="$ratio" 'BEGIN {exit !(r < 6)}'; then
@@ -228,7 +232,7 @@ fi
 
 start_sandbox --rate "$LIMIT_RATE" --search-rate "$LIMIT_RATE"
 measure files-limited "$LIMITED_FILES" $((LIMITED_FILES * FILE_KB * 1024))
-if [[ $failed == 0 ]]; then
+if [[ $runok == 1 ]]; then
 	limit=$(awk -v r="$LIMIT_RATE" 'BEGIN {printf "%.1f", r / 2}')
 	got=$(awk -v n="$LIMITED_FILES" -v s="$secs" 'BEGIN {printf "%.1f", n / s}')
 	pct=$(awk -v g="$got" -v l="$limit" 'BEGIN {printf "%.0f", 100 * g / l}')
