@@ -14,6 +14,7 @@ import (
 	"github.com/pdbulk/pdbulk/importer"
 	"github.com/pdbulk/pdbulk/mapping"
 	"github.com/pdbulk/pdbulk/pipedrive"
+	"github.com/pdbulk/pdbulk/sandbox"
 )
 
 // activeFiles returns the sandbox's active files by id.
@@ -295,4 +296,68 @@ func atoi(s string) int {
 	var n int
 	fmt.Sscan(s, &n)
 	return n
+}
+
+// A folder upload in mode upsert through a server that fails and loses answers: every file
+// ends up on its lead exactly once — an upload whose answer was lost is found, not sent
+// again, and never taken for one that was "already attached" — and a second run (a
+// restart) uploads nothing.
+func TestFolderUpsertUnderFaults(t *testing.T) {
+	dir := t.TempDir()
+	var lead string
+	base := seededSandbox(t, sandbox.Emulation{Faults: sandbox.Faults{Error5xx: 0.3, LostAnswer: 0.3}, Seed: 5},
+		func(c *pipedrive.Client) error {
+			l, _, err := c.CreateLeadRaw(context.Background(), map[string]any{"title": "Holder", "organization_id": 3})
+			lead = l.ID
+			return err
+		})
+	cn := newConn(t, base)
+	st := openState(t, filepath.Join(dir, "state.db"))
+	if err := st.PutID(context.Background(), "leads", mapping.CanonicalKey("L-7"), lead); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 16 {
+		writeFile(t, filepath.Join(dir, "docs", "L-7"), fmt.Sprintf("annex-%02d.pdf", i), bytes.Repeat([]byte{byte('a' + i)}, 200+i))
+	}
+	job := `kind: import
+entity: files
+source: {folder: docs, pattern: "{lead_key}/*.pdf"}
+mode: upsert
+match_on: [file, lead_id]
+columns:
+  file: path
+  lead_id: {column: lead_key, lookup: ids.leads}
+options: {concurrency: 4}
+`
+	j := loadJob(t, dir, "annexes", job)
+	res := run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, SettleTime: settleNoLate})
+	t.Logf("%s", res.Stats)
+	if res.Stopped != nil || res.Stats.Created != 16 {
+		t.Fatalf("%s, stopped %v, problems %v; want 16 created", res.Stats, res.Stopped, res.Problems)
+	}
+	if res.Stats.InDoubt == 0 {
+		t.Fatalf("no upload was in doubt: the faults did not happen (%s)", res.Stats)
+	}
+	count := func() map[string]int {
+		n := map[string]int{}
+		for _, f := range activeFiles(t, cn.c) {
+			if f.LeadID == lead {
+				n[fmt.Sprintf("%s|%d", f.FileName, f.FileSize)]++
+			}
+		}
+		return n
+	}
+	got := count()
+	for i := range 16 {
+		if k := fmt.Sprintf("annex-%02d.pdf|%d", i, 200+i); got[k] != 1 {
+			t.Errorf("%d files %s on the lead, want 1", got[k], k)
+		}
+	}
+	if len(got) != 16 {
+		t.Errorf("%d distinct files on the lead, want 16: %v", len(got), got)
+	}
+	res2 := run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, SettleTime: settleNoLate, Restart: true})
+	if res2.Stats.Created != 0 || res2.Stats.Unchanged != 16 {
+		t.Errorf("restart: %s, problems %v; want the 16 files already attached", res2.Stats, res2.Problems)
+	}
 }
