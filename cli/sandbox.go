@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/pdbulk/pdbulk/jobs"
 	"github.com/pdbulk/pdbulk/sandbox"
 )
 
@@ -18,6 +19,7 @@ func sandboxCmd(env Env, args []string) error {
 	data := fs.String("data", "", "folder for the SQLite database (default: in memory)")
 	allowRemote := fs.Bool("allow-remote", false, "allow listening on a non-loopback address")
 	seed := fs.Int("seed-leads", 0, "on a sandbox that holds no lead, load this many sample leads first (for benchmarks)")
+	maxUpload := fs.String("max-upload", "32MiB", "largest file upload accepted (POST /files answers 413 above it), e.g. 600MiB; uploads are streamed to disk")
 	var em emulationFlags
 	em.register(fs)
 	if _, err := parseFlags(fs, args); err != nil {
@@ -30,6 +32,10 @@ func sandboxCmd(env Env, args []string) error {
 	if err := em.check("--"); err != nil {
 		return err
 	}
+	uploadLimit, err := jobs.ParseSize(*maxUpload)
+	if err != nil || uploadLimit < 1<<10 {
+		return usageError("sandbox: --max-upload %q: want a size of at least 1 KiB, e.g. 32MiB or 600MiB", *maxUpload)
+	}
 	if _, _, err := net.SplitHostPort(*addr); err != nil {
 		return usageError("sandbox: --addr %q is not HOST:PORT (e.g. 127.0.0.1:8080): %v", *addr, err)
 	}
@@ -41,12 +47,13 @@ func sandboxCmd(env Env, args []string) error {
 		fmt.Fprintf(env.Stderr, "pdbulk sandbox: generated token %s\n", *token)
 	}
 	srv, err := sandbox.New(sandbox.Options{
-		Token:       *token,
-		DataDir:     *data,
-		Plan:        em.planName(),
-		Addr:        *addr,
-		AllowRemote: *allowRemote,
-		Emulation:   emulation,
+		Token:        *token,
+		DataDir:      *data,
+		Plan:         em.planName(),
+		Addr:         *addr,
+		AllowRemote:  *allowRemote,
+		Emulation:    emulation,
+		MaxBodyBytes: uploadLimit,
 		Logf: func(format string, a ...any) {
 			fmt.Fprintf(env.Stderr, "pdbulk sandbox: "+format+"\n", a...)
 		},

@@ -28,7 +28,7 @@ var errSpoolTooLarge = fmt.Errorf("gives more than %d bytes: write it to a file 
 func spoolSource(ctx context.Context, env Env, statePath string, j *jobs.Job) (restore func(), err error) {
 	orig := j.Source.Path
 	st, err := os.Stat(orig)
-	if err != nil || st.Mode().IsRegular() {
+	if err != nil || st.Mode().IsRegular() || st.IsDir() { // a folder source is listed, not read
 		return func() {}, nil // a missing file is the importer's to report
 	}
 	// The copy keeps the source's name, for the messages about its rows to name it.

@@ -114,7 +114,7 @@ func printAccountStatus(ctx context.Context, w io.Writer, j *jobs.Job, st *jobs.
 	fmt.Fprintf(w, "pending:   %d (not sent yet, rows not read yet included)\n", sum.Pending)
 
 	var fp string
-	if st, serr := os.Stat(j.Source.Path); serr == nil && !st.Mode().IsRegular() {
+	if st, serr := os.Stat(j.Source.Path); serr == nil && !st.Mode().IsRegular() && !st.IsDir() { // a folder source is listed by Fingerprint
 		// A pipe or a device is read once, by the run: it is compared with the checkpoint then.
 		fp, err = sum.Fingerprint, nil
 		fmt.Fprintf(w, "source:    %s is a pipe or a device: the next run reads it and compares it with the checkpoint\n", j.Source.Path)

@@ -235,6 +235,9 @@ func (r *run) identityOf(body, match map[string]any) (map[string]any, error) {
 	if r.job.Entity != jobs.EntityFiles {
 		return ident, nil
 	}
+	if r.job.FilesKindOf() != jobs.FilesUpload {
+		return remoteIdentity(body, ident), nil // files_run.go
+	}
 	rel, _ := body["file"].(string)
 	p, err := r.job.ResolveFile(rel)
 	if err != nil {

@@ -22,6 +22,9 @@ func (r *run) process(feed, ctx context.Context, t task, stopFeeding func()) err
 	if err != nil {
 		return r.failed(ctx, t, err, stopFeeding)
 	}
+	if r.job.Entity == jobs.EntityFiles {
+		return r.processFile(ctx, t, payload, r.matchOf(payload), stopFeeding) // files_run.go
+	}
 	if r.o.DryRun {
 		r.plan.addRow(r.job.Mode)
 		r.stats.DryRunValid.Add(1)
@@ -29,11 +32,6 @@ func (r *run) process(feed, ctx context.Context, t task, stopFeeding func()) err
 		return nil
 	}
 	match := r.matchOf(payload)
-	if r.job.Entity == jobs.EntityFiles {
-		if err := r.resolveFile(t.row.Num, payload); err != nil {
-			return r.failed(ctx, t, err, stopFeeding)
-		}
-	}
 	body := payload
 	if _, ok := body["id"]; ok {
 		body = withoutID(payload)
@@ -272,17 +270,6 @@ func fieldReasons(fes []*mapping.FieldError) string {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, pipedrive.ErrNotFound) }
-
-// resolveFile checks, before any request, that a files row names a readable file inside
-// the job's files root.
-func (r *run) resolveFile(row int, p map[string]any) error {
-	rel, _ := p["file"].(string)
-	if _, err := r.job.ResolveFile(rel); err != nil {
-		f, _ := fieldFor(r.job.Mapping, "file")
-		return &mapping.FieldError{Row: row, Column: f.Column, Field: "file", Value: rel, Err: err}
-	}
-	return nil
-}
 
 // toMappingRow hands a row's typed cells to the mapper, which keeps its own cell type: it
 // imports no other package of the tool (DESIGN.md).

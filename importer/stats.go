@@ -27,7 +27,8 @@ type Stats struct {
 	// Resumed counts the rows that earlier runs settled (done or rejected), counted in
 	// Unchanged or Rejected too: this run sent nothing for them, and its rate leaves them out.
 	Resumed atomic.Int64
-	Skipped atomic.Int64 // all-empty rows of the input, not read as rows
+	Skipped atomic.Int64
+	Uploads UploadStats // files jobs: files and bytes (files_progress.go) // all-empty rows of the input, not read as rows
 	Started time.Time
 	DryRun  bool
 

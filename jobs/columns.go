@@ -220,6 +220,9 @@ func (l *loader) columns(n *yaml.Node, root *yaml.Node, entityOK, modeOK bool) {
 		var fieldsSchema string
 		check, fieldsSchema = schemas(j.Entity, j.Mode)
 		paths = schemaPaths(fieldsSchema)
+		if j.Entity == EntityFiles {
+			check, paths = filesSchemas(j.Mode, n) // files.go: uploads, remote files, updates
+		}
 	} else {
 		paths = anyModePaths(j.Entity)
 	}

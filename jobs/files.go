@@ -11,7 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/pdbulk/pdbulk/mapping"
+	"github.com/pdbulk/pdbulk/sheet"
 )
 
 // fingerprintVersion changes whenever the canonical form below changes.
@@ -39,6 +42,7 @@ type canonical struct {
 	Fields     []mapping.Field
 	Duplicates DuplicateRule
 	FilesRoot  string
+	Folder     *FolderSource `json:",omitempty"`
 }
 
 func (j *Job) rel(p string) string {
@@ -62,7 +66,7 @@ func (j *Job) Fingerprint() (string, error) {
 		Key: j.Key, Source: j.rel(j.Source.Path), Format: j.Source.Format, Sheet: j.Source.Sheet,
 		SheetIndex: j.Source.SheetIndex, HeaderRow: j.Source.HeaderRow, Delimiter: j.Source.Delimiter,
 		Encoding: j.Source.Encoding, Schema: j.Mapping.Schema, Fields: fields,
-		Duplicates: j.Options.Duplicates, FilesRoot: j.rel(j.Files.Root),
+		Duplicates: j.Options.Duplicates, FilesRoot: j.rel(j.Files.Root), Folder: j.Source.Folder,
 	}
 	b, err := json.Marshal(c)
 	if err != nil {
@@ -71,6 +75,12 @@ func (j *Job) Fingerprint() (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "pdbulk-job %d\n", len(b))
 	h.Write(b)
+	if j.Source.Folder != nil {
+		if err := j.hashFolder(h); err != nil {
+			return "", fmt.Errorf("jobs: fingerprint %s: %w", j.Name, err)
+		}
+		return hex.EncodeToString(h.Sum(nil)), nil
+	}
 	f, err := os.Open(j.Source.Path)
 	if err != nil {
 		return "", fmt.Errorf("jobs: fingerprint %s: %w", j.Name, err)
@@ -97,6 +107,9 @@ func (j *Job) ResolveFile(rel string) (string, error) {
 		return "", fmt.Errorf("jobs: resolve file %q: files root: %w", rel, err)
 	}
 	real, err := filepath.EvalSymlinks(filepath.Join(root, clean))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("jobs: resolve file %q: no such file under %s: %w", rel, j.Files.Root, os.ErrNotExist)
+	}
 	if err != nil {
 		return "", fmt.Errorf("jobs: resolve file %q: %w", rel, err)
 	}
@@ -109,7 +122,7 @@ func (j *Job) ResolveFile(rel string) (string, error) {
 		return "", fmt.Errorf("jobs: resolve file %q: %w", rel, err)
 	}
 	if !st.Mode().IsRegular() {
-		return "", fmt.Errorf("jobs: resolve file %q: not a regular file", rel)
+		return "", fmt.Errorf("jobs: resolve file %q: %s", rel, notRegular(st.Mode()))
 	}
 	return real, nil
 }
@@ -140,7 +153,7 @@ func (j *Job) OpenFile(rel string) (*os.File, error) {
 	}
 	st, err := f.Stat()
 	if err == nil && !st.Mode().IsRegular() {
-		err = fmt.Errorf("jobs: open file %q: not a regular file", rel)
+		err = fmt.Errorf("jobs: open file %q: %s", rel, notRegular(st.Mode()))
 	}
 	if err != nil {
 		f.Close()
@@ -167,3 +180,319 @@ func (j *Job) localPath(rel string) (string, error) {
 	}
 	return filepath.Clean(local), nil
 }
+
+// ---- folder sources ----
+
+// FolderSource is a source that lists a folder: one row per file (sheet.Folder).
+type FolderSource struct {
+	Glob    string // which files, relative to the folder; "" = the pattern's, or every file
+	Pattern string // captures of path parts into columns, e.g. "{lead_key}/*.pdf"
+	// Prefix is the folder's path under Files.Root, slash-separated ("" when it is the
+	// root): the "path" column holds paths relative to the root, as a manifest would.
+	Prefix string
+}
+
+// folder reads source: {folder: ..., glob: ..., pattern: ...}.
+func (l *loader) folder(n *yaml.Node, fields map[string]*yaml.Node) {
+	src := &l.job.Source
+	src.HeaderRow = 1
+	src.Format = "folder"
+	src.Folder = &FolderSource{}
+	for _, k := range []string{"path", "sheet", "header_row", "delimiter", "encoding", "limits"} {
+		if v := fields[k]; v != nil {
+			l.errAt(v, "source.%s does not apply to a folder source (folder, glob, pattern)", k)
+		}
+	}
+	fn := fields["folder"]
+	if fn == nil {
+		l.errAt(n, "source: missing key \"folder\" (the folder whose files are the rows)")
+	} else if p, ok := l.scalar(fn, "source.folder"); ok {
+		src.Path = l.path(p)
+		if l.checkFiles {
+			if st, err := os.Stat(src.Path); err != nil || !st.IsDir() {
+				l.errAt(fn, "source.folder %q: folder not found (relative paths start at the job file's folder %s)", p, l.job.Dir)
+			}
+		}
+	}
+	if v := fields["glob"]; v != nil {
+		if s, ok := l.scalar(v, "source.glob"); ok {
+			src.Folder.Glob = s
+		}
+	}
+	if v := fields["pattern"]; v != nil {
+		if s, ok := l.scalar(v, "source.pattern"); ok {
+			src.Folder.Pattern = s
+		}
+	}
+	// The glob and the pattern are checked by the reader itself, with the same messages.
+	if err := sheet.CheckFolder(&sheet.Folder{Glob: src.Folder.Glob, Pattern: src.Folder.Pattern}); err != nil {
+		l.errAt(n, "source: %v", err)
+	}
+}
+
+// folderSource places a folder source under files.root (after both were read): with no
+// files.root the folder is the root; with one, the folder must be inside it.
+func (l *loader) folderSource(entityOK bool) {
+	j := l.job
+	if j.Source.Folder == nil || j.Source.Path == "" {
+		return
+	}
+	n := l.lines["source"]
+	if entityOK && j.Entity != EntityFiles {
+		l.errAt(n, "a folder source applies to entity files only")
+		return
+	}
+	if l.lines["files"] == nil {
+		j.Files.Root = j.Source.Path
+		return
+	}
+	rel, err := filepath.Rel(j.Files.Root, j.Source.Path)
+	if err == nil && l.checkFiles {
+		// Both through their symlinks: a folder linked in from elsewhere is not inside.
+		root, rerr := filepath.EvalSymlinks(j.Files.Root)
+		dir, derr := filepath.EvalSymlinks(j.Source.Path)
+		if rerr == nil && derr == nil {
+			rel, err = filepath.Rel(root, dir)
+		}
+	}
+	if err != nil || !filepath.IsLocal(rel) && rel != "." {
+		l.errAt(n, "source.folder %s is not inside files.root %s: no file outside the root is read", j.Source.Path, j.Files.Root)
+		return
+	}
+	if rel != "." {
+		j.Source.Folder.Prefix = filepath.ToSlash(rel)
+	}
+}
+
+// ---- upload options ----
+
+// DefaultMaxFileSize is options.max_file_size when not given. Pipedrive's API documents
+// (the OpenAPI document of 2026-01-14 and the Files reference) state no size limit for
+// POST /files; 2 GiB is pdbulk's own bound, above the 500 MB files its benchmarks upload.
+// A server that refuses a file as too large (413) rejects its row.
+const DefaultMaxFileSize = 2 << 30
+
+// Defaults of UploadOptions.
+const (
+	DefaultUploadConcurrency = 4
+	DefaultUploadBuffer      = 256 << 10 // bytes read from disk per upload at a time
+)
+
+var uploadOptionKeys = []string{"max_file_size", "upload_concurrency", "upload_buffer"}
+
+// UploadOptions tune the uploads of a files job.
+type UploadOptions struct {
+	// Zero fields take the defaults (WithDefaults).
+	// MaxFileSize: a larger file is a rejected row, never sent (options.max_file_size).
+	MaxFileSize int64
+	// Concurrency: uploads in flight at once, apart from the job's request concurrency
+	// (options.upload_concurrency); default 4, at most MaxConcurrency.
+	Concurrency int
+	// Buffer: bytes of a file read at a time into an upload's body (options.upload_buffer).
+	// The bytes of uploads in memory are at most Concurrency × Buffer (plus the
+	// transport's own write buffer per connection), whatever the files' sizes.
+	Buffer int
+}
+
+// WithDefaults returns u with its zero fields set to their defaults.
+func (u UploadOptions) WithDefaults() UploadOptions {
+	if u.MaxFileSize <= 0 {
+		u.MaxFileSize = DefaultMaxFileSize
+	}
+	if u.Concurrency <= 0 {
+		u.Concurrency = DefaultUploadConcurrency
+	}
+	if u.Buffer <= 0 {
+		u.Buffer = DefaultUploadBuffer
+	}
+	return u
+}
+
+func (l *loader) uploadOption(k string, v *yaml.Node) {
+	u := &l.job.Options.Uploads
+	size := func(lo, hi int64) (int64, bool) {
+		s, ok := l.scalar(v, "options."+k)
+		if !ok {
+			return 0, false
+		}
+		n, err := parseSize(s)
+		switch {
+		case err != nil:
+			l.errAt(v, "options.%s: %v", k, err)
+			return 0, false
+		case n < lo || n > hi:
+			l.errAt(v, "options.%s must be between %s and %s, not %s", k, formatSize(lo), formatSize(hi), s)
+			return 0, false
+		}
+		return n, true
+	}
+	switch k {
+	case "max_file_size":
+		if n, ok := size(1, 1<<40); ok {
+			u.MaxFileSize = n
+		}
+	case "upload_concurrency":
+		if i, ok := l.intVal(v, "upload_concurrency", 1, MaxConcurrency); ok {
+			u.Concurrency = i
+		}
+	case "upload_buffer":
+		if n, ok := size(4<<10, 16<<20); ok {
+			u.Buffer = int(n)
+		}
+	}
+}
+
+// ---- the fields of a files job ----
+
+// remoteFileCreate lists the fields of POST /files/remote, which the seed schemas lack
+// (its OpenAPI form: file_type, title, item_type, item_id, remote_location).
+var remoteFileCreate = map[string]*schemaField{
+	"file_type":       {typ: "string", enum: []string{"gdoc", "gslides", "gsheet", "gform", "gdraw"}},
+	"title":           {typ: "string"},
+	"item_type":       {typ: "string", enum: []string{"deal", "organization", "person"}},
+	"item_id":         {typ: "integer"},
+	"remote_location": {typ: "string", enum: []string{"googledrive"}},
+}
+
+// FilesKind tells what a files job's rows are, from the fields its columns map.
+type FilesKind string
+
+// The kinds of files rows.
+const (
+	FilesUpload       FilesKind = "upload"      // file: a path under files.root (POST /files)
+	FilesRemoteLink   FilesKind = "remote_link" // remote_id: link a Google Drive file (POST /files/remoteLink)
+	FilesRemoteCreate FilesKind = "remote"      // file_type and title: a new Google Drive file (POST /files/remote)
+)
+
+// FilesKindOf tells the kind of rows of a files job by the fields it maps.
+func (j *Job) FilesKindOf() FilesKind {
+	has := map[string]bool{}
+	for _, f := range j.Mapping.Fields {
+		has[f.Path] = true
+	}
+	return filesKind(has)
+}
+
+func filesKind(has map[string]bool) FilesKind {
+	switch {
+	case has["remote_id"]:
+		return FilesRemoteLink
+	case has["file_type"] || has["title"]:
+		return FilesRemoteCreate
+	}
+	return FilesUpload
+}
+
+// filesSchemas returns the request schema a files row must satisfy, and the fields its
+// columns may name: an upload (file and the items to attach to), a remote link or a new
+// remote file, by the fields columns maps. In mode update the fields of PUT /files/{id}
+// (name, description) are sent, and those of the upload may be mapped to find the file
+// (match_on: [file] with key: finds it through the id map).
+func filesSchemas(m Mode, columns *yaml.Node) (string, map[string]*schemaField) {
+	has := map[string]bool{}
+	if columns != nil && columns.Kind == yaml.MappingNode {
+		for i := 0; i < len(columns.Content); i += 2 {
+			has[columns.Content[i].Value] = true
+		}
+	}
+	var check string
+	var paths map[string]*schemaField
+	switch filesKind(has) {
+	case FilesRemoteLink:
+		check, paths = "FilesLinkRemoteFileRequest", schemaPaths("FilesLinkRemoteFileRequest")
+	case FilesRemoteCreate:
+		paths = map[string]*schemaField{}
+		for k, v := range remoteFileCreate {
+			paths[k] = v
+		}
+	default:
+		check, paths = "FilesUploadAndAssociateRequest", schemaPaths("FilesUploadAndAssociateRequest")
+	}
+	switch m {
+	case ModeUpdate:
+		check = "FilesUpdateDetailsRequest"
+		for k, v := range schemaPaths(check) {
+			paths[k] = v
+		}
+	case ModeDelete:
+		check = ""
+	}
+	return check, paths
+}
+
+// hashFolder writes the listing of a folder source to h: every file's path, size and
+// modification time, in the rows' order. A file added, removed or changed changes the
+// fingerprint, as a changed spreadsheet does.
+func (j *Job) hashFolder(h io.Writer) error {
+	rd, err := sheet.Open(j.Source.Path, j.Source.ReaderOptions())
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	for {
+		row, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, t := range row.Texts() {
+			fmt.Fprintf(h, "%d:%s", len(t), t)
+		}
+		io.WriteString(h, "\n")
+	}
+}
+
+// notRegular says what a file that is not a regular file is.
+func notRegular(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "is a folder, not a file"
+	case m&os.ModeNamedPipe != 0:
+		return "is a FIFO (named pipe), not a file"
+	case m&os.ModeDevice != 0 || m&os.ModeCharDevice != 0:
+		return "is a device, not a file"
+	case m&os.ModeSocket != 0:
+		return "is a socket, not a file"
+	}
+	return "is not a regular file"
+}
+
+// CheckFile checks, before any request, that a files row's path names a file that can be
+// uploaded: inside Files.Root (ResolveFile), a regular file, not empty, at most
+// Options.Uploads.MaxFileSize bytes, and readable. It returns the file's size. Its errors
+// are the row's reject reason.
+func (j *Job) CheckFile(rel string) (int64, error) {
+	if _, err := j.ResolveFile(rel); err != nil {
+		return 0, err
+	}
+	f, err := j.OpenFile(rel)
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return 0, fmt.Errorf("jobs: file %q cannot be read: permission denied", rel)
+		}
+		return 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("jobs: file %q: %w", rel, err)
+	}
+	max := j.Options.Uploads.WithDefaults().MaxFileSize
+	switch {
+	case st.Size() == 0:
+		return 0, fmt.Errorf("jobs: file %q is empty (0 bytes): nothing to upload", rel)
+	case st.Size() > max:
+		return 0, fmt.Errorf("jobs: file %q is %d bytes, larger than options.max_file_size (%s)", rel, st.Size(), formatSize(max))
+	}
+	// One byte read: a file the open allowed but the disk cannot give is refused here,
+	// not half-way through its upload.
+	if _, err := f.Read(make([]byte, 1)); err != nil {
+		return 0, fmt.Errorf("jobs: file %q cannot be read: %w", rel, err)
+	}
+	return st.Size(), nil
+}
+
+// ParseSize reads a size in bytes as job files write them: 1048576, 64 MiB, 64MiB, 2 GB.
+func ParseSize(s string) (int64, error) { return parseSize(s) }

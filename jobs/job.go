@@ -117,6 +117,9 @@ type Source struct {
 	Delimiter  string // CSV field separator, one character; "" = detected by the reader ("\t" for .tsv)
 	Encoding   string // CSV text encoding, canonical name (see Encodings); "" = detected by the reader
 	Limits     Limits // what the reader may hold in memory; zero fields are the reader's defaults
+	// Folder is set for a folder source (source: {folder: ..., glob: ..., pattern: ...}):
+	// each file is a row (sheet.Folder). Path is then the folder. See files.go.
+	Folder *FolderSource
 }
 
 // Limits are the reader limits a job may raise (or lower) under source.limits, in bytes; 0
@@ -136,6 +139,9 @@ func (s Source) ReaderOptions() sheet.Options {
 		MaxSharedStringsBytes: s.Limits.SharedStrings, MaxWorkbookBytes: s.Limits.Workbook}
 	if s.Delimiter != "" {
 		o.Delimiter = []rune(s.Delimiter)[0]
+	}
+	if s.Folder != nil {
+		o.Folder = &sheet.Folder{Glob: s.Folder.Glob, Pattern: s.Folder.Pattern, Prefix: s.Folder.Prefix}
 	}
 	return o
 }
@@ -157,6 +163,7 @@ type Options struct {
 	// when the server answers 404 for v2. Like the other tuning options it is not part of
 	// the job's fingerprint: changing it never needs --restart.
 	SearchAPI SearchAPI
+	Uploads   UploadOptions // files jobs: file size limit, upload concurrency (files.go)
 }
 
 // SearchAPI is the value of options.search_api.

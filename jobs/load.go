@@ -306,12 +306,8 @@ func (l *loader) topLevel(root *yaml.Node) {
 				l.errAt(n, "mode archive applies to leads only")
 				modeOK = false
 			}
-			if j.Mode == ModeUpsert && entityOK && (j.Entity == EntityTeams || j.Entity == EntityFiles) {
+			if j.Mode == ModeUpsert && entityOK && j.Entity == EntityTeams {
 				l.errAt(n, "mode %s is not available for %s (no way to find an existing record)", j.Mode, j.Entity)
-				modeOK = false
-			}
-			if j.Mode == ModeUpdate && entityOK && j.Entity == EntityFiles {
-				l.errAt(n, "mode update is not available for files: upload with create, remove with delete")
 				modeOK = false
 			}
 		}
@@ -332,6 +328,7 @@ func (l *loader) topLevel(root *yaml.Node) {
 	l.options(l.lines["options"])
 	l.reports(l.lines["reports"])
 	l.files(l.lines["files"], entityOK)
+	l.folderSource(entityOK) // files.go: the folder's place under files.root
 	// Columns are checked whatever else is wrong, so that one run reports every problem.
 	// An invalid mode still lets each column be checked (against the fields of every mode
 	// of the entity); an unknown or missing entity leaves only the shape of columns to check,

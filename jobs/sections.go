@@ -13,9 +13,9 @@ import (
 )
 
 var (
-	sourceKeys  = []string{"path", "sheet", "header_row", "delimiter", "encoding", "limits"}
+	sourceKeys  = []string{"path", "sheet", "header_row", "delimiter", "encoding", "limits", "folder", "glob", "pattern"}
 	limitKeys   = []string{"cell", "row", "shared_strings", "workbook"}
-	optionKeys  = []string{"concurrency", "max_rejects", "duplicates", "daily_budget", "rate_limit", "search_api"}
+	optionKeys  = append([]string{"concurrency", "max_rejects", "duplicates", "daily_budget", "rate_limit", "search_api"}, uploadOptionKeys...)
 	reportKeys  = []string{"success", "rejects"}
 	filesKeys   = []string{"root"}
 	encodingAka = map[string]string{
@@ -53,6 +53,10 @@ func (l *loader) source(n *yaml.Node) {
 			fields[kv[0].Value] = kv[1]
 		}
 		pathNode = fields["path"]
+		if fields["folder"] != nil || fields["glob"] != nil || fields["pattern"] != nil {
+			l.folder(n, fields) // files.go
+			return
+		}
 		if pathNode == nil {
 			l.errAt(n, "source: missing key \"path\" (the CSV or XLSX file to read)")
 		}
@@ -254,6 +258,8 @@ func (l *loader) options(n *yaml.Node) {
 			}
 		case "search_api":
 			o.SearchAPI = l.searchAPI(v)
+		default:
+			l.uploadOption(k, v) // files.go
 		}
 	}
 }

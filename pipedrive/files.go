@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // FilesQuery selects files for GET /files. Zero fields are not sent.
@@ -70,6 +71,14 @@ type Upload struct {
 	ProductID  int
 	ActivityID int
 	LeadID     string
+	// Buffer is how many bytes of the file are read at a time into the body; 0 = 32 KiB.
+	// An upload holds one buffer: the body is written through an io.Pipe as the
+	// transport sends it, so memory does not grow with the file's size.
+	Buffer int
+	// Progress, when set, is called with the bytes of the file taken by the transport as
+	// they go; when an attempt is repeated it is first called with minus what the
+	// failed attempt had sent, so that its sum is the bytes of the attempt under way.
+	Progress func(delta int64)
 }
 
 // UploadFile uploads a file (multipart POST /files), streaming it from disk: memory does not
@@ -102,12 +111,19 @@ func (c *Client) UploadFile(ctx context.Context, up Upload) (File, *Response, er
 	if up.LeadID != "" {
 		fields = append(fields, [2]string{"lead_id", up.LeadID})
 	}
+	var sent atomic.Int64 // by the attempt under way
 	cl := &call{op: "addFile", open: func() (io.ReadCloser, string, error) {
+		if n := sent.Swap(0); up.Progress != nil && n != 0 {
+			up.Progress(-n)
+		}
 		f, err := open()
 		if err != nil {
 			return nil, "", fmt.Errorf("open upload: %w", err)
 		}
-		return multipartStream(f, name, fields)
+		if up.Progress != nil {
+			f = &uploadCounter{ReadCloser: f, report: func(n int64) { sent.Add(n); up.Progress(n) }}
+		}
+		return multipartStream(f, name, fields, up.Buffer)
 	}}
 	return c.fileCall(ctx, cl)
 }
@@ -130,13 +146,13 @@ var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"", "\r", "", "\n"
 
 // multipartStream returns a body that writes fields then the file part, copying f as the
 // transport reads. It takes ownership of f.
-func multipartStream(f io.ReadCloser, name string, fields [][2]string) (io.ReadCloser, string, error) {
+func multipartStream(f io.ReadCloser, name string, fields [][2]string, buffer int) (io.ReadCloser, string, error) {
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	body := &pipeBody{PipeReader: pr, done: make(chan struct{})}
 	go func() {
 		defer close(body.done)
-		err := writeMultipart(mw, f, name, fields)
+		err := writeMultipart(mw, f, name, fields, buffer)
 		if cerr := f.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("close upload: %w", cerr)
 		}
@@ -145,7 +161,22 @@ func multipartStream(f io.ReadCloser, name string, fields [][2]string) (io.ReadC
 	return body, mw.FormDataContentType(), nil
 }
 
-func writeMultipart(mw *multipart.Writer, f io.Reader, name string, fields [][2]string) error {
+// uploadCounter reports the bytes read through it.
+type uploadCounter struct {
+	io.ReadCloser
+	report func(int64)
+}
+
+// Read reads from the file and reports what it read.
+func (p *uploadCounter) Read(b []byte) (int, error) {
+	n, err := p.ReadCloser.Read(b)
+	if n > 0 {
+		p.report(int64(n))
+	}
+	return n, err
+}
+
+func writeMultipart(mw *multipart.Writer, f io.Reader, name string, fields [][2]string, buffer int) error {
 	for _, kv := range fields {
 		if err := mw.WriteField(kv[0], kv[1]); err != nil {
 			return err
@@ -162,7 +193,12 @@ func writeMultipart(mw *multipart.Writer, f io.Reader, name string, fields [][2]
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(part, f); err != nil {
+	if buffer <= 0 {
+		buffer = 32 << 10
+	}
+	// Only Read is exposed, so that the copy goes through this one buffer (an *os.File
+	// would otherwise pick its own path).
+	if _, err := io.CopyBuffer(part, struct{ io.Reader }{f}, make([]byte, buffer)); err != nil {
 		return fmt.Errorf("read upload: %w", err)
 	}
 	return mw.Close()

@@ -3,7 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"context"
-	"io"
+
 	"math"
 	"math/rand/v2"
 	"net"
@@ -234,11 +234,13 @@ func (m *emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Read the body now: only then does net/http watch the connection and end the
 		// request's context when the client goes away during the waits below (and a late
 		// write still has its body after the client went away).
-		body, err := io.ReadAll(r.Body)
+		// An upload goes to a temporary file, not to memory (files_body.go).
+		body, err := spoolBody(r, limited && (m.e.Faults.Slow > 0 || m.e.Faults.Late > 0))
 		if err != nil {
 			return // the client went away mid-body
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		defer body.Close()
+		r.Body = body
 	}
 	if !emuSleep(r, m.e.Latency) {
 		return // the client went away: nobody to answer

@@ -42,7 +42,7 @@ type Options struct {
 	DataDir      string               // SQLite file DataDir/sandbox.db and uploads under DataDir/files; "" = in memory (every lead in RAM: about 2 KB each)
 	Addr         string               // listen address for Start; "" = 127.0.0.1:0
 	AllowRemote  bool                 // let Start listen on a non-loopback address
-	MaxBodyBytes int64                // largest upload body; 0 = 32 MiB (JSON and form bodies are capped at 1 MiB)
+	MaxBodyBytes int64                // largest upload body (POST /files, streamed to a file under DataDir/files, never held in memory; 413 above it); 0 = 32 MiB; `pdbulk sandbox --max-upload`. JSON and form bodies are capped at 1 MiB
 	Emulation    Emulation            // rate limits, latency and faults; zero = none
 	Company      Company              // the account it plays; zero = the one kept with DataDir, or a new random one
 	Logf         func(string, ...any) // nil = silent

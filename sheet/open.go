@@ -40,6 +40,9 @@ func Open(path string, o Options) (Reader, error) {
 // (ErrNotSeekable). When ctx ends, a wait to open or to read ends, and the reader's next
 // call returns a *FileError wrapping ctx's error. Errors are *FileError.
 func OpenContext(ctx context.Context, path string, o Options) (Reader, error) {
+	if o.Folder != nil {
+		return openFolder(path, o)
+	}
 	fh, err := openFile(ctx, path)
 	if err != nil {
 		return nil, &FileError{Path: path, Err: err}
@@ -62,6 +65,9 @@ func OpenContext(ctx context.Context, path string, o Options) (Reader, error) {
 // bound of what Next returns. A pipe or a device cannot be read twice: it is
 // not opened, and the error wraps ErrNotSeekable.
 func CountRows(path string, o Options) (int, error) {
+	if o.Folder != nil {
+		return countFolder(path, o)
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return 0, &FileError{Path: path, Err: err}

@@ -139,6 +139,9 @@ type Options struct {
 	// an error of the zip reader); 0 means DefaultMaxWorkbookBytes. A larger
 	// package gives a FileError wrapping ErrTooLarge.
 	MaxWorkbookBytes int64
+	// Folder, when set, makes Open and CountRows list the folder given as their path, one
+	// row per file (folder.go), instead of reading a spreadsheet.
+	Folder *Folder
 }
 
 // Default limits of Options, and the fixed ones. A reader's memory is bounded by them
