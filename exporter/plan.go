@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pdbulk/pdbulk/jobs"
+	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/spec"
 )
 
@@ -17,6 +18,10 @@ func Plan(j *jobs.Job, limit int) string {
 	x := j.Export
 	fmt.Fprintf(&b, "export %s to %s\n", j.Name, x.Target.Path)
 	for _, s := range x.Sheets {
+		if s.Entity == jobs.EntitySearch {
+			b.WriteString(searchPlan(j, s))
+			continue
+		}
 		for _, op := range sheetOps(s) {
 			ep := spec.ByOp(op)
 			switch {
@@ -48,6 +53,29 @@ func Plan(j *jobs.Job, limit int) string {
 		b.WriteString("  incremental: pages stop at the bookmark of the last run\n")
 	}
 	return b.String()
+}
+
+// searchPlan describes an export of search results: the endpoint the client will call with
+// the job's options.search_api (API v2 unless pinned to v1), and what a page of it costs.
+// Search answers cap how many results they return, so the plan is per page.
+func searchPlan(j *jobs.Job, s jobs.ExportSheet) string {
+	api := searchAPI(j)
+	// SearchOp on a client that has not fallen back yet: v2 unless the job pins v1.
+	ep := spec.ByOp(pipedrive.SearchOpFor(api != pipedrive.SearchV1, "items"))
+	line := fmt.Sprintf("  %s: GET %s, up to %d results a page: %d tokens a page", s.Name, searchPath(ep), ep.MaxLimit, ep.Cost)
+	if api == pipedrive.SearchAuto {
+		v1 := spec.ByOp(pipedrive.SearchOpFor(false, "items"))
+		line += fmt.Sprintf(" (a server without API v2 gets GET %s instead, %d results and %d tokens a page)", v1.Path, v1.MaxLimit, v1.Cost)
+	}
+	return line + "\n"
+}
+
+// searchPath is ep's path as a user finds it in Pipedrive's documentation.
+func searchPath(ep spec.Endpoint) string {
+	if ep.Version == 2 {
+		return "/api/v2" + ep.Path
+	}
+	return ep.Path
 }
 
 // sheetOps lists the list operations that read sheet s, in order.

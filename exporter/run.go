@@ -10,11 +10,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http/httptrace"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -375,42 +377,53 @@ func (o *Options) incrementalFilter(bm bookmark, next *bookmark) func(record) ac
 // leadTime is the form of a lead's add_time and update_time.
 const leadTime = "2006-01-02T15:04:05.000Z"
 
-// search reads item search results page by page; they are ranked, not sorted, so each is
-// written once but the pages cannot be proven to join.
+// search reads item search results: API v2 GET /itemSearch (cursor paged) unless the job
+// pins v1 (options.search_api) or the server has no v2 (the client falls back to v1 by
+// itself, once, with a notice). Results are ranked, not sorted, so each item is written once
+// (by type and id) but the pages cannot be proven to join. Requests counts the pages read.
 func (o *Options) search(ctx context.Context, s jobs.ExportSheet, res *Result, write func(record) error) error {
+	q, err := pipedrive.ItemSearchV2QueryFrom(s.Query)
+	if err != nil {
+		return fmt.Errorf("exporter: %s: %w", s, err)
+	}
+	// The pages are fetched inside FindItems: each answer the server gives is counted (a
+	// page; and the 404 of a fall back to v1, or a retried page, since those were sent too).
+	var sent atomic.Int64
+	defer func() { res.Requests += sent.Load() }()
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotFirstResponseByte: func() { sent.Add(1) }})
 	seen := map[string]bool{}
-	for start := 0; ; {
-		list, page, _, err := o.Client.RecordsKeep(ctx, "searchItem", s.Query, start, 0, nil)
-		res.Requests++
+	for hit, err := range o.Client.FindItems(ctx, searchAPI(o.Job), q) {
 		if err != nil {
 			return err
 		}
-		recs, _ := records(list, page, nil, nil)
-		if len(recs) == 1 {
-			if items, ok := recs[0]["items"].([]any); ok {
-				recs = recs[:0]
-				for _, it := range items {
-					if m, ok := it.(map[string]any); ok {
-						recs = append(recs, record(m))
-					}
-				}
-			}
+		d := json.NewDecoder(bytes.NewReader(hit.Item))
+		d.UseNumber()
+		var item map[string]any
+		if err := d.Decode(&item); err != nil {
+			return fmt.Errorf("exporter: %s: a search hit's item is not an object: %w", s, err)
 		}
-		for _, r := range recs {
-			k := fmt.Sprint(lookupPath(r, "item.type"), "/", lookupPath(r, "item.id"))
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
-			if err := write(r); err != nil {
-				return err
-			}
+		r := record{"result_score": json.Number(strconv.FormatFloat(hit.ResultScore, 'f', -1, 64)), "item": item}
+		k := fmt.Sprint(lookupPath(r, "item.type"), "/", lookupPath(r, "item.id"))
+		if seen[k] {
+			continue
 		}
-		if !page.More || page.NextStart <= start {
-			return nil
+		seen[k] = true
+		if err := write(r); err != nil {
+			return err
 		}
-		start = page.NextStart
 	}
+	return nil
+}
+
+// searchAPI is the search endpoints job j pins (options.search_api), as the client names them.
+func searchAPI(j *jobs.Job) pipedrive.SearchAPI {
+	switch j.Options.SearchAPI {
+	case jobs.SearchAPIV1:
+		return pipedrive.SearchV1
+	case jobs.SearchAPIV2:
+		return pipedrive.SearchV2
+	}
+	return pipedrive.SearchAuto
 }
 
 // enrich adds what a sheet asks for beyond the list: each filter's conditions, each goal's
