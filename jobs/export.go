@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/pdbulk/pdbulk/mapping"
 	"github.com/pdbulk/pdbulk/spec"
 )
 
@@ -100,6 +101,8 @@ type ExportColumn struct {
 	Type   CellType
 	// DateFormat is the Go layout dates and times are written with in CSV ("2006-01-02"
 	// for dates and "2006-01-02 15:04:05" for date-times when empty); XLSX gets real dates.
+	// The job file may say it as a spreadsheet user does (DD/MM/YYYY HH:mm): the loader
+	// stores the Go layout that writes it (02/01/2006 15:04).
 	DateFormat string
 	// Lookup turns ids into names: lead_labels.name, teams.name or filters.name.
 	Lookup string
@@ -450,10 +453,11 @@ func (l *loader) exportColumns(n *yaml.Node, s *ExportSheet) {
 						c.Type = CellType(t)
 					}
 				case "date_format":
-					if msg := checkLayout(val); msg != "" {
+					layout, msg := exportLayout(val)
+					if msg != "" {
 						l.errAt(q[1], "date_format %q: %s", val, msg)
 					}
-					c.DateFormat = val
+					c.DateFormat = layout
 				case "lookup":
 					if lk, ok := l.enum(q[1], "lookup", exportLookups); ok {
 						c.Lookup = lk
@@ -620,4 +624,102 @@ func (s ExportSheet) String() string {
 		return string(s.Entity)
 	}
 	return fmt.Sprintf("%s (%s)", s.Entity, strings.Join(parts, ", "))
+}
+
+// exportLayout turns an export column's date_format into the Go layout that writes it, or
+// explains why it cannot. A spreadsheet format (DD/MM/YYYY, MM/DD/YYYY HH:mm, YYYY-MM-DD,
+// hh:mm AM/PM) needs a year, a month and a day, as an import's date_format does, and is
+// written as spreadsheets show it: DD and MM with a leading zero, D and M without. A Go
+// layout (02/01/2006) is taken as it is.
+func exportLayout(format string) (layout, msg string) {
+	if strings.TrimSpace(format) == "" {
+		return "", "the format is empty: write it as DD/MM/YYYY, MM/DD/YYYY or YYYY-MM-DD, or leave date_format out for ISO dates"
+	}
+	if strings.Contains(format, "%") {
+		return format, "strftime directives (%d, %m, %Y) are not read here: write it as DD/MM/YYYY, MM/DD/YYYY HH:mm or YYYY-MM-DD, or as a Go layout such as 02/01/2006"
+	}
+	if !mapping.IsSpreadsheetFormat(format) {
+		return format, checkLayout(format)
+	}
+	if err := mapping.CheckDateFormat(format); err != nil {
+		return format, strings.TrimPrefix(err.Error(), fmt.Sprintf("date format %q ", format))
+	}
+	read := mapping.GoLayout(format)
+	layout = padLayout(format, read)
+	// What the export writes reads back under the same date_format in an import job.
+	if t, err := time.Parse(read, refTime.Format(layout)); err != nil || !t.Equal(refTime.Truncate(layoutPrecision(read))) {
+		return read, ""
+	}
+	return layout, ""
+}
+
+// layoutPrecision is the smallest unit a layout writes: a second, a minute, an hour or a day.
+func layoutPrecision(layout string) time.Duration {
+	t := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, d := range []time.Duration{time.Second, time.Minute, time.Hour} {
+		if t.Add(d).Format(layout) != t.Format(layout) {
+			return d
+		}
+	}
+	return 24 * time.Hour
+}
+
+// layoutElems are the Go layout elements mapping.GoLayout writes for each spreadsheet
+// letter, longest first.
+var layoutElems = map[byte][]string{
+	'y': {"2006", "06"}, 'm': {"January", "Jan", "1", "4"}, 'd': {"Monday", "Mon", "2"},
+	'h': {"15", "3"}, 's': {"5"},
+}
+
+// padLayout walks a spreadsheet format and the Go layout mapping.GoLayout read from it side
+// by side (GoLayout decides what each letter is, minute or month) and writes a number of two
+// letters (DD, MM, hh, mm, ss) with its leading zero. It returns read unchanged if the two
+// do not line up.
+func padLayout(format, read string) string {
+	var b strings.Builder
+	j := 0
+	for i := 0; i < len(format); {
+		if strings.HasPrefix(strings.ToUpper(format[i:]), "AM/PM") {
+			if !strings.HasPrefix(read[j:], "PM") {
+				return read
+			}
+			b.WriteString("PM")
+			i, j = i+5, j+2
+			continue
+		}
+		c := format[i] | 0x20
+		elems, letter := layoutElems[c]
+		if !letter || format[i] < 'A' {
+			if j >= len(read) || read[j] != format[i] {
+				return read
+			}
+			b.WriteByte(format[i])
+			i, j = i+1, j+1
+			continue
+		}
+		n := 0
+		for i+n < len(format) && format[i+n]|0x20 == c {
+			n++
+		}
+		elem := ""
+		for _, e := range elems {
+			if strings.HasPrefix(read[j:], e) {
+				elem = e
+				break
+			}
+		}
+		if elem == "" {
+			return read
+		}
+		if n >= 2 && len(elem) == 1 {
+			b.WriteString("0" + elem)
+		} else {
+			b.WriteString(elem)
+		}
+		i, j = i+n, j+len(elem)
+	}
+	if j != len(read) {
+		return read
+	}
+	return b.String()
 }
