@@ -43,7 +43,7 @@ func Plan(j *jobs.Job, limit int) string {
 		case s.Entity == jobs.EntityFilters && s.Conditions:
 			fmt.Fprintf(&b, "  %s: and GET /filters/{id} per filter for its conditions (%d tokens each)\n", s.Name, spec.ByOp("getFilter").Cost)
 		case s.Entity == jobs.EntityGoals && s.ResultsStart != "":
-			fmt.Fprintf(&b, "  %s: and GET /goals/{id}/results per goal (%d tokens each)\n", s.Name, spec.ByOp("getGoalResult").Cost)
+			fmt.Fprintf(&b, "  %s: and GET /goals/{id}/results per goal that runs in the period, for the part of it the goal runs (%d tokens each)\n", s.Name, spec.ByOp("getGoalResult").Cost)
 		}
 	}
 	if x.Download != "" {

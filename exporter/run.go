@@ -53,6 +53,7 @@ type Result struct {
 	Repairs    int64         // pages read again because the collection shifted under them
 	Downloaded int           // files downloaded (files export with download)
 	Skipped    int           // files already in the download folder with the same size
+	Remote     int           // files that link to a file kept elsewhere (remote_location not s3): not downloaded
 	Since      string        // an incremental export: the bookmark it started from
 	Resumed    int           // records an interrupted run had written, which this run kept
 }
@@ -177,7 +178,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				return fmt.Errorf("exporter: %s: %w", s.Entity, err)
 			}
 			if s.Entity == jobs.EntityFiles && x.Download != "" {
-				files = append(files, fileRef(r))
+				if stored(r) {
+					files = append(files, fileRef(r))
+				} else {
+					res.Remote++
+				}
 			}
 			n++
 			return out.row(cells)
@@ -207,6 +212,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	if x.Download != "" {
+		if res.Remote > 0 {
+			o.Logf("%d files are links to files kept elsewhere (Google Drive): their rows are written, their contents are not downloaded", res.Remote)
+		}
 		if err := o.download(ctx, files, res); err != nil {
 			return res, err
 		}
@@ -442,6 +450,13 @@ func (o *Options) enrich(ctx context.Context, s jobs.ExportSheet, recs []record)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.Concurrency)
 	for _, r := range recs {
+		q := q
+		if op == "getGoalResult" {
+			var inside bool
+			if q, inside = goalPeriod(r, s.ResultsStart, s.ResultsEnd); !inside {
+				continue // the goal does not run in the period: no results to write
+			}
+		}
 		g.Go(func() error {
 			var env struct {
 				Data json.RawMessage `json:"data"`
@@ -466,13 +481,31 @@ func (o *Options) enrich(ctx context.Context, s jobs.ExportSheet, recs []record)
 	return g.Wait()
 }
 
+// goalPeriod is the part of the period from start to end (YYYY-MM-DD) in which goal r runs
+// (its duration.start to duration.end, or on without an end), as getGoalResult's query:
+// Pipedrive refuses a period that begins before the goal or ends after it. inside is false
+// when the goal does not run at all in the period.
+func goalPeriod(r record, start, end string) (q url.Values, inside bool) {
+	if ds, ok := lookupPath(r, "duration.start").(string); ok && len(ds) >= 10 && ds[:10] > start {
+		start = ds[:10]
+	}
+	if de, ok := lookupPath(r, "duration.end").(string); ok && len(de) >= 10 && de[:10] < end {
+		end = de[:10]
+	}
+	if start > end {
+		return nil, false
+	}
+	return url.Values{"period.start": {start}, "period.end": {end}}, true
+}
+
 // keptKeys lists the top-level keys of a record that sheet s uses: those its columns
 // name, the sort keys and what a download needs; nil when it writes every field.
 func keptKeys(s jobs.ExportSheet) map[string]bool {
 	if len(s.Columns) == 0 {
 		return nil
 	}
-	keep := map[string]bool{"id": true, "add_time": true, "update_time": true, "file_name": true, "file_size": true, "name": true}
+	keep := map[string]bool{"id": true, "add_time": true, "update_time": true, "file_name": true, "file_size": true, "name": true,
+		"remote_location": true, "duration": true}
 	for _, c := range s.Columns {
 		top, _, _ := strings.Cut(c.Field, ".")
 		keep[top] = true
@@ -627,6 +660,13 @@ func (o *output) abort() error {
 }
 
 // fileRef keeps what a download needs of a file record.
+// stored reports whether file record r is kept by Pipedrive (remote_location s3), so that
+// GET /files/{id}/download serves its contents; a link to a Google Drive file is not.
+func stored(r record) bool {
+	loc, ok := r["remote_location"].(string)
+	return !ok || loc == "" || loc == "s3"
+}
+
 func fileRef(r record) record {
 	return record{"id": r["id"], "file_name": r["file_name"], "file_size": r["file_size"], "name": r["name"]}
 }

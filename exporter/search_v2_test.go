@@ -18,9 +18,10 @@ import (
 
 // pathLog records the method and path of every request a client sends, and what it answered.
 type pathLog struct {
-	next http.RoundTripper
-	mu   sync.Mutex
-	seen []string // "GET /api/v2/itemSearch 200"
+	next    http.RoundTripper
+	mu      sync.Mutex
+	seen    []string // "GET /api/v2/itemSearch 200"
+	queries []string // "/api/v1/goals/5/results?period.end=...&period.start=..."
 }
 
 func (p *pathLog) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -31,6 +32,7 @@ func (p *pathLog) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	p.mu.Lock()
 	p.seen = append(p.seen, fmt.Sprintf("%s %s %d", r.Method, r.URL.Path, status))
+	p.queries = append(p.queries, r.URL.Path+"?"+r.URL.Query().Encode())
 	p.mu.Unlock()
 	return resp, err
 }
