@@ -86,6 +86,11 @@ var openapiExceptions = []openapiException{
 	{"addGoal|updateGoal|getGoalResult", "/data/goal/duration/end", "nullable", "null is an open-ended goal (addGoal's description)"},
 	{"getGoals", "/data/goals/*/type/params/pipeline_id|activity_type_id", "nullable", "null tracks all pipelines or activity types"},
 	{"getGoals", "/data/goals/*/duration/end", "nullable", "null is an open-ended goal"},
+	// Goal types: addGoal's own type description lists six types, revenue_forecast among
+	// them; getGoals' type.name enum lists the other five, so a goal the document lets one
+	// create could not be looked up by its type (the goals sample's "2027 revenue").
+	{"getGoals", "?type.name", "enum", "revenue_forecast is a goal type (addGoal's and updateGoal's " +
+		"description of type), missing from getGoals' enum"},
 	// Lead search items: the example shows a lead with every link and a value; a lead has
 	// value, person and organization nullable (the lead object of GET /leads says so).
 	{"searchLeads|searchItem", "/data/items/*/item/value|currency", "nullable", "null for a lead without a value"},
