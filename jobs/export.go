@@ -639,7 +639,11 @@ func exportLayout(format string) (layout, msg string) {
 		return format, "strftime directives (%d, %m, %Y) are not read here: write it as DD/MM/YYYY, MM/DD/YYYY HH:mm or YYYY-MM-DD, or as a Go layout such as 02/01/2006"
 	}
 	if !mapping.IsSpreadsheetFormat(format) {
-		return format, checkLayout(format)
+		msg := checkLayout(format)
+		if l := strings.ToLower(format); msg != "" && (strings.Contains(l, "hh") || strings.Contains(l, "mm")) {
+			msg = "a time without a date: write the date too, as DD/MM/YYYY HH:mm or MM/DD/YYYY hh:mm AM/PM (or as a Go layout such as 02/01/2006 15:04)"
+		}
+		return format, msg
 	}
 	if err := mapping.CheckDateFormat(format); err != nil {
 		return format, strings.TrimPrefix(err.Error(), fmt.Sprintf("date format %q ", format))

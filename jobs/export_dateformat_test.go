@@ -69,6 +69,7 @@ func TestExportDateFormatRejects(t *testing.T) {
 		{"DD/MM", "does not name a year, a month and a day: write it as DD/MM/YYYY"},
 		{"YYYY", "does not name a year, a month and a day"},
 		{"dates please", "has no date or time element"},
+		{"HH:mm", "a time without a date: write the date too, as DD/MM/YYYY HH:mm"},
 		{"", "the format is empty"},
 	}
 	for _, tt := range tests {
