@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"net/url"
 	"strings"
 	"sync"
+
+	"github.com/spf13/pflag"
 
 	"github.com/pdbulk/pdbulk/importer"
 	"github.com/pdbulk/pdbulk/jobs"
@@ -192,7 +193,7 @@ func redactErr(err error, token string) error {
 // jsonError ends a --json command: it writes err as an error event and returns the exit
 // code it carries, with nothing more to print.
 func jsonError(w io.Writer, err error) error {
-	if err == nil || errors.Is(err, flag.ErrHelp) {
+	if err == nil || errors.Is(err, pflag.ErrHelp) {
 		return err
 	}
 	code := ExitFatal

@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/pdbulk/pdbulk/importer"
@@ -56,45 +54,6 @@ func (o *runOptions) register(fs flagSet, validate bool) {
 	fs.StringVar(&o.statePath, "state", "", "checkpoint database (default: .pdbulk/state.db beside the first job file)")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "parallel requests (default: the job's options.concurrency)")
 	fs.DurationVar(&o.settle, "settle", importer.DefaultSettleTime, "how long a create whose answer was lost is looked for before it is sent again (e.g. 30s, 2m)")
-}
-
-func runCmd(env Env, args []string) error {
-	return runOrValidate(env, "run", args, false)
-}
-
-func validateCmd(env Env, args []string) error {
-	return runOrValidate(env, "validate", args, true)
-}
-
-// runOrValidate parses the flags of run or validate and runs the jobs. With --json, stderr
-// carries JSON events only: the flag errors, the lines printed and the final error too.
-func runOrValidate(env Env, name string, args []string, validate bool) (err error) {
-	if jsonRequested(args) {
-		lines := newJSONLines(env.Stderr)
-		env.Stderr = lines
-		defer func() {
-			err = jsonError(lines, err)
-			_ = lines.Flush()
-		}()
-	}
-	var o runOptions
-	var flagOut bytes.Buffer
-	fs := newFlagSet(env, name, "JOB.yaml... [flags]")
-	if jsonRequested(args) {
-		fs.SetOutput(&flagOut)
-		fs.Usage = func() {}
-	}
-	o.register(fs, validate)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		if msg, _, _ := strings.Cut(flagOut.String(), "\n"); msg != "" {
-			return usageError("%s", msg)
-		}
-		return err
-	}
-	o.jobFiles = pos
-	o.dryRun = o.dryRun || validate
-	return runJobs(env, o)
 }
 
 // entityOrder is the order jobs of one invocation run in: what others refer to goes first.
