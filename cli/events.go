@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -230,10 +231,15 @@ func summaryEvent(j *jobs.Job, res *importer.Result, dryRun bool) map[string]any
 	for _, p := range res.Problems {
 		problems = append(problems, map[string]any{"row": p.Row, "column": p.Column, "reason": p.Reason})
 	}
-	return map[string]any{
+	ev := map[string]any{
 		"job": j.Name, "dry_run": dryRun, "stats": statsFields(res.Stats), "problems": problems,
 		"plan": map[string]any{"rows": res.Plan.Rows, "requests": res.Plan.Requests, "searches": res.Plan.Searches,
 			"tokens": res.Plan.Tokens},
 		"reports": map[string]any{"success": j.Reports.Success, "rejects": j.Reports.Rejects},
 	}
+	if !res.FirstWrite.IsZero() {
+		// Records added before it are never taken as the job's (undo refuses them).
+		ev["first_write_at"] = res.FirstWrite.Format(time.RFC3339)
+	}
+	return ev
 }
