@@ -88,9 +88,7 @@ func Main(env Env, args []string) int {
 		lines = newJSONLines(env.Stderr)
 		env.Stderr = lines
 	}
-	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
-	root.SetIn(env.Stdin)
 	root.SetArgs(args)
 	_, err = root.ExecuteC()
 	if lines != nil {

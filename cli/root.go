@@ -89,6 +89,10 @@ again), 130 aborted by a second Ctrl-C.`,
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
 	}
 	root.SetVersionTemplate("pdbulk {{.Version}}\n")
+	// Help, --version and completion scripts are output: stdout (pdbulk --help | less).
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	root.SetIn(env.Stdin)
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newRunCmd(env), newValidateCmd(env), newStatusCmd(env), newUndoCmd(env),
 		newInitCmd(env), newSandboxCmd(env))
@@ -122,7 +126,7 @@ func flagError(cmd *cobra.Command, err error) error {
 	var ne *pflag.NotExistError
 	if errors.As(err, &ne) {
 		name := ne.GetSpecifiedName()
-		if name == "" {
+		if strings.HasPrefix(msg, "unknown shorthand") {
 			// -concurency reads as the shorthands c, o, n…: take it as the long flag meant.
 			name = ne.GetSpecifiedShortnames()
 		}
