@@ -4,6 +4,10 @@
 // Ctrl-C or SIGTERM stops feeding new rows and gives the work in flight cli.StopGrace to
 // end before it is cancelled; the second cancels it at once, and exits 130 if pdbulk is
 // still blocked a second later), dispatches to cli, and turns the result into an exit code.
+//
+// Release builds stamp what `pdbulk --version` prints:
+//
+//	go build -ldflags "-X github.com/pdbulk/pdbulk/cli.Version=1.4.0 -X github.com/pdbulk/pdbulk/cli.Commit=$(git rev-parse --short=12 HEAD)" .
 package main
 
 import (

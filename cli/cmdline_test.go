@@ -276,10 +276,21 @@ func TestInMemorySandboxAdvice(t *testing.T) {
 		if keep {
 			args = append(args, "--sandbox-data", filepath.Join(dir, "sandbox"))
 		}
+		// Ctrl-C once the rows are being sent: after the budget notice that precedes them.
 		stop, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(700*time.Millisecond, cancel)
-		r := pdbulkCtx(t, stop, nil, args...)
+		var stdout, stderr syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- cli.Main(cli.Env{Stop: stop, Abort: context.Background(), Stdout: &stdout, Stderr: &stderr}, args)
+		}()
+		deadline := time.Now().Add(30 * time.Second)
+		for !strings.Contains(stderr.String(), "rows to send") && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond)
 		cancel()
+		r := result{code: <-done, stdout: stdout.String(), stderr: stderr.String()}
+		t.Logf("pdbulk %s → exit %d\n%s", strings.Join(args, " "), r.code, r.stderr)
 		wantCode(t, r, cli.ExitResumable)
 		if keep {
 			wantContains(t, "stderr", r.stderr, "interrupted; run the same command again to resume")
