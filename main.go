@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -68,7 +69,7 @@ func run(args []string, stderr io.Writer, exit func(int)) int {
 			aborted.Store(true)
 			abortCancel(context.Canceled)
 			time.AfterFunc(exitGrace, func() {
-				say("still blocked " + exitGrace.String() + " after the abort: exiting; run the same command again to resume")
+				say("still blocked " + exitGrace.String() + " after the abort: exiting; " + resumeAdvice(args))
 				exit(cli.ExitInterrupted)
 			})
 			return
@@ -88,6 +89,29 @@ func run(args []string, stderr io.Writer, exit func(int)) int {
 		code = cli.ExitInterrupted // the work in flight was cut on the user's word
 	}
 	return code
+}
+
+// resumeAdvice is what to do after pdbulk exited on a second interrupt: resume, unless the
+// run used a sandbox in memory, which is gone with the process.
+func resumeAdvice(args []string) string {
+	sandbox, data := false, false
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		switch {
+		case !strings.HasPrefix(a, "-"):
+		case name == "sandbox":
+			sandbox = true
+		case name == "sandbox-data":
+			data = true
+		}
+	}
+	if sandbox && !data {
+		return "the in-memory sandbox is gone with this process, so this run cannot be resumed: add --sandbox-data DIR to keep one"
+	}
+	return "run the same command again to resume"
 }
 
 // jsonArg reports whether the command line asks for JSON events on stderr.
