@@ -102,7 +102,7 @@ func resumeAdvice(args []string) string {
 		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		switch {
 		case !strings.HasPrefix(a, "-"):
-		case name == "sandbox":
+		case name == "sandbox" && !strings.HasSuffix(a, "=false"):
 			sandbox = true
 		case name == "sandbox-data":
 			data = true
