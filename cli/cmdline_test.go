@@ -69,6 +69,9 @@ func TestCompletion(t *testing.T) {
 		wantCode(t, r, cli.ExitOK)
 		wantContains(t, shell+" script", r.stdout, want)
 	}
+	r = pdbulk(t, nil, "completion", "tcsh")
+	wantCode(t, r, cli.ExitUsage)
+	wantContains(t, "stderr", r.stderr, `"tcsh"`, "bash")
 	// The scripts ask pdbulk itself: job files complete as YAML files, --search-api as its values.
 	r = pdbulk(t, nil, "__complete", "run", "--search-api", "")
 	wantCode(t, r, cli.ExitOK)

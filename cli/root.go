@@ -210,12 +210,45 @@ func unknownCommand(root *cobra.Command, args []string) error {
 	return &ExitError{Code: ExitUsage, Err: &cmdLineError{msg: msg, usage: "Run 'pdbulk --help' for the commands.\n"}}
 }
 
+// usageArgs makes the errors of c's argument check usage errors.
+func usageArgs(c *cobra.Command) {
+	check := c.Args
+	if check == nil {
+		return
+	}
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return &ExitError{Code: ExitUsage, Err: &cmdLineError{msg: err.Error(), usage: cmd.UsageString()}}
+		}
+		return nil
+	}
+}
+
 // longFlags rewrites the single-dash long flags that pdbulk accepted before it used cobra
 // (-sandbox, -dry-run=true) to their -- spelling, for scripts written then. Only names of
 // flags of the command given are rewritten: shorthands (-o, -h) and values (-5s) stay.
 func longFlags(root *cobra.Command, args []string) []string {
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd(args...)
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			// An unknown shell is a bad command line (exit 2), as everywhere else.
+			for _, sub := range c.Commands() {
+				usageArgs(sub)
+			}
+			if c.RunE == nil && c.Run == nil {
+				c.Args = cobra.ArbitraryArgs
+				c.RunE = func(cmd *cobra.Command, args []string) error {
+					if len(args) == 0 {
+						return cmd.Help()
+					}
+					return &ExitError{Code: ExitUsage, Err: &cmdLineError{
+						msg:   fmt.Sprintf("completion: unknown shell %q: want bash, zsh, fish or powershell", args[0]),
+						usage: cmd.UsageString()}}
+				}
+			}
+		}
+	}
 	cmd, _, err := root.Find(args)
 	if err != nil || cmd == nil {
 		return args
