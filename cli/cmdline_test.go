@@ -229,7 +229,7 @@ func TestUndoDryRunSandboxData(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	data := filepath.Join(dir, "sandbox")
-	job, valid, _ := genJob(t, dir, 5, func(i int) bool { return i == 3 }, 2)
+	job, _, _ := genJob(t, dir, 5, func(i int) bool { return i == 3 }, 2)
 	wantCode(t, pdbulk(t, nil, "run", job, "--sandbox", "--sandbox-data", data), cli.ExitRejected)
 	r := pdbulk(t, nil, "undo", job, "--sandbox", "--sandbox-data", data, "--dry-run")
 	wantCode(t, r, cli.ExitOK)
@@ -247,7 +247,6 @@ func TestUndoDryRunSandboxData(t *testing.T) {
 	r = pdbulk(t, nil, "undo", job, "--sandbox", "--sandbox-data", data, "--yes")
 	wantCode(t, r, cli.ExitOK)
 	wantContains(t, "stderr", r.stderr, "4 records created by the job: 4 deleted now")
-	_ = valid
 }
 
 // Without a terminal to ask on, undo refuses (exit 2) unless --yes, and deletes nothing.
