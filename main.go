@@ -4,6 +4,10 @@
 // Ctrl-C or SIGTERM stops feeding new rows and gives the work in flight cli.StopGrace to
 // end before it is cancelled; the second cancels it at once, and exits 130 if pdbulk is
 // still blocked a second later), dispatches to cli, and turns the result into an exit code.
+//
+// Release builds stamp what `pdbulk --version` prints:
+//
+//	go build -ldflags "-X github.com/pdbulk/pdbulk/cli.Version=1.4.0 -X github.com/pdbulk/pdbulk/cli.Commit=$(git rev-parse --short=12 HEAD)" .
 package main
 
 import (
@@ -12,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -64,7 +69,7 @@ func run(args []string, stderr io.Writer, exit func(int)) int {
 			aborted.Store(true)
 			abortCancel(context.Canceled)
 			time.AfterFunc(exitGrace, func() {
-				say("still blocked " + exitGrace.String() + " after the abort: exiting; run the same command again to resume")
+				say("still blocked " + exitGrace.String() + " after the abort: exiting; " + resumeAdvice(args))
 				exit(cli.ExitInterrupted)
 			})
 			return
@@ -84,6 +89,29 @@ func run(args []string, stderr io.Writer, exit func(int)) int {
 		code = cli.ExitInterrupted // the work in flight was cut on the user's word
 	}
 	return code
+}
+
+// resumeAdvice is what to do after pdbulk exited on a second interrupt: resume, unless the
+// run used a sandbox in memory, which is gone with the process.
+func resumeAdvice(args []string) string {
+	sandbox, data := false, false
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		switch {
+		case !strings.HasPrefix(a, "-"):
+		case name == "sandbox" && !strings.HasSuffix(a, "=false"):
+			sandbox = true
+		case name == "sandbox-data":
+			data = true
+		}
+	}
+	if sandbox && !data {
+		return "the in-memory sandbox is gone with this process, so this run cannot be resumed: add --sandbox-data DIR to keep one"
+	}
+	return "run the same command again to resume"
 }
 
 // jsonArg reports whether the command line asks for JSON events on stderr.

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -283,5 +284,67 @@ func TestSignalTwice(t *testing.T) {
 	code, _ := c.exit(t, since)
 	if code != cli.ExitInterrupted {
 		t.Errorf("exit %d, want %d", code, cli.ExitInterrupted)
+	}
+}
+
+// The built binary: --version says what -ldflags -X stamped, and help is output on stdout
+// (pdbulk --help | less), with nothing on stderr.
+func TestBuiltBinaryVersionAndHelp(t *testing.T) {
+	gotool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go tool to build pdbulk with")
+	}
+	bin := filepath.Join(t.TempDir(), "pdbulk")
+	build := exec.Command(gotool, "build", "-o", bin, "-ldflags",
+		"-X github.com/pdbulk/pdbulk/cli.Version=9.8.7 -X github.com/pdbulk/pdbulk/cli.Commit=0123456789abcdef0123", ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	runBin := func(args ...string) (stdout, stderr string, code int) {
+		t.Helper()
+		var o, e strings.Builder
+		cmd := exec.Command(bin, args...)
+		cmd.Stdout, cmd.Stderr = &o, &e
+		err := cmd.Run()
+		code = cmd.ProcessState.ExitCode()
+		if err != nil && code < 0 {
+			t.Fatalf("pdbulk %v: %v", args, err)
+		}
+		return o.String(), e.String(), code
+	}
+	out, errOut, code := runBin("--version")
+	want := fmt.Sprintf("pdbulk 9.8.7 (commit 0123456789ab, %s %s/%s)\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if code != 0 || out != want || errOut != "" {
+		t.Errorf("pdbulk --version: exit %d, stdout %q, stderr %q; want exit 0, %q", code, out, errOut, want)
+	}
+	for _, args := range [][]string{{"--help"}, {"help", "undo"}, {"undo", "-h"}} {
+		out, errOut, code = runBin(args...)
+		if code != 0 || !strings.Contains(out, "Usage:") || !strings.Contains(out, "Examples:") || errOut != "" {
+			t.Errorf("pdbulk %v: exit %d, stderr %q, stdout:\n%s\nwant exit 0 and the help on stdout", args, code, errOut, out)
+		}
+	}
+	_, errOut, code = runBin("rnu")
+	if code != cli.ExitUsage || !strings.Contains(errOut, "did you mean run?") {
+		t.Errorf("pdbulk rnu: exit %d, stderr %q; want exit 2 and a suggestion", code, errOut)
+	}
+
+	// Not stamped: the commit is the one Go recorded from the checkout (-buildvcs).
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Logf("no git checkout here (%v): the fallback to the recorded revision is not checked", err)
+		return
+	}
+	build = exec.Command(gotool, "build", "-buildvcs=true", "-o", bin, ".")
+	build.Env = append(os.Environ(), "GOFLAGS=")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build -buildvcs=true: %v\n%s", err, out)
+	}
+	if info, _ := exec.Command(gotool, "version", "-m", bin).Output(); !strings.Contains(string(info), "vcs.revision="+strings.TrimSpace(string(head))) {
+		t.Logf("go build recorded no revision here (a worktree, or VCS stamping disabled):\n%s", info)
+		return
+	}
+	out, _, _ = runBin("--version")
+	if !strings.HasPrefix(out, "pdbulk ") || !strings.Contains(out, "(commit "+string(head[:12])) {
+		t.Errorf("unstamped pdbulk --version = %q, want the commit %.12s recorded by go build", out, head)
 	}
 }

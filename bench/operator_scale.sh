@@ -161,7 +161,7 @@ with open(p, 'w', newline='') as f:
 print(f"    fixed {len(rows) - 1} rows of the reject report")
 PY
 measure only-failed "$((ROWS / 10))" "0" run --only-failed "$job"
-measure undo "$ROWS" "0" undo "$job"
+measure undo "$ROWS" "0" undo --yes "$job"
 
 # Run the job again (its rows are pending after undo) and interrupt it halfway.
 half=$(awk -v s="${SECS[run]}" 'BEGIN {printf "%.1f", s / 2}')

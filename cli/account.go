@@ -92,13 +92,24 @@ func lockJobs(ctx context.Context, env Env, conn *connection, command string, li
 		if err != nil {
 			_ = held.unlock()
 			if errors.Is(err, jobs.ErrLocked) {
-				return nil, &ExitError{Code: ExitResumable, Err: fmt.Errorf("%w.\nNothing was sent: two runs of one job would send the same rows twice. Run it again when that one has finished, or add --wait-for-lock to wait for it", err)}
+				return nil, &ExitError{Code: ExitResumable, Err: fmt.Errorf("%w.\n%s Run it again when that one has finished, or add --wait-for-lock to wait for it", err, lockedWhy(command, j))}
 			}
 			return nil, err
 		}
 		held = append(held, l)
 	}
 	return held, nil
+}
+
+// lockedWhy says what was not done, and why, when command was refused on job j's lock.
+func lockedWhy(command string, j *jobs.Job) string {
+	switch {
+	case command == "undo":
+		return "Nothing was deleted: undo and a run of one job at once would race over its records."
+	case j.Kind == jobs.KindExport:
+		return "Nothing was written: two runs of one export would read the same pages and write the same target at once, each with its own bookmark."
+	}
+	return "Nothing was sent: two runs of one job would send the same rows twice."
 }
 
 // describeAccounts names the accounts in a list for status and undo.

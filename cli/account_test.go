@@ -71,7 +71,7 @@ func TestCheckpointBelongsToAccount(t *testing.T) {
 	})
 
 	t.Run("undo never deletes in another account", func(t *testing.T) {
-		r := pdbulk(t, inB, "undo", filtersYAML)
+		r := pdbulk(t, inB, "undo", "--yes", filtersYAML)
 		wantCode(t, r, cli.ExitUsage)
 		wantContains(t, "stderr", r.stderr, "company 7391", "nothing was deleted")
 		if got := len(filters(t, cB)); got != 4 {
@@ -114,7 +114,7 @@ func TestCheckpointBelongsToAccount(t *testing.T) {
 		wantCode(t, r, cli.ExitOK)
 		wantContains(t, "status", r.stdout, "company 7391", "company 1204", "created:   2 records in this account")
 
-		r = pdbulk(t, inA, "undo", filtersYAML)
+		r = pdbulk(t, inA, "undo", "--yes", filtersYAML)
 		wantCode(t, r, cli.ExitOK)
 		wantContains(t, "stderr", r.stderr, "2 deleted now")
 		if got := len(filters(t, cA)); got != 0 {

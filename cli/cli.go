@@ -1,11 +1,11 @@
-// Package cli implements pdbulk's commands. Each command parses its own flags and calls a
-// run function that tests call directly; Main turns the outcome into an exit code.
+// Package cli implements pdbulk's commands on spf13/cobra: root.go builds the command tree
+// (help, examples, completion, --version, suggestions), each command's RunE calls a run
+// function of this package, and Main turns the outcome into an exit code.
 package cli
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -62,51 +62,45 @@ func usageError(format string, args ...any) error {
 	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
 }
 
-type command struct {
-	name, args, summary string
-	run                 func(env Env, args []string) error
-}
-
-func commands() []command {
-	return []command{
-		{"run", "JOB.yaml... [--sandbox] [--dry-run] [--restart] [--only-failed]", "run one or more jobs in order", runCmd},
-		{"validate", "JOB.yaml", "read, map and check every row; no write; print a plan", validateCmd},
-		{"status", "JOB.yaml", "print the progress recorded in the job's checkpoint", statusCmd},
-		{"undo", "JOB.yaml", "delete exactly the records the job created", undoCmd},
-		{"init", "--entity leads FILE", "draft a job file from a spreadsheet's header row", initCmd},
-		{"sandbox", "[--addr 127.0.0.1:8080] [--token T] [--data DIR]", "serve a local Pipedrive-compatible API", sandboxCmd},
-	}
-}
-
-// Main runs the command named by args[0] and returns the process exit code.
+// Main runs the command line args (without the program name) and returns the process exit
+// code. Help, --version and completion scripts go to env.Stdout; errors to env.Stderr.
 func Main(env Env, args []string) int {
 	if env.Getenv == nil {
 		env.Getenv = func(string) string { return "" }
 	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(env.Stderr)
-		if len(args) == 0 {
-			return ExitUsage
-		}
-		return ExitOK
+	if env.Stdin == nil {
+		env.Stdin = strings.NewReader("")
 	}
-	for _, c := range commands() {
-		if c.name != args[0] {
-			continue
-		}
-		err := c.run(env, args[1:])
-		return report(env, err)
+	root := newRoot(&env)
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, root.UsageString())
+		return ExitUsage
 	}
-	fmt.Fprintf(env.Stderr, "pdbulk: unknown command %q\n\n", args[0])
-	usage(env.Stderr)
-	return ExitUsage
+	args = longFlags(root, args)
+	cmd, _, err := root.Find(args)
+	if err != nil && cmd == root && !strings.HasPrefix(args[0], "__complete") {
+		return report(env, unknownCommand(root, args))
+	}
+	var lines *jsonLines
+	if cmd != nil && cmd.Annotations[annotationJSON] != "" && jsonRequested(args) {
+		// With --json, stderr carries JSON events only: the flag errors, the lines printed
+		// and the final error too.
+		lines = newJSONLines(env.Stderr)
+		env.Stderr = lines
+	}
+	root.SetErr(env.Stderr)
+	root.SetArgs(args)
+	_, err = root.ExecuteC()
+	if lines != nil {
+		err = jsonError(lines, err)
+		_ = lines.Flush()
+	}
+	return report(env, err)
 }
 
+// report prints err as pdbulk reports errors and returns the exit code it calls for.
 func report(env Env, err error) int {
 	if err == nil {
-		return ExitOK
-	}
-	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
 	}
 	code := ExitFatal
@@ -122,47 +116,9 @@ func report(env Env, err error) int {
 		msg = "pdbulk: " + msg
 	}
 	fmt.Fprintln(env.Stderr, msg)
+	var cl *cmdLineError
+	if errors.As(err, &cl) && cl.usage != "" {
+		fmt.Fprintf(env.Stderr, "\n%s", cl.usage)
+	}
 	return code
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "pdbulk moves data between spreadsheets (CSV, XLSX) and the Pipedrive API v1.")
-	fmt.Fprintln(w, "\nUsage:")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  pdbulk %-8s %s\n  %-17s %s\n", c.name, c.args, "", c.summary)
-	}
-	fmt.Fprintln(w, "\nConnection: PIPEDRIVE_API_TOKEN (or --token-file) and PIPEDRIVE_COMPANY_DOMAIN or PIPEDRIVE_BASE_URL.")
-	fmt.Fprintln(w, "Run 'pdbulk COMMAND -h' for a command's flags.")
-}
-
-// newFlagSet returns a flag set that writes its usage to stderr and reports errors as usage
-// errors instead of exiting.
-func newFlagSet(env Env, name, args string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "Usage: pdbulk %s %s\n", name, args)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags parses args allowing flags after positional arguments
-// (pdbulk run job.yaml --sandbox).
-func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, &ExitError{Code: ExitUsage, Err: nil}
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
 }

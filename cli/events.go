@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"net/url"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/pdbulk/pdbulk/importer"
 	"github.com/pdbulk/pdbulk/jobs"
@@ -192,7 +194,7 @@ func redactErr(err error, token string) error {
 // jsonError ends a --json command: it writes err as an error event and returns the exit
 // code it carries, with nothing more to print.
 func jsonError(w io.Writer, err error) error {
-	if err == nil || errors.Is(err, flag.ErrHelp) {
+	if err == nil || errors.Is(err, pflag.ErrHelp) {
 		return err
 	}
 	code := ExitFatal
@@ -229,10 +231,15 @@ func summaryEvent(j *jobs.Job, res *importer.Result, dryRun bool) map[string]any
 	for _, p := range res.Problems {
 		problems = append(problems, map[string]any{"row": p.Row, "column": p.Column, "reason": p.Reason})
 	}
-	return map[string]any{
+	ev := map[string]any{
 		"job": j.Name, "dry_run": dryRun, "stats": statsFields(res.Stats), "problems": problems,
 		"plan": map[string]any{"rows": res.Plan.Rows, "requests": res.Plan.Requests, "searches": res.Plan.Searches,
 			"tokens": res.Plan.Tokens},
 		"reports": map[string]any{"success": j.Reports.Success, "rejects": j.Reports.Rejects},
 	}
+	if !res.FirstWrite.IsZero() {
+		// Records added before it are never taken as the job's (undo refuses them).
+		ev["first_write_at"] = res.FirstWrite.Format(time.RFC3339)
+	}
+	return ev
 }

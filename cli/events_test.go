@@ -20,7 +20,7 @@ type eventSchema map[string]map[string]string
 
 var (
 	schemaRow = regexp.MustCompile("^\\| `([a-z_.\\[\\]]+)` \\| (.*) \\|$")
-	schemaKey = regexp.MustCompile("`([a-z_]+)` (string|int|bool|object|array)")
+	schemaKey = regexp.MustCompile("`([a-z_]+)` (string|int|bool|object|array)( \\(optional)?")
 	snakeCase = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 )
 
@@ -54,6 +54,9 @@ func loadEventSchema(t *testing.T) eventSchema {
 		}
 		for _, k := range schemaKey.FindAllStringSubmatch(m[2], -1) {
 			keys[k[1]] = k[2]
+			if k[3] != "" {
+				keys[k[1]] += "?" // may be left out
+			}
 		}
 		s[m[1]] = keys
 	}
@@ -92,7 +95,11 @@ func (s eventSchema) object(name string, keys map[string]string, obj map[string]
 		}
 	}
 	for k, kind := range keys {
+		kind, optional := strings.CutSuffix(kind, "?")
 		v, ok := obj[k]
+		if !ok && optional {
+			continue
+		}
 		if !ok {
 			return fmt.Errorf("%s: key %q is missing", name, k)
 		}

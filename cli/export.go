@@ -48,6 +48,9 @@ func runExport(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error
 	var ae *pipedrive.APIError
 	switch {
 	case err == nil:
+	case inMemorySandbox(o) && (env.Stop.Err() != nil || env.Abort != nil && env.Abort.Err() != nil):
+		fmt.Fprintf(env.Stderr, "pdbulk: %s: interrupted; nothing was written at the target; %s\n", j.Name, inMemoryAdvice)
+		return ExitResumable, nil
 	case env.Abort != nil && env.Abort.Err() != nil:
 		fmt.Fprintf(env.Stderr, "pdbulk: %s: aborted; nothing was written at the target yet: run the same command again to continue where it stopped\n", j.Name)
 		return ExitInterrupted, nil

@@ -222,7 +222,7 @@ func TestExportInterruptResume(t *testing.T) {
 				// While it runs, a second run of the job is refused at once.
 				second := pdbulk(t, e, "run", "--state", state, job)
 				wantCode(t, second, cli.ExitResumable)
-				wantContains(t, "stderr", second.stderr, "is already running")
+				wantContains(t, "stderr", second.stderr, "is already running", "Nothing was written: two runs of one export")
 			}
 			cancel()
 			return done

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,35 +9,31 @@ import (
 	"github.com/pdbulk/pdbulk/jobs"
 )
 
-func initCmd(env Env, args []string) error {
-	fs := newFlagSet(env, "init", "--entity ENTITY FILE [-o JOB.yaml]")
-	entity := fs.String("entity", "leads", "entity the job imports: leads, lead_labels, filters, goals, teams, files")
-	out := fs.String("o", "", "write the job here instead of stdout (an existing file is not overwritten)")
-	sheetName := fs.String("sheet", "", "XLSX sheet to read, by name or number as a job's sheet: 2 (default: the sheet holding a table)")
-	headerRow := fs.Int("header-row", 1, "row that holds the column names (when not given: the first row that reads as column names)")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
+// initOptions are the flags of `pdbulk init`.
+type initOptions struct {
+	entity, out, sheet string
+	headerRow          int
+	headerRowGiven     bool // the flag's default of 1 is not a choice: the header row is found
+}
+
+func initCmd(env Env, o initOptions, pos []string) error {
 	if len(pos) != 1 {
 		return usageError("init: give one spreadsheet file")
 	}
-	// The header row is found unless given; the flag's default of 1 is not a choice.
+	// The header row is found unless given.
 	given := 0
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "header-row" {
-			given = *headerRow
-		}
-	})
-	src, err := jobs.Inspect(env.Stop, pos[0], jobs.InspectOptions{Sheet: *sheetName, HeaderRow: given})
+	if o.headerRowGiven {
+		given = o.headerRow
+	}
+	src, err := jobs.Inspect(env.Stop, pos[0], jobs.InspectOptions{Sheet: o.sheet, HeaderRow: given})
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	// The draft names its source relative to the folder the job file is saved in (that is
 	// where pdbulk resolves it); on stdout the job is most likely saved here.
 	src.Path = pos[0]
-	if *out != "" {
-		src.Path, err = relativeTo(filepath.Dir(*out), pos[0])
+	if o.out != "" {
+		src.Path, err = relativeTo(filepath.Dir(o.out), pos[0])
 		if err != nil {
 			return fmt.Errorf("init: %w", err)
 		}
@@ -46,14 +41,14 @@ func initCmd(env Env, args []string) error {
 	if src.FilesRoot != "" {
 		// Relative to the job's folder, as the source.
 		jobDir := "."
-		if *out != "" {
-			jobDir = filepath.Dir(*out)
+		if o.out != "" {
+			jobDir = filepath.Dir(o.out)
 		}
 		if src.FilesRoot, err = relativeTo(jobDir, src.FilesRoot); err != nil {
 			return fmt.Errorf("init: %w", err)
 		}
 	}
-	draft, err := jobs.DraftJob(jobs.Entity(*entity), src)
+	draft, err := jobs.DraftJob(jobs.Entity(o.entity), src)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -62,13 +57,13 @@ func initCmd(env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stderr, "pdbulk: %s: header on row %d, %d columns; %d data rows sampled for types and formats\n",
 		filepath.Base(pos[0]), max(src.HeaderRow, 1), len(src.Header), len(src.Rows))
-	if *out == "" {
+	if o.out == "" {
 		_, err = env.Stdout.Write(draft)
 		return err
 	}
-	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(o.out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, os.ErrExist) {
-		return usageError("init: %s exists already; pdbulk never overwrites a job file: give -o a new name", *out)
+		return usageError("init: %s exists already; pdbulk never overwrites a job file: give -o a new name", o.out)
 	}
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
@@ -80,7 +75,7 @@ func initCmd(env Env, args []string) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
-	fmt.Fprintf(env.Stderr, "pdbulk: wrote %s; check its mapping, then: pdbulk validate %s\n", *out, *out)
+	fmt.Fprintf(env.Stderr, "pdbulk: wrote %s; check its mapping, then: pdbulk validate %s\n", o.out, o.out)
 	return nil
 }
 

@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/pdbulk/pdbulk/importer"
@@ -56,45 +54,6 @@ func (o *runOptions) register(fs flagSet, validate bool) {
 	fs.StringVar(&o.statePath, "state", "", "checkpoint database (default: .pdbulk/state.db beside the first job file)")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "parallel requests (default: the job's options.concurrency)")
 	fs.DurationVar(&o.settle, "settle", importer.DefaultSettleTime, "how long a create whose answer was lost is looked for before it is sent again (e.g. 30s, 2m)")
-}
-
-func runCmd(env Env, args []string) error {
-	return runOrValidate(env, "run", args, false)
-}
-
-func validateCmd(env Env, args []string) error {
-	return runOrValidate(env, "validate", args, true)
-}
-
-// runOrValidate parses the flags of run or validate and runs the jobs. With --json, stderr
-// carries JSON events only: the flag errors, the lines printed and the final error too.
-func runOrValidate(env Env, name string, args []string, validate bool) (err error) {
-	if jsonRequested(args) {
-		lines := newJSONLines(env.Stderr)
-		env.Stderr = lines
-		defer func() {
-			err = jsonError(lines, err)
-			_ = lines.Flush()
-		}()
-	}
-	var o runOptions
-	var flagOut bytes.Buffer
-	fs := newFlagSet(env, name, "JOB.yaml... [flags]")
-	if jsonRequested(args) {
-		fs.SetOutput(&flagOut)
-		fs.Usage = func() {}
-	}
-	o.register(fs, validate)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		if msg, _, _ := strings.Cut(flagOut.String(), "\n"); msg != "" {
-			return usageError("%s", msg)
-		}
-		return err
-	}
-	o.jobFiles = pos
-	o.dryRun = o.dryRun || validate
-	return runJobs(env, o)
 }
 
 // entityOrder is the order jobs of one invocation run in: what others refer to goes first.
@@ -417,9 +376,9 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 		case errors.As(err, &jobErr):
 			return ExitUsage, &ExitError{Code: ExitUsage, Err: err}
 		case err != nil && errors.Is(context.Cause(env.Abort), ErrStopTimeout):
-			return ExitResumable, &ExitError{Code: ExitResumable, Err: fmt.Errorf("%s: interrupted; the work in flight did not end within %s and was cancelled: run the same command again to resume", j.Name, StopGrace)}
+			return ExitResumable, &ExitError{Code: ExitResumable, Err: fmt.Errorf("%s: interrupted; the work in flight did not end within %s and was cancelled: %s", j.Name, StopGrace, resumeAdvice(o))}
 		case err != nil && env.Abort.Err() != nil:
-			return ExitInterrupted, &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("aborted; run the same command again to resume")}
+			return ExitInterrupted, &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("aborted; %s", resumeAdvice(o))}
 		case err != nil:
 			return ExitFatal, &ExitError{Code: ExitFatal, Err: refusedToken(err, o, baseURL(conn))}
 		}
@@ -427,6 +386,10 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 		switch {
 		case errors.As(res.Stopped, &be):
 			if !o.waitForBudget {
+				if inMemorySandbox(o) {
+					fmt.Fprintf(env.Stderr, "pdbulk: %s: stopped: the sandbox's daily token budget is spent; %s\n", j.Name, resumeAdvice(o))
+					return ExitResumable, nil
+				}
 				fmt.Fprintf(env.Stderr, "pdbulk: %s: stopped: the daily token budget is spent; it refills at %s — run the same command again then to resume (or add --wait-for-budget)\n",
 					j.Name, be.ResetAt.Local().Format(time.RFC1123))
 				return ExitResumable, nil
@@ -437,20 +400,24 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 			}
 			continue
 		case errors.Is(context.Cause(env.Abort), ErrStopTimeout):
-			fmt.Fprintf(env.Stderr, "pdbulk: %s: interrupted; the work in flight did not end within %s and was cancelled: rows whose answer did not come back are in doubt and are looked up before anything is sent again: run the same command to resume\n", j.Name, StopGrace)
+			fmt.Fprintf(env.Stderr, "pdbulk: %s: interrupted; the work in flight did not end within %s and was cancelled: %s\n", j.Name, StopGrace, abortAdvice(o))
 			return ExitResumable, nil
 		case env.Abort.Err() != nil:
-			fmt.Fprintf(env.Stderr, "pdbulk: %s: aborted; rows whose answer did not come back are in doubt and are looked up before anything is sent again: run the same command to resume\n", j.Name)
+			fmt.Fprintf(env.Stderr, "pdbulk: %s: aborted; %s\n", j.Name, abortAdvice(o))
 			return ExitInterrupted, nil
 		case errors.Is(res.Stopped, context.Canceled):
-			fmt.Fprintf(env.Stderr, "pdbulk: %s: interrupted; run the same command again to resume\n", j.Name)
+			fmt.Fprintf(env.Stderr, "pdbulk: %s: interrupted; %s\n", j.Name, resumeAdvice(o))
 			return ExitResumable, nil
+		case errors.Is(res.Stopped, importer.ErrUnavailable) && v2SearchMissing(res.Stopped) && j.Options.SearchAPI == jobs.SearchAPIV2:
+			fmt.Fprintf(env.Stderr, "pdbulk: %s: stopped: %v; API v2 search is not available on %s, and the job is pinned to it (--search-api v2 or options.search_api: v2): use --search-api auto (v2, falling back to v1) or --search-api v1 (no row was rejected for it)\n",
+				j.Name, res.Stopped, conn.client.BaseURL())
+			return ExitFatal, nil
 		case errors.Is(res.Stopped, importer.ErrUnavailable) && errors.Is(res.Stopped, pipedrive.ErrNotFound):
 			fmt.Fprintf(env.Stderr, "pdbulk: %s: stopped: %v; the base URL %s answers 404 for an API endpoint: check %s (no row was rejected for it)\n",
 				j.Name, res.Stopped, conn.client.BaseURL(), pipedrive.EnvBaseURL)
 			return ExitFatal, nil
 		case errors.Is(res.Stopped, importer.ErrUnavailable):
-			fmt.Fprintf(env.Stderr, "pdbulk: %s: stopped: %v; no row was rejected for it: run the same command again to resume\n", j.Name, res.Stopped)
+			fmt.Fprintf(env.Stderr, "pdbulk: %s: stopped: %v; no row was rejected for it: %s\n", j.Name, res.Stopped, resumeAdvice(o))
 			return ExitResumable, nil
 		case res.Stopped != nil:
 			fmt.Fprintf(env.Stderr, "pdbulk: %s: stopped: %v\n", j.Name, res.Stopped)
@@ -460,6 +427,31 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 		}
 		return ExitOK, nil
 	}
+}
+
+// inMemorySandbox reports whether the run talks to a sandbox that lives only as long as
+// this process (--sandbox without --sandbox-data): its records and checkpoint are gone when
+// pdbulk exits, so there is nothing to resume.
+func inMemorySandbox(o runOptions) bool { return o.sandbox && o.sandboxData == "" }
+
+// inMemoryAdvice is what is said instead of "run the same command again to resume" after a
+// run against an in-memory sandbox stopped early.
+const inMemoryAdvice = "the in-memory sandbox is gone with this process, so this run cannot be resumed: the same command starts over on a fresh, empty sandbox; add --sandbox-data DIR to keep a sandbox (and its checkpoint) that a later run resumes"
+
+// resumeAdvice is what to do after a run stopped early.
+func resumeAdvice(o runOptions) string {
+	if inMemorySandbox(o) {
+		return inMemoryAdvice
+	}
+	return "run the same command again to resume"
+}
+
+// abortAdvice is what to do after a second Ctrl-C cut the work in flight.
+func abortAdvice(o runOptions) string {
+	if inMemorySandbox(o) {
+		return inMemoryAdvice
+	}
+	return "rows whose answer did not come back are in doubt and are looked up before anything is sent again: run the same command to resume"
 }
 
 func sleepUntil(ctx context.Context, t time.Time) error {

@@ -329,7 +329,7 @@ func TestUndo(t *testing.T) {
 		t.Fatalf("sandbox holds %d leads after the run, want 3", n)
 	}
 
-	r := pdbulk(t, e, "undo", job)
+	r := pdbulk(t, e, "undo", "--yes", job)
 	wantCode(t, r, cli.ExitOK)
 	wantContains(t, "stderr", r.stderr, "undo leads: 2 records created by the job: 2 deleted now, 0 deleted by an earlier undo, 0 already gone, 0 refused, 0 failed",
 		"records/s", `the success report says "undone" for them`)
@@ -342,7 +342,7 @@ func TestUndo(t *testing.T) {
 	}
 	assertOnly()
 
-	r = pdbulk(t, e, "undo", job)
+	r = pdbulk(t, e, "undo", "--yes", job)
 	wantCode(t, r, cli.ExitOK)
 	wantContains(t, "stderr", r.stderr, "2 records created by the job: 0 deleted now, 2 deleted by an earlier undo, 0 already gone, 0 refused, 0 failed")
 	assertOnly()
@@ -436,21 +436,19 @@ func TestUsage(t *testing.T) {
 		code int
 		want []string
 	}{
-		{"no command", nil, cli.ExitUsage, []string{"Usage:", "pdbulk run", "pdbulk sandbox"}},
-		{"help", []string{"help"}, cli.ExitOK, []string{"Usage:"}},
-		{"unknown command", []string{"import", job}, cli.ExitUsage, []string{`unknown command "import"`, "Usage:"}},
-		{"unknown flag", []string{"run", "--bogus", job}, cli.ExitUsage, []string{"flag provided but not defined: -bogus", "Usage: pdbulk run", "-dry-run"}},
-		{"unknown flag after job", []string{"run", job, "--dryrun"}, cli.ExitUsage, []string{"flag provided but not defined: -dryrun"}},
-		{"run -h", []string{"run", "-h"}, cli.ExitOK, []string{"Usage: pdbulk run", "-restart"}},
+		{"no command", nil, cli.ExitUsage, []string{"Usage:", "pdbulk [command]", "run ", "sandbox "}},
+		{"unknown command", []string{"import", job}, cli.ExitUsage, []string{`unknown command "import"`, "pdbulk --help"}},
+		{"unknown flag", []string{"run", "--bogus", job}, cli.ExitUsage, []string{"unknown flag: --bogus", "Usage:\n  pdbulk run", "--dry-run"}},
+		{"unknown flag after job", []string{"run", job, "--dryrun"}, cli.ExitUsage, []string{"unknown flag: --dryrun; did you mean --dry-run?"}},
 		{"run without job", []string{"run", "--sandbox"}, cli.ExitUsage, []string{"no job file given"}},
 		{"missing job file", []string{"run", "--sandbox", filepath.Join(dir, "nope.yaml")}, cli.ExitUsage, []string{"nope.yaml"}},
 		{"no connection", []string{"run", job}, cli.ExitUsage, []string{"PIPEDRIVE_API_TOKEN"}},
 		{"status without job", []string{"status"}, cli.ExitUsage, []string{"give one job file"}},
 		{"undo two jobs", []string{"undo", job, job}, cli.ExitUsage, []string{"give one job file"}},
-		{"bad concurrency value", []string{"run", "--concurrency", "many", job}, cli.ExitUsage, []string{"invalid value"}},
+		{"bad concurrency value", []string{"run", "--concurrency", "many", job}, cli.ExitUsage, []string{`invalid argument "many" for "--concurrency"`}},
 		{"sandbox bad faults", []string{"sandbox", "--faults", "5xx=2"}, cli.ExitUsage, []string{"--faults", `"5xx"="2"`}},
 		{"sandbox unknown fault", []string{"sandbox", "--faults", "meteor=0.1"}, cli.ExitUsage, []string{`"meteor"`, "unknown key"}},
-		{"sandbox bad rate", []string{"sandbox", "--rate", "fast"}, cli.ExitUsage, []string{"invalid value"}},
+		{"sandbox bad rate", []string{"sandbox", "--rate", "fast"}, cli.ExitUsage, []string{`invalid argument "fast" for "--rate"`}},
 		{"sandbox remote address", []string{"sandbox", "--addr", "0.0.0.0:0"}, cli.ExitUsage, []string{"not a loopback address", "--allow-remote"}},
 		{"concurrency out of range", []string{"run", "--sandbox", "--concurrency", "1000", job}, cli.ExitUsage, []string{"--concurrency 1000: want 1 to 64"}},
 		{"negative sandbox latency", []string{"run", "--sandbox", "--sandbox-latency", "-5s", job}, cli.ExitUsage, []string{"--sandbox-latency -5s"}},

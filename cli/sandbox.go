@@ -12,19 +12,17 @@ import (
 	"github.com/pdbulk/pdbulk/sandbox"
 )
 
-func sandboxCmd(env Env, args []string) error {
-	fs := newFlagSet(env, "sandbox", "[flags]")
-	addr := fs.String("addr", "127.0.0.1:8080", "listen address (loopback unless --allow-remote)")
-	token := fs.String("token", "", "API token clients must send (default: a random one, printed)")
-	data := fs.String("data", "", "folder for the SQLite database (default: in memory)")
-	allowRemote := fs.Bool("allow-remote", false, "allow listening on a non-loopback address")
-	seed := fs.Int("seed-leads", 0, "on a sandbox that holds no lead, load this many sample leads first (for benchmarks)")
-	maxUpload := fs.String("max-upload", "32MiB", "largest file upload accepted (POST /files answers 413 above it), e.g. 600MiB; uploads are streamed to disk")
-	var em emulationFlags
-	em.register(fs)
-	if _, err := parseFlags(fs, args); err != nil {
-		return err
-	}
+// sandboxOptions are the flags of `pdbulk sandbox`.
+type sandboxOptions struct {
+	addr, token, data, maxUpload string
+	allowRemote                  bool
+	seed                         int
+	em                           emulationFlags
+}
+
+func sandboxCmd(env Env, o sandboxOptions) error {
+	em := o.em
+	addr, token, data, allowRemote, seed, maxUpload := &o.addr, &o.token, &o.data, &o.allowRemote, &o.seed, &o.maxUpload
 	emulation, err := em.emulation()
 	if err != nil {
 		return usageError("--faults: %v", err) // err names the sandbox already
@@ -159,7 +157,7 @@ func randomToken() string {
 	return hex.EncodeToString(b)
 }
 
-// flagSet is the part of *flag.FlagSet that commands register flags with.
+// flagSet is the part of *pflag.FlagSet that commands register flags with.
 type flagSet interface {
 	BoolVar(*bool, string, bool, string)
 	IntVar(*int, string, int, string)

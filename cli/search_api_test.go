@@ -34,3 +34,17 @@ func TestRunSearchAPIFlag(t *testing.T) {
 	wantCode(t, r, 2)
 	wantContains(t, "stderr", r.stderr, `--search-api "v3"`)
 }
+
+// A run pinned to v2 against a server without it stops before sending the rows that need a
+// lookup, and says that v2 search is missing there and how to get on, not to check the
+// base URL (which is right).
+func TestRunPinnedV2WithoutV2(t *testing.T) {
+	dir := t.TempDir()
+	job := leadsJob(t, dir)
+	r := pdbulk(t, nil, "run", job, "--sandbox", "--sandbox-no-v2", "--search-api", "v2")
+	wantCode(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "API v2 search is not available on http://127.0.0.1:", "--search-api auto", "--search-api v1")
+	if strings.Contains(r.stderr, "PIPEDRIVE_BASE_URL") {
+		t.Errorf("the stop blames the base URL, which is right:\n%s", r.stderr)
+	}
+}

@@ -71,11 +71,11 @@ func TestTokenNeverLeaks(t *testing.T) {
 	if _, ok := readCSV(t, filepath.Join(dir, "out", "gen.success.csv")); len(ok) != len(list) {
 		t.Errorf("success report has %d rows, the sandbox %d leads", len(ok), len(list))
 	}
-	wantCode(t, keep(pdbulk(t, fileEnv, "undo", "--token-file", tokenFile, job)), cli.ExitOK)
+	wantCode(t, keep(pdbulk(t, fileEnv, "undo", "--yes", "--token-file", tokenFile, job)), cli.ExitOK)
 	if n := len(leads(t, apiClient(t, base))); n != 0 {
 		t.Errorf("after undo through faults the sandbox still holds %d leads", n)
 	}
-	keep(pdbulk(t, connectedTo(base, wrongToken), "undo", job))
+	keep(pdbulk(t, connectedTo(base, wrongToken), "undo", "--yes", job))
 
 	for _, tok := range []string{testToken, wrongToken} {
 		for i, out := range outputs {

@@ -6,20 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/pdbulk/pdbulk/importer"
 	"github.com/pdbulk/pdbulk/jobs"
 )
 
-func statusCmd(env Env, args []string) error {
-	fs := newFlagSet(env, "status", "JOB.yaml [--state FILE | --sandbox-data DIR]")
-	statePath := fs.String("state", "", "checkpoint database (default: .pdbulk/state.db beside the job file)")
-	sandboxData := fs.String("sandbox-data", "", "the job ran with --sandbox --sandbox-data DIR: read the checkpoint kept in DIR")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
+func statusCmd(env Env, pos []string, statePath, sandboxData string) error {
 	if len(pos) != 1 {
 		return usageError("status: give one job file")
 	}
@@ -28,9 +20,9 @@ func statusCmd(env Env, args []string) error {
 		return err
 	}
 	j := list[0]
-	path := *statePath
-	if path == "" && *sandboxData != "" {
-		path = sandboxStatePath(*sandboxData)
+	path := statePath
+	if path == "" && sandboxData != "" {
+		path = sandboxStatePath(sandboxData)
 	}
 	if path == "" {
 		path = jobs.DefaultStatePath(j)
@@ -38,7 +30,7 @@ func statusCmd(env Env, args []string) error {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		// No checkpoint at all: say so without creating one (status only reads).
 		neverRun(env, j)
-		if *statePath == "" && *sandboxData == "" {
+		if statePath == "" && sandboxData == "" {
 			fmt.Fprintf(env.Stdout, "(no checkpoint at %s; a job run with --state FILE or --sandbox --sandbox-data DIR keeps it there: give status the same flag)\n", path)
 		}
 		return nil
@@ -139,131 +131,4 @@ func printAccountStatus(ctx context.Context, w io.Writer, j *jobs.Job, st *jobs.
 		fmt.Fprintf(w, "%s\n", onlyFailedAdvice(j))
 	}
 	return nil
-}
-
-func undoCmd(env Env, args []string) error {
-	var o runOptions
-	fs := newFlagSet(env, "undo", "JOB.yaml [flags]")
-	o.register(fs, true)
-	fs.StringVar(&o.statePath, "state", "", "checkpoint database (default: .pdbulk/state.db beside the job file)")
-	fs.IntVar(&o.concurrency, "concurrency", 0, "parallel requests (default: the job's options.concurrency)")
-	fs.BoolVar(&o.waitForLock, "wait-for-lock", false, "when another process runs the same job, wait for it to finish instead of refusing")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usageError("undo: give one job file")
-	}
-	o.jobFiles = pos
-	list, err := loadJobs(env, pos)
-	if err != nil {
-		return err
-	}
-	conn, err := connect(env, o, list)
-	if err != nil {
-		return err
-	}
-	defer conn.close()
-	j := list[0]
-	locks, err := lockJobs(env.Stop, env, conn, "undo", list, o.waitForLock)
-	if err != nil {
-		return err
-	}
-	defer locks.unlock()
-	if err := undoAccount(env.Stop, conn, j); err != nil {
-		return err
-	}
-	stats := importer.NewStats(conn.pacer, false)
-	base := int64(0)
-	if _, undone, _, err := conn.state.UndoneIn(env.Stop, conn.state.Account(), j.Name); err == nil {
-		base = int64(undone)
-	}
-	disp := startDisplayFrom(env.Stderr, chooseProgress(env.Stderr, false), "undo "+j.Name, stats, base, "records")
-	res, err := importer.UndoWith(env.Stop, importer.UndoOptions{
-		Job: j, Client: conn.client, Pacer: conn.pacer, State: conn.state, Concurrency: o.concurrency, Stats: stats,
-	})
-	disp.stop()
-	if res != nil {
-		printUndo(env, j, res)
-	}
-	if err != nil {
-		return err
-	}
-	switch {
-	case res.Stopped != nil && errors.Is(res.Stopped, context.Canceled):
-		fmt.Fprintf(env.Stderr, "pdbulk: undo interrupted; run it again to finish\n")
-		return &ExitError{Code: ExitResumable}
-	case res.Stopped != nil:
-		fmt.Fprintf(env.Stderr, "pdbulk: undo stopped: %v; run it again to finish\n", res.Stopped)
-		return &ExitError{Code: ExitResumable}
-	case res.Failed > 0:
-		return &ExitError{Code: ExitRejected}
-	}
-	return nil
-}
-
-// printUndo prints the summary of an undo: the counts, the same rate and time as a run's,
-// every record it refused (up to importer's bound) with the reason, and the other failures.
-func printUndo(env Env, j *jobs.Job, res *importer.UndoResult) {
-	w := env.Stderr
-	s := res.Stats
-	fmt.Fprintf(w, "pdbulk: undo %s: %d records created by the job: %d deleted now, %d deleted by an earlier undo, %d already gone, %d refused, %d failed (%d requests, %.1f records/s, %s)\n",
-		j.Name, res.Created, res.Deleted, res.AlreadyDone, res.Gone, res.Refused, res.Failed-res.Refused,
-		s.Requests, s.Rate(), s.Elapsed.Round(time.Millisecond))
-	if !res.UndoneAt.IsZero() && res.Deleted+res.Gone+res.AlreadyDone > 0 {
-		fmt.Fprintf(w, "undone: %d records, the last at %s; their rows are pending again, and the success report says \"undone\" for them\n",
-			res.Deleted+res.Gone+res.AlreadyDone, res.UndoneAt.Local().Format(time.RFC3339))
-	}
-	if res.Refused > 0 {
-		fmt.Fprintf(w, "refused (kept in Pipedrive):\n")
-		for _, r := range res.RefusedRecords {
-			fmt.Fprintf(w, "  %s\n", r)
-		}
-		if n := res.Refused - len(res.RefusedRecords); n > 0 {
-			fmt.Fprintf(w, "  and %d more\n", n)
-		}
-	}
-	shown := map[string]bool{}
-	for _, r := range res.RefusedRecords {
-		shown[r] = true
-	}
-	first := true
-	for _, p := range res.Problems {
-		if shown[p] {
-			continue
-		}
-		if first {
-			fmt.Fprintf(w, "failed:\n")
-			first = false
-		}
-		fmt.Fprintf(w, "  %s\n", p)
-	}
-}
-
-// undoAccount refuses an undo against an account in which the job created nothing while it
-// did create records in another: it would delete nothing here, and the user most likely
-// meant the other account.
-func undoAccount(ctx context.Context, conn *connection, j *jobs.Job) error {
-	here := conn.state.Account()
-	created, _, err := conn.state.CreatedIn(ctx, here, j.Name)
-	if err != nil || created > 0 {
-		return err
-	}
-	accts, err := conn.state.JobAccounts(ctx, j.Name)
-	if err != nil {
-		return err
-	}
-	var elsewhere []jobs.Account
-	for _, a := range accts {
-		if n, _, err := conn.state.CreatedIn(ctx, a, j.Name); err == nil && n > 0 && a != here {
-			elsewhere = append(elsewhere, a)
-		}
-	}
-	if len(elsewhere) == 0 {
-		return nil
-	}
-	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("undo %s: the job created its records in %s, not in %s, which this connection reaches; nothing was deleted. "+
-		"Undo deletes only in the account that created the records: connect to that account to undo them",
-		j.Name, describeAccounts(elsewhere), here)}
 }
