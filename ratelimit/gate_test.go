@@ -1,0 +1,119 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// answers releases n answers of rtt through g, one slot at a time.
+func answers(t *testing.T, g *Gate, n int, rtt time.Duration, struggling bool) {
+	t.Helper()
+	for range n {
+		if err := g.Acquire(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		g.Release(rtt, struggling)
+	}
+}
+
+func TestGateFollowsLittlesLaw(t *testing.T) {
+	rate := 60.0 // 120 requests / 2 s
+	tests := []struct {
+		name string
+		rtt  time.Duration
+		want int // ceil(rate × rtt × 1.25) + 1, within 1..64
+	}{
+		{"20 ms", 20 * time.Millisecond, 3},
+		{"100 ms", 100 * time.Millisecond, 9},
+		{"300 ms", 300 * time.Millisecond, 24},
+		{"1 s", time.Second, 64},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := NewGate(func() float64 { return rate }, 0, 0)
+			answers(t, g, 200, tt.rtt, false)
+			if got := g.Limit(); got != tt.want {
+				t.Errorf("Limit() after 200 answers of %v at %v/s = %d, want %d", tt.rtt, rate, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestGateFollowsChanges(t *testing.T) {
+	rate := 20.0
+	g := NewGate(func() float64 { return rate }, 32, 0)
+	answers(t, g, 100, 500*time.Millisecond, false)
+	if got := g.Limit(); got != 14 { // ceil(20 × 0.5 × 1.25) + 1
+		t.Fatalf("Limit() at 500 ms = %d, want 14", got)
+	}
+	answers(t, g, 100, 20*time.Millisecond, false) // the server got fast: fewer suffice
+	if got := g.Limit(); got != 2 {
+		t.Errorf("Limit() after the server sped up = %d, want 2", got)
+	}
+	rate = 200 // a higher plan learnt from the headers
+	answers(t, g, 100, 100*time.Millisecond, false)
+	if got := g.Limit(); got != 26 { // ceil(200 × 0.1 × 1.25) + 1
+		t.Errorf("Limit() at 200/s and 100 ms = %d, want 26", got)
+	}
+	if got := g.Limit(); got > 32 {
+		t.Errorf("Limit() = %d beyond the maximum 32", got)
+	}
+}
+
+func TestGateBacksOffWhenStruggling(t *testing.T) {
+	g := NewGate(func() float64 { return 60 }, 0, 0)
+	answers(t, g, 200, 300*time.Millisecond, false)
+	before := g.Limit()
+	answers(t, g, 1, 300*time.Millisecond, true)
+	after := g.Limit()
+	if after != before*2/3 {
+		t.Fatalf("Limit() after a 5xx = %d, want %d (two thirds of %d)", after, before*2/3, before)
+	}
+	answers(t, g, after-1, 300*time.Millisecond, false)
+	if got := g.Limit(); got != after {
+		t.Errorf("Limit() during the cool-down = %d, want it held at %d", got, after)
+	}
+	answers(t, g, 50, 300*time.Millisecond, false)
+	if got := g.Limit(); got != before {
+		t.Errorf("Limit() after the cool-down = %d, want it back at %d", got, before)
+	}
+	for range 20 {
+		answers(t, g, 1, 300*time.Millisecond, true)
+	}
+	if got := g.Limit(); got != 1 {
+		t.Errorf("Limit() after a storm of 5xx = %d, want 1", got)
+	}
+}
+
+func TestGatePinned(t *testing.T) {
+	g := NewGate(func() float64 { return 60 }, 0, 7)
+	answers(t, g, 100, time.Second, false)
+	answers(t, g, 5, time.Second, true)
+	if got := g.Limit(); got != 7 {
+		t.Errorf("pinned Limit() = %d, want 7", got)
+	}
+}
+
+func TestGateBlocksAtTheLimit(t *testing.T) {
+	g := NewGate(func() float64 { return 1 }, 0, 2)
+	ctx := context.Background()
+	if err := errors.Join(g.Acquire(ctx), g.Acquire(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if err := g.Acquire(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Acquire beyond the limit = %v, want it to wait until ctx ends", err)
+	}
+	got := make(chan error, 1)
+	go func() { got <- g.Acquire(ctx) }()
+	g.Release(time.Millisecond, false)
+	if err := <-got; err != nil {
+		t.Errorf("Acquire after a Release = %v", err)
+	}
+	if n := g.InFlight(); n != 2 {
+		t.Errorf("InFlight() = %d, want 2", n)
+	}
+}
