@@ -137,19 +137,37 @@ func (c *Client) do(ctx context.Context, cl *call) (*Response, error) {
 		if err := ctx.Err(); err != nil {
 			return resp, c.ctxErr(cl.op, err, last)
 		}
+		// A slot of the gate (the bound on requests in flight) is taken before the pacer's
+		// turn, so that a request the pacer released is sent at once rather than parked at
+		// the gate while its turn passes; the round trip the gate learns from starts after
+		// the pacer's wait.
+		slot, err := c.gate.Acquire(ctx)
+		if err != nil {
+			return resp, c.ctxErr(cl.op, err, last)
+		}
 		if c.pacer != nil {
 			wait := c.pacer.Wait
 			if isSearch(ep) {
 				wait = c.pacer.WaitSearch // search has its own, lower window limit
 			}
 			if err := wait(ctx, ep.Cost); err != nil {
+				slot.Abandon()
 				if cerr := ctx.Err(); cerr != nil {
 					return resp, c.ctxErr(cl.op, cerr, last)
 				}
 				return resp, fmt.Errorf("pipedrive: %s: %w", cl.op, err)
 			}
 		}
+		slot.Start()
 		o := c.attempt(ctx, ep, path, target, cl, payload, resp)
+		switch bad := struggling(ctx, o); {
+		case bad:
+			slot.Release(true)
+		case cl.open != nil || cl.sink != nil:
+			slot.Abandon() // a transfer's length is not a round trip
+		default:
+			slot.Release(false)
+		}
 		if o.err == nil {
 			return resp, nil
 		}
@@ -508,5 +526,6 @@ func isSearch(ep spec.Endpoint) bool {
 // observe reports one released request's outcome to the pacer, exactly once.
 func (c *Client) observe(ep spec.Endpoint, o ratelimit.Observation) {
 	o.Search = isSearch(ep)
+	o.Cost = ep.Cost
 	c.pacer.Observe(o)
 }

@@ -31,6 +31,35 @@ type Gate struct {
 	rtt      float64       // recent round trips (moving average), seconds
 	cool     int           // answers to wait for before the bound may grow again
 	wake     chan struct{} // closed (and replaced) when a slot frees or the bound grows
+	sent     uint64        // slots handed out so far
+	cutAt    uint64        // sent when the bound was last cut: answers to earlier sends cut no more
+	cuts     int64         // times the bound was cut
+	peak     int           // highest bound so far
+}
+
+// Slot is one request's hold on a Gate, from Acquire to its Release.
+type Slot struct {
+	g     *Gate
+	seq   uint64
+	start time.Time
+}
+
+// Start marks when the request was sent (after any wait for the pacer): the round trip
+// Release measures starts there. Without it, it starts at Acquire.
+func (s *Slot) Start() {
+	if s != nil {
+		s.start = time.Now()
+	}
+}
+
+// Release frees the slot after the answer; struggling says it was a 429, a 5xx or a timeout.
+// Release of a nil Slot does nothing.
+func (s *Slot) Release(struggling bool) {
+	if s == nil || s.g == nil {
+		return
+	}
+	s.g.release(s.seq, time.Since(s.start), struggling)
+	s.g = nil
 }
 
 // Headroom over rate × rtt, for the spread of round trips around their average.
@@ -39,40 +68,82 @@ const gateHeadroom = 1.25
 // NewGate returns a Gate for requests paced at rate() per second (Pacer.Rate), that lets at
 // most max be in flight (1..64; 0 = 64). pinned > 0 fixes the bound at pinned instead of
 // adapting it. An adaptive Gate starts at 4 and learns from the first answers.
-func NewGate(rate func() float64, max, pinned int) *Gate {
-	if max <= 0 || max > 64 {
-		max = 64
-	}
-	g := &Gate{rate: rate, max: max, limit: float64(min(4, max)), wake: make(chan struct{})}
-	if pinned > 0 {
-		g.pinned, g.limit = true, float64(pinned)
-	}
+func NewGate(rate func() float64, hi, pinned int) *Gate {
+	g := &Gate{rate: rate, wake: make(chan struct{})}
+	g.Set(hi, pinned)
 	return g
 }
 
-// Acquire waits for a slot, or for ctx to end. Every successful Acquire must be followed by
-// one Release.
-func (g *Gate) Acquire(ctx context.Context) error {
+// MaxGate is the highest bound a Gate allows.
+const MaxGate = 64
+
+// Set changes the Gate's maximum (1..64; 0 = 64) and pins it at pinned when pinned > 0 (at
+// most 64), or lets it adapt again from where it stands when pinned is 0.
+func (g *Gate) Set(hi, pinned int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if hi <= 0 || hi > MaxGate {
+		hi = MaxGate
+	}
+	g.max = hi
+	switch {
+	case pinned > 0:
+		g.pinned, g.limit = true, float64(min(pinned, MaxGate))
+		g.peak = int(g.limit)
+	case g.pinned || g.limit == 0:
+		g.pinned, g.limit = false, float64(min(4, hi))
+	default:
+		g.limit = math.Min(g.limit, float64(hi))
+	}
+	g.peak = max(g.peak, int(g.limit))
+	g.wakeLocked()
+}
+
+// Abandon frees the slot without teaching the Gate anything: a request that was never
+// sent, or a streamed transfer whose duration says nothing about the server's round trip.
+// Abandon of a nil or released Slot does nothing.
+func (s *Slot) Abandon() {
+	if s == nil || s.g == nil {
+		return
+	}
+	g := s.g
+	s.g = nil
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.inFlight--
+	g.wakeLocked()
+}
+
+// Acquire waits for a slot, or for ctx to end. Every Slot it returns must be released once.
+// The round trip counts from the Acquire unless Slot.Start marks the send later.
+func (g *Gate) Acquire(ctx context.Context) (*Slot, error) {
 	for {
 		g.mu.Lock()
 		if g.inFlight < int(g.limit) {
 			g.inFlight++
+			g.sent++
+			s := &Slot{g: g, seq: g.sent, start: time.Now()}
 			g.mu.Unlock()
-			return nil
+			return s, nil
 		}
 		wake := g.wake
 		g.mu.Unlock()
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		case <-wake:
 		}
 	}
 }
 
-// Release frees a slot after an answer that took rtt (the round trip only, not the wait
-// for the pacer); struggling says the answer was a 429, a 5xx or a timeout.
-func (g *Gate) Release(rtt time.Duration, struggling bool) {
+// release frees the slot of send number seq after an answer that took rtt (the round trip
+// only, not the wait for the pacer); struggling says the answer was a 429, a 5xx or a
+// timeout.
+//
+// A struggling answer cuts the bound only if its request was sent after the last cut: the
+// answers to requests already in flight when the server began to struggle tell nothing new,
+// and cutting once for each of them would take a burst of 429s (all of one window) down to 1.
+func (g *Gate) release(seq uint64, rtt time.Duration, struggling bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.inFlight--
@@ -81,20 +152,34 @@ func (g *Gate) Release(rtt time.Duration, struggling bool) {
 		return
 	}
 	if struggling {
-		g.limit = math.Max(1, math.Floor(g.limit*2/3))
-		g.cool = int(g.limit) + g.inFlight
+		if seq > g.cutAt {
+			g.limit = math.Max(1, math.Floor(g.limit*2/3))
+			g.cool = int(g.limit) + g.inFlight
+			g.cutAt = g.sent
+			g.cuts++
+		}
 		return
 	}
+	first := g.rtt == 0
 	if rtt > 0 {
 		s := rtt.Seconds()
-		if g.rtt == 0 {
+		if first {
 			g.rtt = s
 		} else {
 			g.rtt += (s - g.rtt) * 0.2
 		}
 	}
-	target := math.Min(float64(g.max), math.Max(1, math.Ceil(g.rate()*g.rtt*gateHeadroom)+1))
+	r := g.rate()
+	if math.IsInf(r, 1) || math.IsNaN(r) {
+		r = float64(g.max) / math.Max(g.rtt, 1e-3) // no pacing: the maximum
+	}
+	target := math.Min(float64(g.max), math.Max(1, math.Ceil(r*g.rtt*gateHeadroom)+1))
+	defer func() { g.peak = max(g.peak, int(g.limit)) }()
 	switch {
+	case first && g.cool == 0:
+		// The first round trip measured: the bound goes straight where it belongs rather
+		// than one step per answer (at 1 s a step per answer loses seconds of the run).
+		g.limit = target
 	case g.cool > 0:
 		g.cool--
 		if target < g.limit {
@@ -117,6 +202,40 @@ func (g *Gate) Limit() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return int(g.limit)
+}
+
+// Pinned reports whether the bound is pinned (--concurrency).
+func (g *Gate) Pinned() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.pinned
+}
+
+// Max returns the highest bound the Gate may reach: the pinned bound, or its maximum.
+func (g *Gate) Max() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.pinned {
+		return int(g.limit)
+	}
+	return g.max
+}
+
+// GateStats is a snapshot of a Gate.
+type GateStats struct {
+	Limit    int     // requests allowed in flight now
+	InFlight int     // requests in flight now
+	Peak     int     // highest bound so far
+	Cuts     int64   // times a struggling server cut the bound
+	RTT      float64 // recent round trip, seconds (0 before the first answer)
+	Pinned   bool
+}
+
+// Stats returns a snapshot of g.
+func (g *Gate) Stats() GateStats {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return GateStats{Limit: int(g.limit), InFlight: g.inFlight, Peak: g.peak, Cuts: g.cuts, RTT: g.rtt, Pinned: g.pinned}
 }
 
 // InFlight returns how many requests hold a slot now.

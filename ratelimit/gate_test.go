@@ -11,10 +11,11 @@ import (
 func answers(t *testing.T, g *Gate, n int, rtt time.Duration, struggling bool) {
 	t.Helper()
 	for range n {
-		if err := g.Acquire(context.Background()); err != nil {
+		s, err := g.Acquire(context.Background())
+		if err != nil {
 			t.Fatal(err)
 		}
-		g.Release(rtt, struggling)
+		g.release(s.seq, rtt, struggling)
 	}
 }
 
@@ -99,21 +100,67 @@ func TestGatePinned(t *testing.T) {
 func TestGateBlocksAtTheLimit(t *testing.T) {
 	g := NewGate(func() float64 { return 1 }, 0, 2)
 	ctx := context.Background()
-	if err := errors.Join(g.Acquire(ctx), g.Acquire(ctx)); err != nil {
+	s1, err1 := g.Acquire(ctx)
+	_, err2 := g.Acquire(ctx)
+	if err := errors.Join(err1, err2); err != nil {
 		t.Fatal(err)
 	}
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
-	if err := g.Acquire(short); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := g.Acquire(short); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Acquire beyond the limit = %v, want it to wait until ctx ends", err)
 	}
 	got := make(chan error, 1)
-	go func() { got <- g.Acquire(ctx) }()
-	g.Release(time.Millisecond, false)
+	go func() { _, err := g.Acquire(ctx); got <- err }()
+	s1.Release(false)
+	s1.Release(false) // a second Release of the same slot frees nothing more
 	if err := <-got; err != nil {
 		t.Errorf("Acquire after a Release = %v", err)
 	}
 	if n := g.InFlight(); n != 2 {
 		t.Errorf("InFlight() = %d, want 2", n)
+	}
+}
+
+// A burst of 429s to requests that were all in flight together is one signal, not one per
+// answer: the bound is cut once, and again only by answers to requests sent after the cut.
+func TestGateCutsOncePerBurst(t *testing.T) {
+	g := NewGate(func() float64 { return 60 }, 0, 0)
+	answers(t, g, 200, 300*time.Millisecond, false)
+	before := g.Limit() // 24
+	var slots []*Slot
+	for range before {
+		s, err := g.Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		slots = append(slots, s)
+	}
+	for _, s := range slots {
+		g.release(s.seq, 300*time.Millisecond, true)
+	}
+	if got, want := g.Limit(), before*2/3; got != want {
+		t.Fatalf("Limit() after a burst of %d 429s in flight together = %d, want one cut to %d", before, got, want)
+	}
+	answers(t, g, 1, 300*time.Millisecond, true) // sent after the cut: cuts again
+	if got, want := g.Limit(), before*2/3*2/3; got != want {
+		t.Errorf("Limit() after a 429 to a later request = %d, want %d", got, want)
+	}
+	if st := g.Stats(); st.Cuts != 2 || st.Peak != before {
+		t.Errorf("Stats() = %+v, want 2 cuts and a peak of %d", st, before)
+	}
+}
+
+// Set pins a running Gate and lets it adapt again.
+func TestGateSet(t *testing.T) {
+	g := NewGate(func() float64 { return 60 }, 0, 0)
+	g.Set(0, 16)
+	if !g.Pinned() || g.Limit() != 16 || g.Max() != 16 {
+		t.Fatalf("after Set(0, 16): pinned %v, limit %d, max %d; want pinned at 16", g.Pinned(), g.Limit(), g.Max())
+	}
+	g.Set(10, 0)
+	answers(t, g, 100, time.Second, false)
+	if g.Pinned() || g.Limit() != 10 {
+		t.Errorf("after Set(10, 0) and 1 s answers: pinned %v, limit %d; want adaptive at its max 10", g.Pinned(), g.Limit())
 	}
 }

@@ -28,6 +28,7 @@ type Observation struct {
 	HasDaily       bool          // x-daily-ratelimit-token-remaining was present
 	DailyExhausted bool          // the 429 says the daily budget is spent
 	Search         bool          // the answer was to a search endpoint (sent after WaitSearch): its window limit is tracked apart
+	Cost           int           // tokens the request cost (the cost given to Wait): it is no longer in flight
 }
 
 // ErrBudgetExhausted is matched (errors.Is) by a *BudgetError.
@@ -97,9 +98,12 @@ type Pacer struct {
 	budget     int       // daily budget configured by Options; 0 unknown
 	dailyLimit int       // daily budget as last reported by the server or configured
 	remaining  int       // tokens left today; meaningful when known
+	flying     int       // tokens of released requests not yet observed
 	known      bool      // remaining is known
 	resetAt    time.Time // next refill of the daily budget
 	stats      Stats
+	claimedReq int64 // requests counted by a run's summary already (Claim)
+	claimedTok int64
 	changed    chan struct{} // closed and replaced by Observe: wakes releases held by the guard
 }
 
@@ -247,6 +251,7 @@ func (p *Pacer) release(ctx context.Context, cost int, lanes []*lane, waited *bo
 			if p.known {
 				p.remaining -= cost
 			}
+			p.flying += max(0, cost)
 			p.stats.Requests++
 			p.stats.TokensSpent += int64(max(0, cost))
 			for _, l := range lanes {
@@ -349,12 +354,17 @@ func (p *Pacer) Observe(o Observation) {
 	}
 	close(p.changed)
 	p.changed = make(chan struct{})
+	p.flying = max(0, p.flying-max(0, o.Cost))
 	if o.HasWindow && o.Limit > 0 && o.Limit != l.limit {
 		l.limit = o.Limit
 		p.retuneLocked(l)
 	}
 	if o.HasDaily && o.DailyRemaining >= 0 {
-		p.remaining, p.known = o.DailyRemaining, true
+		// The server's count was taken when it handled this request; the requests still in
+		// flight may not be in it yet. Counting them spent keeps the last requests of a
+		// budget from being sent into a 429 (at worst a few tokens stay unused until the
+		// next answer says so).
+		p.remaining, p.known = o.DailyRemaining-p.flying, true
 		if o.DailyLimit > 0 {
 			p.dailyLimit = o.DailyLimit
 		}
@@ -450,6 +460,25 @@ func (p *Pacer) Fits(tokens int) (ok bool, remaining int, known bool) {
 	return p.remaining >= tokens, p.remaining, true
 }
 
+// Claimed returns the requests and tokens that a run's counters (Claim) have counted so far:
+// a new run counts from there, so that what was sent between two runs (a budget probe
+// before the run) is counted by the next one rather than by none.
+func (p *Pacer) Claimed() (requests, tokens int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.claimedReq, p.claimedTok
+}
+
+// Claim marks every request and token released so far as counted by a run, and returns
+// the totals.
+func (p *Pacer) Claim() (requests, tokens int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.claimedReq = max(p.claimedReq, p.stats.Requests)
+	p.claimedTok = max(p.claimedTok, p.stats.TokensSpent)
+	return p.stats.Requests, p.stats.TokensSpent
+}
+
 // Stats is a snapshot of what a Pacer did and what it knows.
 type Stats struct {
 	Requests       int64         // requests released by Wait/WaitSearch
@@ -463,6 +492,7 @@ type Stats struct {
 	Limit          int           // window limit in use (learned or configured)
 	SearchLimit    int           // search window limit in use
 	Rate           float64       // steady rate now, requests per second
+	Window         time.Duration // the window Limit counts in
 	DailyLimit     int           // daily budget, 0 when unknown
 	DailyRemaining int           // tokens left today, -1 when unknown
 	DailyResetAt   time.Time     // next refill of the daily budget
@@ -477,6 +507,7 @@ func (p *Pacer) Stats() Stats {
 	s.Limit = p.main.limit
 	s.SearchLimit = p.search.limit
 	s.Rate = float64(p.main.lim.Limit())
+	s.Window = p.window
 	s.DailyLimit = p.dailyLimit
 	s.DailyRemaining = -1
 	if p.known {
@@ -484,6 +515,15 @@ func (p *Pacer) Stats() Stats {
 	}
 	s.DailyResetAt = p.resetAt
 	return s
+}
+
+// Allowed is the rate the server allows, requests per second (the window limit over the
+// window), that a run's achieved rate is measured against; 0 when unknown.
+func (s Stats) Allowed() float64 {
+	if s.Limit <= 0 || s.Window <= 0 {
+		return 0
+	}
+	return float64(s.Limit) / s.Window.Seconds()
 }
 
 // String is a one-line summary of s.
