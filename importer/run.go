@@ -25,19 +25,17 @@ import (
 
 // Options configures Run. Job is required; Client and State are required unless DryRun.
 type Options struct {
-	Job        *jobs.Job
-	Client     *pipedrive.Client // nil in a dry run without a connection: lookups then fail per row
-	Pacer      *ratelimit.Pacer  // the client's pacer, for request counts; nil = none
-	State      *jobs.State       // the checkpoint store; nil only in a dry run
-	DryRun     bool              // read, map and validate every row; send no write
-	Restart    bool              // forget the job's recorded progress (a changed job or input)
-	OnlyFailed bool              // re-run only the rows of the reject report, as the user fixed them
-	// Concurrency pins the requests in flight (--concurrency); 0 = the job's
-	// options.concurrency when it gives one, else they adapt (the client's Gate).
-	Concurrency int
-	Stats       *Stats // counters for a progress display (NewStats); nil = internal
-	MaxProblems int    // problems kept for the summary; 0 = 20
-	SourceRows  int    // data rows of the job's source, when the caller counted them (RemainingRows); 0 = count them
+	Job         *jobs.Job
+	Client      *pipedrive.Client // nil in a dry run without a connection: lookups then fail per row
+	Pacer       *ratelimit.Pacer  // the client's pacer, for request counts; nil = none
+	State       *jobs.State       // the checkpoint store; nil only in a dry run
+	DryRun      bool              // read, map and validate every row; send no write
+	Restart     bool              // forget the job's recorded progress (a changed job or input)
+	OnlyFailed  bool              // re-run only the rows of the reject report, as the user fixed them
+	Concurrency int               // pins the requests in flight (--concurrency); 0 = the job's options.concurrency if it gives one, else adaptive (the client's Gate)
+	Stats       *Stats            // counters for a progress display (NewStats); nil = internal
+	MaxProblems int               // problems kept for the summary; 0 = 20
+	SourceRows  int               // data rows of the job's source, when the caller counted them (RemainingRows); 0 = count them
 	// SettleTime is how long after a create got no usable answer its record is looked for
 	// before the create is sent again: a create the client gave up on may still be running
 	// on the server. 0 = DefaultSettleTime.

@@ -152,10 +152,8 @@ var Encodings = sheet.Encodings
 
 // Options tune a run. The zero value of each field is documented.
 type Options struct {
-	Concurrency int // parallel requests; default 4, at most 64
-	// ConcurrencySet says the job gave options.concurrency: it pins the requests in flight
-	// instead of letting them adapt.
-	ConcurrencySet bool
+	Concurrency    int           // parallel requests; default 4, at most 64
+	ConcurrencySet bool          // the job gave options.concurrency: it pins the requests in flight
 	MaxRejects     int           // stop the run when more rows than this are rejected; 0 = unlimited
 	Duplicates     DuplicateRule // rule for repeated match keys in one file; default DuplicatesFirst
 	DailyBudget    int           // daily token budget of the company; 0 = learn from the server

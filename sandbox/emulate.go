@@ -20,18 +20,16 @@ import (
 // Emulation configures the sandbox's emulation of the real API's limits and faults; the zero
 // value emulates nothing.
 type Emulation struct {
-	RateLimit       int           // requests per Window per token; 0 = unlimited
-	SearchRateLimit int           // separate lower limit for search endpoints (itemSearch*, leads/search); 0 = same as RateLimit
-	Window          time.Duration // rolling window; 0 = 2s
-	DailyBudget     int           // tokens per day per token (company); 0 = unlimited
-	Latency         time.Duration // added to every answer
-	// SlowAfter, when > 0, is how many requests are answered after Latency; every later one
-	// is answered after SlowLatency instead: a server that slows down in the middle of a run.
-	SlowAfter   int
-	SlowLatency time.Duration
-	Faults      Faults           // injected faults; zero = none
-	Seed        int64            // random seed for faults; 0 = time-based
-	Now         func() time.Time // clock for windows, day rollover and the times records carry; nil = time.Now
+	RateLimit       int              // requests per Window per token; 0 = unlimited
+	SearchRateLimit int              // separate lower limit for search endpoints (itemSearch*, leads/search); 0 = same as RateLimit
+	Window          time.Duration    // rolling window; 0 = 2s
+	DailyBudget     int              // tokens per day per token (company); 0 = unlimited
+	Latency         time.Duration    // added to every answer
+	Faults          Faults           // injected faults; zero = none
+	Seed            int64            // random seed for faults; 0 = time-based
+	Now             func() time.Time // clock for windows, day rollover and the times records carry; nil = time.Now
+	SlowAfter       int              // when > 0: the requests after the first SlowAfter are answered after SlowLatency instead of Latency (a server slowing down mid-run)
+	SlowLatency     time.Duration    // see SlowAfter
 	// NoV2 plays a server without API v2: every /api/v2 path answers 404, unlimited and
 	// free, as an unknown path does.
 	NoV2 bool
