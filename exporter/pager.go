@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pdbulk/pdbulk/jobs"
 	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/ratelimit"
 )
@@ -180,10 +181,15 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 	// How far ahead: the client's Gate bounds the requests in flight and adapts them to the
 	// pacer's rate and the round trips, so the producer keeps as many pages asked for as the
 	// Gate lets through now (and at least `workers`): at 20 ms a few, at 1 s dozens.
+	//
+	// A concurrency given to the export (the job's options.concurrency or --concurrency,
+	// anything but the default) stays the number of pages asked for at once. (exporter/run.go
+	// does not say whether its Concurrency was given or defaulted; the default's value
+	// stands for "not given".)
 	gate := p.client.Gate()
 	ahead := func() int {
-		if gate.Pinned() {
-			return max(gate.Limit(), 1)
+		if gate.Pinned() || p.workers != jobs.DefaultExportConcurrency {
+			return max(min(p.workers, gate.Max()), 1)
 		}
 		return max(p.workers, gate.Limit(), 1)
 	}

@@ -47,6 +47,7 @@ type call struct {
 	open func() (io.ReadCloser, string, error)
 	out  any       // decode target of a success body; nil discards it
 	sink io.Writer // receives a success body as a stream instead of decoding it
+	sent time.Time // when the pacer released the current attempt
 }
 
 // envelopeHead is the part every JSON answer shares.
@@ -159,6 +160,7 @@ func (c *Client) do(ctx context.Context, cl *call) (*Response, error) {
 			}
 		}
 		slot.Start()
+		cl.sent = time.Now()
 		o := c.attempt(ctx, ep, path, target, cl, payload, resp)
 		switch bad := struggling(ctx, o); {
 		case bad:
@@ -291,7 +293,7 @@ func (c *Client) attempt(ctx context.Context, ep spec.Endpoint, path, target str
 		}
 	}
 	if c.pacer != nil {
-		c.observe(ep, rl.observation(hr.StatusCode, daily))
+		c.observe(ep, answered(rl.observation(hr.StatusCode, daily), cl.sent))
 	}
 	return o
 }
@@ -299,7 +301,7 @@ func (c *Client) attempt(ctx context.Context, ep spec.Endpoint, path, target str
 // success reads a 2xx answer into cl.out or cl.sink.
 func (c *Client) success(ctx, actx context.Context, ep spec.Endpoint, path string, cl *call, hr *http.Response, rl RateLimit) outcome {
 	if c.pacer != nil {
-		c.observe(ep, rl.observation(hr.StatusCode, false))
+		c.observe(ep, answered(rl.observation(hr.StatusCode, false), cl.sent))
 	}
 	o := outcome{status: hr.StatusCode, rl: rl}
 	if cl.sink != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"time"
 
 	"github.com/pdbulk/pdbulk/ratelimit"
 )
@@ -41,4 +42,12 @@ func struggling(ctx context.Context, o outcome) bool {
 		return errors.As(o.err, &te)
 	}
 	return false
+}
+
+// answered is o for an answer (its headers arrived) to a request sent at sent.
+func answered(o ratelimit.Observation, sent time.Time) ratelimit.Observation {
+	if !sent.IsZero() {
+		o.RTT = time.Since(sent)
+	}
+	return o
 }

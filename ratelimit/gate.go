@@ -11,7 +11,7 @@ import (
 // rate is reached at any latency without the user knowing Little's law: to send `rate`
 // requests a second when each takes `rtt` seconds, rate × rtt must be in flight.
 //
-// After every answer the bound moves one step toward rate × rtt × 1.25 + 1 (the pacer's
+// After every answer the bound moves one step toward rate × (rtt + 2 × its deviation) × 1.25 + 2 (the pacer's
 // steady rate and the recent round trips), within [1, max]: it grows while requests wait on
 // latency and the pacer has room, and shrinks when the pacer is the bottleneck (fewer in
 // flight would send as many). An answer that says the server is struggling (429, 5xx, a
@@ -29,6 +29,8 @@ type Gate struct {
 	limit    float64
 	inFlight int
 	rtt      float64       // recent round trips (moving average), seconds
+	dev      float64       // their mean deviation (moving average), seconds
+	extra    float64       // slots beyond Little's law while requests find the pacer idle
 	cool     int           // answers to wait for before the bound may grow again
 	wake     chan struct{} // closed (and replaced) when a slot frees or the bound grows
 	sent     uint64        // slots handed out so far
@@ -39,9 +41,10 @@ type Gate struct {
 
 // Slot is one request's hold on a Gate, from Acquire to its Release.
 type Slot struct {
-	g     *Gate
-	seq   uint64
-	start time.Time
+	g        *Gate
+	seq      uint64
+	acquired time.Time
+	start    time.Time
 }
 
 // Start marks when the request was sent (after any wait for the pacer): the round trip
@@ -58,7 +61,10 @@ func (s *Slot) Release(struggling bool) {
 	if s == nil || s.g == nil {
 		return
 	}
-	s.g.release(s.seq, time.Since(s.start), struggling)
+	// A request that found the pacer ready at once (or none: the same) may have come
+	// after its turn: the Gate, not the pacer, held the requests back.
+	idle := s.start.Sub(s.acquired) < gateIdleWait
+	s.g.releaseIdle(s.seq, time.Since(s.start), struggling, idle)
 	s.g = nil
 }
 
@@ -122,7 +128,8 @@ func (g *Gate) Acquire(ctx context.Context) (*Slot, error) {
 		if g.inFlight < int(g.limit) {
 			g.inFlight++
 			g.sent++
-			s := &Slot{g: g, seq: g.sent, start: time.Now()}
+			now := time.Now()
+			s := &Slot{g: g, seq: g.sent, acquired: now, start: now}
 			g.mu.Unlock()
 			return s, nil
 		}
@@ -144,6 +151,18 @@ func (g *Gate) Acquire(ctx context.Context) (*Slot, error) {
 // answers to requests already in flight when the server began to struggle tell nothing new,
 // and cutting once for each of them would take a burst of 429s (all of one window) down to 1.
 func (g *Gate) release(seq uint64, rtt time.Duration, struggling bool) {
+	g.releaseIdle(seq, rtt, struggling, false)
+}
+
+// gateIdleWait: a request that waited less than this for the pacer found it idle.
+const gateIdleWait = 200 * time.Microsecond
+
+// releaseIdle is release, told whether the request found the pacer idle. Little's law on
+// the round trips misses what a loaded machine adds between the answer and the next send
+// (a worker woken late, a slot handed over): while requests find the pacer idle, the Gate
+// allows a little more than the law asks (extra grows by a quarter per idle answer, and
+// melts by a twentieth per answer that waited for the pacer, which then is the bottleneck).
+func (g *Gate) releaseIdle(seq uint64, rtt time.Duration, struggling, idle bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.inFlight--
@@ -152,6 +171,7 @@ func (g *Gate) release(seq uint64, rtt time.Duration, struggling bool) {
 		return
 	}
 	if struggling {
+		g.extra = 0
 		if seq > g.cutAt {
 			g.limit = math.Max(1, math.Floor(g.limit*2/3))
 			g.cool = int(g.limit) + g.inFlight
@@ -166,6 +186,7 @@ func (g *Gate) release(seq uint64, rtt time.Duration, struggling bool) {
 		if first {
 			g.rtt = s
 		} else {
+			g.dev += (math.Abs(s-g.rtt) - g.dev) * 0.25
 			g.rtt += (s - g.rtt) * 0.2
 		}
 	}
@@ -173,7 +194,16 @@ func (g *Gate) release(seq uint64, rtt time.Duration, struggling bool) {
 	if math.IsInf(r, 1) || math.IsNaN(r) {
 		r = float64(g.max) / math.Max(g.rtt, 1e-3) // no pacing: the maximum
 	}
-	target := math.Min(float64(g.max), math.Max(1, math.Ceil(r*g.rtt*gateHeadroom)+1))
+	// Little's law on a round trip padded by twice its mean deviation (a loaded machine or
+	// network spreads the round trips, and a slot late to come back is a turn of the pacer
+	// lost), with a quarter more and two spare: one waiting for the pacer's next turn, one
+	// on its way back.
+	if idle {
+		g.extra = math.Min(g.extra+0.25, float64(g.max))
+	} else {
+		g.extra = math.Max(0, g.extra-0.05)
+	}
+	target := math.Min(float64(g.max), math.Max(1, math.Ceil(r*(g.rtt+2*g.dev)*gateHeadroom-1e-6)+2+math.Floor(g.extra)))
 	defer func() { g.peak = max(g.peak, int(g.limit)) }()
 	switch {
 	case first && g.cool == 0:

@@ -29,6 +29,7 @@ type Observation struct {
 	DailyExhausted bool          // the 429 says the daily budget is spent
 	Search         bool          // the answer was to a search endpoint (sent after WaitSearch): its window limit is tracked apart
 	Cost           int           // tokens the request cost (the cost given to Wait): it is no longer in flight
+	RTT            time.Duration // from the request's release to its answer's headers; 0 = unknown (no answer)
 }
 
 // ErrBudgetExhausted is matched (errors.Is) by a *BudgetError.
@@ -113,10 +114,26 @@ type lane struct {
 
 	// Guarded by Pacer.mu.
 	limit    int
-	factor   float64     // AIMD multiplier of the rate, in [minFactor, 1]
-	hold     time.Time   // no request of this lane is released before it
-	inflight []time.Time // release times of requests not yet observed, oldest first
-	done     []time.Time // times of the answers observed within the last window, oldest first
+	factor   float64                   // AIMD multiplier of the rate, in [minFactor, 1]
+	hold     time.Time                 // no request of this lane is released before it
+	inflight []time.Time               // release times of requests not yet observed, oldest first
+	done     []time.Time               // times of the answers observed within the last window, oldest first
+	rtts     [rttSamples]time.Duration // the last round trips answered (0 = no sample yet)
+	rttNext  int
+}
+
+// rttSamples is how many recent round trips the guard's shortest round trip is taken from.
+const rttSamples = 64
+
+// minRTTLocked is the shortest of l's recent round trips; 0 before any.
+func (l *lane) minRTTLocked() time.Duration {
+	var m time.Duration
+	for _, d := range l.rtts {
+		if d > 0 && (m == 0 || d < m) {
+			m = d
+		}
+	}
+	return m
 }
 
 // New returns a Pacer for o.
@@ -289,12 +306,21 @@ func (p *Pacer) holdLocked(lanes []*lane) time.Time {
 // guardLocked counts the requests of l that may have reached the server within the last
 // window: those in flight (released less than two windows ago: older ones have arrived long
 // since) and those answered within the window. It also says when that count drops next.
+//
+// An answered request counts for less than a window when the round trips are long: the
+// request released now reaches the server's count at the earliest a shortest round trip m
+// from now (half of it on the way there, if the server counts arrivals; all of it if the
+// server counts as it answers), and an answered one was counted at the latest m/2 before
+// its answer (or at it): by the time the new one counts, those answered more than
+// window − m ago have left the server's window. Without this a run 1 s away could use only
+// limit / (window + 1 s) of the limit.
 func (p *Pacer) guardLocked(l *lane, now time.Time) (n int, free time.Time) {
+	keep := p.window - min(l.minRTTLocked(), p.window/2)
 	l.inflight = pruneTimes(l.inflight, now.Add(-2*p.window))
-	l.done = pruneTimes(l.done, now.Add(-p.window))
-	free = now.Add(p.window)
+	l.done = pruneTimes(l.done, now.Add(-keep))
+	free = now.Add(keep)
 	if len(l.done) > 0 {
-		free = l.done[0].Add(p.window)
+		free = l.done[0].Add(keep)
 	}
 	if len(l.inflight) > 0 {
 		if f := l.inflight[0].Add(2 * p.window); f.Before(free) {
@@ -351,6 +377,10 @@ func (p *Pacer) Observe(o Observation) {
 	if o.Search {
 		l = p.search
 		p.answeredLocked(p.search, now)
+	}
+	if o.RTT > 0 && o.Status != 0 {
+		l.rtts[l.rttNext] = o.RTT
+		l.rttNext = (l.rttNext + 1) % rttSamples
 	}
 	close(p.changed)
 	p.changed = make(chan struct{})
