@@ -106,3 +106,25 @@ func BenchmarkPinnedBaseline(b *testing.B) {
 		b.Logf("%s; pacer: %s", r.res.Stats, r.pacer)
 	}
 }
+
+// BenchmarkImportCPU imports 20,000 leads (PDBULK_CPU_ROWS) into a sandbox with no limit
+// and no latency, through an unlimited pacer at concurrency 16: pdbulk's own cost per row,
+// for profiling (-cpuprofile).
+//
+//	go test -run '^$' -bench ImportCPU -benchtime=1x -cpuprofile cpu.out ./importer/
+//	go tool pprof -top importer.test cpu.out
+func BenchmarkImportCPU(b *testing.B) {
+	rows := 20000
+	if n, err := strconv.Atoi(os.Getenv("PDBULK_CPU_ROWS")); err == nil && n > 0 {
+		rows = n
+	}
+	j := benchJob(b, b.TempDir(), "bench-cpu", "leads.csv", rows, leadgen.WriteCSV)
+	for b.Loop() {
+		base := benchSandbox(b, sandbox.Emulation{})
+		r := benchRunImport(b, base, j, benchUnlimitedPacer(), 16)
+		if r.res.Stats.Created != int64(rows) {
+			b.Fatalf("%s; want %d created", r.res.Stats, rows)
+		}
+		b.ReportMetric(float64(rows)/r.elapsed.Seconds(), "rows/s")
+	}
+}

@@ -317,17 +317,30 @@ func (p *Pacer) holdLocked(lanes []*lane) time.Time {
 func (p *Pacer) guardLocked(l *lane, now time.Time) (n int, free time.Time) {
 	keep := p.window - min(l.minRTTLocked(), p.window/2)
 	l.inflight = pruneTimes(l.inflight, now.Add(-2*p.window))
-	l.done = pruneTimes(l.done, now.Add(-keep))
+	l.done = pruneTimes(l.done, now.Add(-p.window)) // a full window: ownLocked counts them all
+	i := 0
+	for i < len(l.done) && !l.done[i].After(now.Add(-keep)) {
+		i++
+	}
+	recent := l.done[i:]
 	free = now.Add(keep)
-	if len(l.done) > 0 {
-		free = l.done[0].Add(keep)
+	if len(recent) > 0 {
+		free = recent[0].Add(keep)
 	}
 	if len(l.inflight) > 0 {
 		if f := l.inflight[0].Add(2 * p.window); f.Before(free) {
 			free = f
 		}
 	}
-	return len(l.inflight) + len(l.done), free
+	return len(l.inflight) + len(recent), free
+}
+
+// ownLocked counts the requests of l that the server may have counted within the last
+// window, at the most: those in flight and every one answered within the window. It tells
+// whether an exhausted window (x-ratelimit-remaining 0) is the pacer's own doing.
+func (p *Pacer) ownLocked(l *lane, now time.Time) int {
+	p.guardLocked(l, now) // prunes
+	return len(l.inflight) + len(l.done)
 }
 
 // answeredLocked moves one request of l from in flight to answered.
@@ -432,7 +445,7 @@ func (p *Pacer) Observe(o Observation) {
 			// At full pace the pacer itself fills the window (limit-1 or limit requests in
 			// it) and its bucket and guard already space the next one; fewer means someone
 			// else shares the token, so everyone waits for the window to free up.
-			if n, _ := p.guardLocked(l, now); n < l.limit-1 {
+			if n := p.ownLocked(l, now); n < l.limit-1 {
 				if until := now.Add(o.Reset); until.After(l.hold) {
 					l.hold = until
 				}
