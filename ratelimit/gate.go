@@ -11,12 +11,14 @@ import (
 // rate is reached at any latency without the user knowing Little's law: to send `rate`
 // requests a second when each takes `rtt` seconds, rate × rtt must be in flight.
 //
-// After every answer the bound moves one step toward rate × (rtt + 2 × its deviation) × 1.25 + 2 (the pacer's
-// steady rate and the recent round trips), within [1, max]: it grows while requests wait on
-// latency and the pacer has room, and shrinks when the pacer is the bottleneck (fewer in
-// flight would send as many). An answer that says the server is struggling (429, 5xx, a
-// timeout) cuts the bound by a third at once, and it does not grow again until as many
-// answers as it allows came back. A pinned Gate (--concurrency N) never moves.
+// After every answer the bound moves one step toward rate × (rtt + 2·dev) × 1.25 + 2 (the
+// pacer's steady rate, the recent round trips and their mean deviation), within [1, max];
+// the first round trip measured sets it at once, and while requests find the pacer idle it
+// allows a few more (extra). It grows while requests wait on latency and the pacer has room,
+// and shrinks when the pacer is the bottleneck (fewer in flight would send as many). An
+// answer that says the server is struggling (429, 5xx, a timeout) cuts the bound by a third
+// at once, once per burst, and it does not grow again until as many answers as it allows
+// came back. A pinned Gate (--concurrency N) never moves.
 //
 // A Gate is safe for concurrent use.
 type Gate struct {
