@@ -91,7 +91,11 @@ func (d *display) counts(s importer.Snapshot) string {
 	if eta, ok := s.ETA(); ok {
 		line += fmt.Sprintf(", ETA %s", eta.Round(time.Second))
 	}
-	return line + fmt.Sprintf(" | done %d, rejected %d, in doubt %d", s.Done(), s.Rejected, s.InDoubt)
+	line += fmt.Sprintf(" | done %d, rejected %d, in doubt %d", s.Done(), s.Rejected, s.InDoubt)
+	if pace := s.Pace(); pace != "" {
+		line += " | " + pace
+	}
+	return line
 }
 
 func (d *display) draw(s importer.Snapshot) {

@@ -8,8 +8,11 @@ import (
 	"net/url"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/pdbulk/pdbulk/jobs"
 	"github.com/pdbulk/pdbulk/pipedrive"
+	"github.com/pdbulk/pdbulk/ratelimit"
 )
 
 // record is one record as the API sent it, decoded with json.Number for numbers.
@@ -174,7 +177,25 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 
 	// The producer plans pages at offsets 0, step, 2·step, … and fetches up to `workers`
 	// ahead of the consumer; results come back in plan order through queue.
-	queue := make(chan chan fetched, max(p.workers-1, 0))
+	//
+	// How far ahead: the client's Gate bounds the requests in flight and adapts them to the
+	// pacer's rate and the round trips, so the producer keeps as many pages asked for as the
+	// Gate lets through now (and at least `workers`): at 20 ms a few, at 1 s dozens.
+	//
+	// A concurrency given to the export (the job's options.concurrency or --concurrency,
+	// anything but the default) stays the number of pages asked for at once. (exporter/run.go
+	// does not say whether its Concurrency was given or defaulted; the default's value
+	// stands for "not given".)
+	gate := p.client.Gate()
+	ahead := func() int {
+		if gate.Pinned() || p.workers != jobs.DefaultExportConcurrency {
+			return max(min(p.workers, gate.Max()), 1)
+		}
+		return max(p.workers, gate.Limit(), 1)
+	}
+	queue := make(chan chan fetched, ratelimit.MaxGate)
+	var queued atomic.Int64 // pages asked for and not yet taken by the consumer
+	taken := make(chan struct{}, 1)
 	var end atomic.Int64 // index of a page known to be the last, +1; 0 = unknown
 	first := make(chan struct{})
 	var wg sync.WaitGroup
@@ -194,7 +215,19 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 			if e := end.Load(); e != 0 && int64(i) >= e {
 				return
 			}
+			for queued.Load() >= int64(ahead()) {
+				t := time.NewTimer(50 * time.Millisecond) // the Gate may grow meanwhile
+				select {
+				case <-taken:
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+					return
+				}
+				t.Stop()
+			}
 			ch := make(chan fetched, 1)
+			queued.Add(1)
 			select {
 			case queue <- ch:
 			case <-ctx.Done():
@@ -223,6 +256,11 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 		case f = <-ch:
 		case <-ctx.Done():
 			return ctx.Err()
+		}
+		queued.Add(-1)
+		select {
+		case taken <- struct{}{}:
+		default:
 		}
 		more, err := c.handle(ctx, f, fn)
 		if err != nil || !more {

@@ -32,7 +32,7 @@ type Options struct {
 	DryRun      bool              // read, map and validate every row; send no write
 	Restart     bool              // forget the job's recorded progress (a changed job or input)
 	OnlyFailed  bool              // re-run only the rows of the reject report, as the user fixed them
-	Concurrency int               // 0 = the job's option
+	Concurrency int               // pins the requests in flight (--concurrency); 0 = the job's options.concurrency if it gives one, else adaptive (the client's Gate)
 	Stats       *Stats            // counters for a progress display (NewStats); nil = internal
 	MaxProblems int               // problems kept for the summary; 0 = 20
 	SourceRows  int               // data rows of the job's source, when the caller counted them (RemainingRows); 0 = count them
@@ -128,12 +128,7 @@ func newRun(o Options) (*run, error) {
 	if o.MaxProblems <= 0 {
 		o.MaxProblems = 20
 	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = o.Job.Options.Concurrency
-	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = 4
-	}
+	o.Concurrency = workers(o)
 	if o.SettleTime <= 0 {
 		o.SettleTime = DefaultSettleTime
 	}
@@ -144,6 +139,9 @@ func newRun(o Options) (*run, error) {
 	st := o.Stats
 	if st == nil {
 		st = NewStats(o.Pacer, o.DryRun)
+	}
+	if o.Client != nil {
+		st.SetGate(o.Client.Gate())
 	}
 	r := &run{
 		o: o, job: o.Job, stats: st, logf: logf, gate: newGate(),
@@ -234,7 +232,9 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 	feed, stopFeeding := context.WithCancel(stop)
 	defer stopFeeding()
 	// A fixed pool of workers takes the rows from the feed: one goroutine per worker, not
-	// per row (a goroutine per row paid for its stack growth on every row).
+	// per row (a goroutine per row paid for its stack growth on every row). There are as
+	// many as the client's Gate may let through at its most (workers): the Gate, not the
+	// pool, bounds the requests in flight.
 	g, gctx := errgroup.WithContext(ctx)
 	tasks := make(chan task)
 	for range r.o.Concurrency {
@@ -662,4 +662,24 @@ func shownColumns(header []string) string {
 		names = append(names, strconv.Quote(sheet.Clip(h, sheet.MaxShown)))
 	}
 	return strings.Join(names, ", ")
+}
+
+// workers sizes the pool of o's run and sets the client's Gate: pinned at o.Concurrency
+// (--concurrency) or at the job's options.concurrency when either is given, adaptive
+// otherwise, with as many workers as the Gate may let requests through at its most.
+func workers(o Options) int {
+	pin := o.Concurrency
+	if pin <= 0 && o.Job.Options.ConcurrencySet {
+		pin = o.Job.Options.Concurrency
+	}
+	if o.Client == nil {
+		// No requests (a dry run without a connection): the rows only need the CPU.
+		if pin > 0 {
+			return pin
+		}
+		return jobs.DefaultConcurrency
+	}
+	g := o.Client.Gate()
+	g.Set(0, pin)
+	return g.Max()
 }

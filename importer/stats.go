@@ -32,20 +32,26 @@ type Stats struct {
 	Started time.Time
 	DryRun  bool
 
-	pacer                    *ratelimit.Pacer // source of the request counts; nil = none
-	baseRequests, baseTokens int64            // the pacer's counts when the run started
+	pacer                    *ratelimit.Pacer               // source of the request counts; nil = none
+	gate                     atomic.Pointer[ratelimit.Gate] // the client's bound on requests in flight; nil = none
+	baseRequests, baseTokens int64                          // the pacer's counts when the run started
+	baseTooMany              int64
 }
 
-// NewStats returns counters for a run starting now; the request and token counts are those
-// p releases from now on (p may be nil).
+// NewStats returns counters for a run starting now. Its request and token counts are
+// every request p releases from now on and those it released before that no earlier run's
+// counters counted: the budget probe before a run is the run's (p may be nil).
 func NewStats(p *ratelimit.Pacer, dryRun bool) *Stats {
 	s := &Stats{Started: time.Now(), DryRun: dryRun, pacer: p}
 	if p != nil {
-		ps := p.Stats()
-		s.baseRequests, s.baseTokens = ps.Requests, ps.TokensSpent
+		s.baseRequests, s.baseTokens = p.Claimed()
+		s.baseTooMany = p.Stats().TooMany
 	}
 	return s
 }
+
+// SetGate makes g's bound (the requests in flight) part of the snapshots. Run calls it.
+func (s *Stats) SetGate(g *ratelimit.Gate) { s.gate.Store(g) }
 
 // Snapshot is a plain copy of Stats.
 type Snapshot struct {
@@ -53,6 +59,47 @@ type Snapshot struct {
 	InDoubt, Reconciled, Requests, Tokens, DryRunValid, Resumed, Skipped int64
 	Elapsed                                                              time.Duration
 	DryRun                                                               bool
+	// Concurrency is the requests allowed in flight now (0 = no requests), PeakConcurrency
+	// the most so far, Pinned whether --concurrency or options.concurrency fixed it.
+	Concurrency, PeakConcurrency int
+	Pinned                       bool
+	// TooMany is the 429 answers of this run.
+	TooMany int64
+	// Allowed is the rate the server allows (requests per second, from its window limit);
+	// 0 when there is no pacer.
+	Allowed float64
+}
+
+// RateShare is the share of the allowed rate this run achieved (requests per second over
+// Allowed), and false when it cannot be told.
+func (s Snapshot) RateShare() (float64, bool) {
+	secs := s.Elapsed.Seconds()
+	if s.Allowed <= 0 || secs <= 0 || s.Requests <= 0 {
+		return 0, false
+	}
+	return float64(s.Requests) / secs / s.Allowed, true
+}
+
+// Pace describes the requests in flight and the share of the allowed rate, as the summary
+// and the progress line show them: "concurrency 9 (adaptive, peak 12), 96% of the allowed
+// rate". It is "" without requests.
+func (s Snapshot) Pace() string {
+	if s.Concurrency <= 0 {
+		return ""
+	}
+	how := "adaptive"
+	if s.Pinned {
+		how = "pinned"
+	}
+	out := fmt.Sprintf("concurrency %d (%s", s.Concurrency, how)
+	if !s.Pinned && s.PeakConcurrency > s.Concurrency {
+		out += fmt.Sprintf(", peak %d", s.PeakConcurrency)
+	}
+	out += ")"
+	if share, ok := s.RateShare(); ok {
+		out += fmt.Sprintf(", %.0f%% of the allowed rate", 100*share)
+	}
+	return out
 }
 
 // Snapshot returns the current counts.
@@ -64,8 +111,15 @@ func (s *Stats) Snapshot() Snapshot {
 		Reconciled: s.Reconciled.Load(), DryRunValid: s.DryRunValid.Load(), Resumed: s.Resumed.Load(), Skipped: s.Skipped.Load(), Elapsed: time.Since(s.Started), DryRun: s.DryRun,
 	}
 	if s.pacer != nil {
+		req, tok := s.pacer.Claim()
+		snap.Requests, snap.Tokens = req-s.baseRequests, tok-s.baseTokens
 		ps := s.pacer.Stats()
-		snap.Requests, snap.Tokens = ps.Requests-s.baseRequests, ps.TokensSpent-s.baseTokens
+		snap.TooMany = ps.TooMany - s.baseTooMany
+		snap.Allowed = ps.Allowed()
+	}
+	if g := s.gate.Load(); g != nil && !s.DryRun {
+		gs := g.Stats()
+		snap.Concurrency, snap.PeakConcurrency, snap.Pinned = gs.Limit, gs.Peak, gs.Pinned
 	}
 	return snap
 }
@@ -124,7 +178,14 @@ func (s Snapshot) String() string {
 	if u := s.Unread(); u > 0 {
 		pending += fmt.Sprintf(" (%d not read yet)", u)
 	}
-	return fmt.Sprintf("%d rows read: %d created, %d updated, %d deleted/archived, %d already done, %d rejected, %s; %d in doubt (%d found created); %d requests, %d tokens (%.1f rows/s sent by this run, %s)",
+	line := fmt.Sprintf("%d rows read: %d created, %d updated, %d deleted/archived, %d already done, %d rejected, %s; %d in doubt (%d found created); %d requests, %d tokens (%.1f rows/s sent by this run, %s)",
 		s.Read, s.Created, s.Updated, s.Deleted, s.Unchanged, s.Rejected, pending,
 		s.InDoubt, s.Reconciled, s.Requests, s.Tokens, rate, s.Elapsed.Round(time.Millisecond))
+	if pace := s.Pace(); pace != "" {
+		line += "; " + pace
+		if s.TooMany > 0 {
+			line += fmt.Sprintf(", %d answered 429", s.TooMany)
+		}
+	}
+	return line
 }

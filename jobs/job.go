@@ -152,11 +152,12 @@ var Encodings = sheet.Encodings
 
 // Options tune a run. The zero value of each field is documented.
 type Options struct {
-	Concurrency int           // parallel requests; default 4, at most 64
-	MaxRejects  int           // stop the run when more rows than this are rejected; 0 = unlimited
-	Duplicates  DuplicateRule // rule for repeated match keys in one file; default DuplicatesFirst
-	DailyBudget int           // daily token budget of the company; 0 = learn from the server
-	RateLimit   int           // requests per 2 s window; 0 = learn from the server's headers
+	Concurrency    int           // parallel requests; default 4, at most 64
+	ConcurrencySet bool          // the job gave options.concurrency: it pins the requests in flight
+	MaxRejects     int           // stop the run when more rows than this are rejected; 0 = unlimited
+	Duplicates     DuplicateRule // rule for repeated match keys in one file; default DuplicatesFirst
+	DailyBudget    int           // daily token budget of the company; 0 = learn from the server
+	RateLimit      int           // requests per 2 s window; 0 = learn from the server's headers
 	// SearchAPI pins the search endpoints that lookups and matching call: SearchAPIV1
 	// (v1 GET /itemSearch and /leads/search, 40 tokens a request) or SearchAPIV2 (API v2
 	// only, 20 tokens). SearchAPIAuto, the default, is v2, falling back to v1 by itself

@@ -157,7 +157,7 @@ func TestLoadFull(t *testing.T) {
 		{"Source.Encoding", j.Source.Encoding, "iso-8859-1"},
 		{"Source.Delimiter", j.Source.Delimiter, ","},
 		{"Source.HeaderRow", j.Source.HeaderRow, 1},
-		{"Options", j.Options, Options{Concurrency: 8, MaxRejects: 1000, Duplicates: DuplicatesError, DailyBudget: 60000, RateLimit: 40}},
+		{"Options", j.Options, Options{Concurrency: 8, ConcurrencySet: true, MaxRejects: 1000, Duplicates: DuplicatesError, DailyBudget: 60000, RateLimit: 40}},
 		{"Reports.Success", j.Reports.Success, filepath.Join(dir, "out", "leads.success.csv")},
 		{"Reports.Rejects", j.Reports.Rejects, "/tmp/pdbulk-rejects.csv"},
 		{"Mapping.Entity", j.Mapping.Entity, "leads"},

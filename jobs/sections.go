@@ -238,7 +238,7 @@ func (l *loader) options(n *yaml.Node) {
 		switch k {
 		case "concurrency":
 			if i, ok := l.intVal(v, "concurrency", 1, MaxConcurrency); ok {
-				o.Concurrency = i
+				o.Concurrency, o.ConcurrencySet = i, true
 			}
 		case "max_rejects":
 			if i, ok := l.intVal(v, "max_rejects", 0, 1<<31-1); ok {

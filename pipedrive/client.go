@@ -43,6 +43,9 @@ type Config struct {
 	// Pacer paces every request; nil means no pacing (backoff then uses the client's own
 	// exponential timer with jitter, honouring Retry-After and x-ratelimit-reset).
 	Pacer *ratelimit.Pacer
+	// Gate bounds the requests in flight (ratelimit.Gate); nil means a Gate of its own that
+	// adapts to the Pacer's rate and the round trips, up to 64 (Client.Gate pins it).
+	Gate *ratelimit.Gate
 	// MaxRetries is the number of retries after the first attempt; 0 means 5, negative none.
 	MaxRetries int
 	// Timeout bounds each attempt of a JSON request, answer body included; for uploads and
@@ -71,6 +74,7 @@ type Client struct {
 	token      string
 	http       *http.Client
 	pacer      *ratelimit.Pacer
+	gate       *ratelimit.Gate
 	maxRetries int
 	timeout    time.Duration
 	logf       func(format string, args ...any)
@@ -121,6 +125,7 @@ func New(cfg Config) (*Client, error) {
 		token:      cfg.Token,
 		http:       cfg.HTTPClient,
 		pacer:      cfg.Pacer,
+		gate:       cfg.Gate,
 		maxRetries: cfg.MaxRetries,
 		timeout:    cfg.Timeout,
 		red:        red,
@@ -129,6 +134,9 @@ func New(cfg Config) (*Client, error) {
 		sleep:      sleepCtx,
 	}
 	c.http = guardRedirects(cfg.HTTPClient, u)
+	if c.gate == nil {
+		c.gate = newGate(c.pacer)
+	}
 	if c.maxRetries == 0 {
 		c.maxRetries = defaultMaxRetries
 	} else if c.maxRetries < 0 {

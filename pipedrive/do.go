@@ -47,6 +47,7 @@ type call struct {
 	open func() (io.ReadCloser, string, error)
 	out  any       // decode target of a success body; nil discards it
 	sink io.Writer // receives a success body as a stream instead of decoding it
+	sent time.Time // when the pacer released the current attempt
 }
 
 // envelopeHead is the part every JSON answer shares.
@@ -137,19 +138,38 @@ func (c *Client) do(ctx context.Context, cl *call) (*Response, error) {
 		if err := ctx.Err(); err != nil {
 			return resp, c.ctxErr(cl.op, err, last)
 		}
+		// A slot of the gate (the bound on requests in flight) is taken before the pacer's
+		// turn, so that a request the pacer released is sent at once rather than parked at
+		// the gate while its turn passes; the round trip the gate learns from starts after
+		// the pacer's wait.
+		slot, err := c.gate.Acquire(ctx)
+		if err != nil {
+			return resp, c.ctxErr(cl.op, err, last)
+		}
 		if c.pacer != nil {
 			wait := c.pacer.Wait
 			if isSearch(ep) {
 				wait = c.pacer.WaitSearch // search has its own, lower window limit
 			}
 			if err := wait(ctx, ep.Cost); err != nil {
+				slot.Abandon()
 				if cerr := ctx.Err(); cerr != nil {
 					return resp, c.ctxErr(cl.op, cerr, last)
 				}
 				return resp, fmt.Errorf("pipedrive: %s: %w", cl.op, err)
 			}
 		}
+		slot.Start()
+		cl.sent = time.Now()
 		o := c.attempt(ctx, ep, path, target, cl, payload, resp)
+		switch bad := struggling(ctx, o); {
+		case bad:
+			slot.Release(true)
+		case cl.open != nil || cl.sink != nil:
+			slot.Abandon() // a transfer's length is not a round trip
+		default:
+			slot.Release(false)
+		}
 		if o.err == nil {
 			return resp, nil
 		}
@@ -273,7 +293,7 @@ func (c *Client) attempt(ctx context.Context, ep spec.Endpoint, path, target str
 		}
 	}
 	if c.pacer != nil {
-		c.observe(ep, rl.observation(hr.StatusCode, daily))
+		c.observe(ep, answered(rl.observation(hr.StatusCode, daily), cl.sent))
 	}
 	return o
 }
@@ -281,7 +301,7 @@ func (c *Client) attempt(ctx context.Context, ep spec.Endpoint, path, target str
 // success reads a 2xx answer into cl.out or cl.sink.
 func (c *Client) success(ctx, actx context.Context, ep spec.Endpoint, path string, cl *call, hr *http.Response, rl RateLimit) outcome {
 	if c.pacer != nil {
-		c.observe(ep, rl.observation(hr.StatusCode, false))
+		c.observe(ep, answered(rl.observation(hr.StatusCode, false), cl.sent))
 	}
 	o := outcome{status: hr.StatusCode, rl: rl}
 	if cl.sink != nil {
@@ -508,5 +528,6 @@ func isSearch(ep spec.Endpoint) bool {
 // observe reports one released request's outcome to the pacer, exactly once.
 func (c *Client) observe(ep spec.Endpoint, o ratelimit.Observation) {
 	o.Search = isSearch(ep)
+	o.Cost = ep.Cost
 	c.pacer.Observe(o)
 }

@@ -28,6 +28,8 @@ type Observation struct {
 	HasDaily       bool          // x-daily-ratelimit-token-remaining was present
 	DailyExhausted bool          // the 429 says the daily budget is spent
 	Search         bool          // the answer was to a search endpoint (sent after WaitSearch): its window limit is tracked apart
+	Cost           int           // tokens the request cost (the cost given to Wait): it is no longer in flight
+	RTT            time.Duration // from the request's release to its answer's headers; 0 = unknown (no answer)
 }
 
 // ErrBudgetExhausted is matched (errors.Is) by a *BudgetError.
@@ -97,9 +99,12 @@ type Pacer struct {
 	budget     int       // daily budget configured by Options; 0 unknown
 	dailyLimit int       // daily budget as last reported by the server or configured
 	remaining  int       // tokens left today; meaningful when known
+	flying     int       // tokens of released requests not yet observed
 	known      bool      // remaining is known
 	resetAt    time.Time // next refill of the daily budget
 	stats      Stats
+	claimedReq int64 // requests counted by a run's summary already (Claim)
+	claimedTok int64
 	changed    chan struct{} // closed and replaced by Observe: wakes releases held by the guard
 }
 
@@ -109,10 +114,26 @@ type lane struct {
 
 	// Guarded by Pacer.mu.
 	limit    int
-	factor   float64     // AIMD multiplier of the rate, in [minFactor, 1]
-	hold     time.Time   // no request of this lane is released before it
-	inflight []time.Time // release times of requests not yet observed, oldest first
-	done     []time.Time // times of the answers observed within the last window, oldest first
+	factor   float64                   // AIMD multiplier of the rate, in [minFactor, 1]
+	hold     time.Time                 // no request of this lane is released before it
+	inflight []time.Time               // release times of requests not yet observed, oldest first
+	done     []time.Time               // times of the answers observed within the last window, oldest first
+	rtts     [rttSamples]time.Duration // the last round trips answered (0 = no sample yet)
+	rttNext  int
+}
+
+// rttSamples is how many recent round trips the guard's shortest round trip is taken from.
+const rttSamples = 64
+
+// minRTTLocked is the shortest of l's recent round trips; 0 before any.
+func (l *lane) minRTTLocked() time.Duration {
+	var m time.Duration
+	for _, d := range l.rtts {
+		if d > 0 && (m == 0 || d < m) {
+			m = d
+		}
+	}
+	return m
 }
 
 // New returns a Pacer for o.
@@ -247,6 +268,7 @@ func (p *Pacer) release(ctx context.Context, cost int, lanes []*lane, waited *bo
 			if p.known {
 				p.remaining -= cost
 			}
+			p.flying += max(0, cost)
 			p.stats.Requests++
 			p.stats.TokensSpent += int64(max(0, cost))
 			for _, l := range lanes {
@@ -284,19 +306,41 @@ func (p *Pacer) holdLocked(lanes []*lane) time.Time {
 // guardLocked counts the requests of l that may have reached the server within the last
 // window: those in flight (released less than two windows ago: older ones have arrived long
 // since) and those answered within the window. It also says when that count drops next.
+//
+// An answered request counts for less than a window when the round trips are long: the
+// request released now reaches the server's count at the earliest a shortest round trip m
+// from now (half of it on the way there, if the server counts arrivals; all of it if the
+// server counts as it answers), and an answered one was counted at the latest m/2 before
+// its answer (or at it): by the time the new one counts, those answered more than
+// window − m ago have left the server's window. Without this a run 1 s away could use only
+// limit / (window + 1 s) of the limit.
 func (p *Pacer) guardLocked(l *lane, now time.Time) (n int, free time.Time) {
+	keep := p.window - min(l.minRTTLocked(), p.window/2)
 	l.inflight = pruneTimes(l.inflight, now.Add(-2*p.window))
-	l.done = pruneTimes(l.done, now.Add(-p.window))
-	free = now.Add(p.window)
-	if len(l.done) > 0 {
-		free = l.done[0].Add(p.window)
+	l.done = pruneTimes(l.done, now.Add(-p.window)) // a full window: ownLocked counts them all
+	i := 0
+	for i < len(l.done) && !l.done[i].After(now.Add(-keep)) {
+		i++
+	}
+	recent := l.done[i:]
+	free = now.Add(keep)
+	if len(recent) > 0 {
+		free = recent[0].Add(keep)
 	}
 	if len(l.inflight) > 0 {
 		if f := l.inflight[0].Add(2 * p.window); f.Before(free) {
 			free = f
 		}
 	}
-	return len(l.inflight) + len(l.done), free
+	return len(l.inflight) + len(recent), free
+}
+
+// ownLocked counts the requests of l that the server may have counted within the last
+// window, at the most: those in flight and every one answered within the window. It tells
+// whether an exhausted window (x-ratelimit-remaining 0) is the pacer's own doing.
+func (p *Pacer) ownLocked(l *lane, now time.Time) int {
+	p.guardLocked(l, now) // prunes
+	return len(l.inflight) + len(l.done)
 }
 
 // answeredLocked moves one request of l from in flight to answered.
@@ -347,14 +391,23 @@ func (p *Pacer) Observe(o Observation) {
 		l = p.search
 		p.answeredLocked(p.search, now)
 	}
+	if o.RTT > 0 && o.Status != 0 {
+		l.rtts[l.rttNext] = o.RTT
+		l.rttNext = (l.rttNext + 1) % rttSamples
+	}
 	close(p.changed)
 	p.changed = make(chan struct{})
+	p.flying = max(0, p.flying-max(0, o.Cost))
 	if o.HasWindow && o.Limit > 0 && o.Limit != l.limit {
 		l.limit = o.Limit
 		p.retuneLocked(l)
 	}
 	if o.HasDaily && o.DailyRemaining >= 0 {
-		p.remaining, p.known = o.DailyRemaining, true
+		// The server's count was taken when it handled this request; the requests still in
+		// flight may not be in it yet. Counting them spent keeps the last requests of a
+		// budget from being sent into a 429 (at worst a few tokens stay unused until the
+		// next answer says so).
+		p.remaining, p.known = o.DailyRemaining-p.flying, true
 		if o.DailyLimit > 0 {
 			p.dailyLimit = o.DailyLimit
 		}
@@ -392,7 +445,7 @@ func (p *Pacer) Observe(o Observation) {
 			// At full pace the pacer itself fills the window (limit-1 or limit requests in
 			// it) and its bucket and guard already space the next one; fewer means someone
 			// else shares the token, so everyone waits for the window to free up.
-			if n, _ := p.guardLocked(l, now); n < l.limit-1 {
+			if n := p.ownLocked(l, now); n < l.limit-1 {
 				if until := now.Add(o.Reset); until.After(l.hold) {
 					l.hold = until
 				}
@@ -450,6 +503,25 @@ func (p *Pacer) Fits(tokens int) (ok bool, remaining int, known bool) {
 	return p.remaining >= tokens, p.remaining, true
 }
 
+// Claimed returns the requests and tokens that a run's counters (Claim) have counted so far:
+// a new run counts from there, so that what was sent between two runs (a budget probe
+// before the run) is counted by the next one rather than by none.
+func (p *Pacer) Claimed() (requests, tokens int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.claimedReq, p.claimedTok
+}
+
+// Claim marks every request and token released so far as counted by a run, and returns
+// the totals.
+func (p *Pacer) Claim() (requests, tokens int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.claimedReq = max(p.claimedReq, p.stats.Requests)
+	p.claimedTok = max(p.claimedTok, p.stats.TokensSpent)
+	return p.stats.Requests, p.stats.TokensSpent
+}
+
 // Stats is a snapshot of what a Pacer did and what it knows.
 type Stats struct {
 	Requests       int64         // requests released by Wait/WaitSearch
@@ -463,6 +535,7 @@ type Stats struct {
 	Limit          int           // window limit in use (learned or configured)
 	SearchLimit    int           // search window limit in use
 	Rate           float64       // steady rate now, requests per second
+	Window         time.Duration // the window Limit counts in
 	DailyLimit     int           // daily budget, 0 when unknown
 	DailyRemaining int           // tokens left today, -1 when unknown
 	DailyResetAt   time.Time     // next refill of the daily budget
@@ -477,6 +550,7 @@ func (p *Pacer) Stats() Stats {
 	s.Limit = p.main.limit
 	s.SearchLimit = p.search.limit
 	s.Rate = float64(p.main.lim.Limit())
+	s.Window = p.window
 	s.DailyLimit = p.dailyLimit
 	s.DailyRemaining = -1
 	if p.known {
@@ -484,6 +558,15 @@ func (p *Pacer) Stats() Stats {
 	}
 	s.DailyResetAt = p.resetAt
 	return s
+}
+
+// Allowed is the rate the server allows, requests per second (the window limit over the
+// window), that a run's achieved rate is measured against; 0 when unknown.
+func (s Stats) Allowed() float64 {
+	if s.Limit <= 0 || s.Window <= 0 {
+		return 0
+	}
+	return float64(s.Limit) / s.Window.Seconds()
 }
 
 // String is a one-line summary of s.

@@ -197,8 +197,10 @@ func TestDailyBudget(t *testing.T) {
 			t.Errorf("Wait(20) with 20 left = %v, want nil", err)
 		}
 
-		// The server's figure wins over the local count.
-		p.Observe(Observation{Status: 200, HasDaily: true, DailyLimit: 1000, DailyRemaining: 500, Remaining: -1})
+		// The server's figure wins over the local count once nothing is in flight.
+		p.Observe(Observation{Status: 200, Remaining: -1, DailyRemaining: -1, Cost: 40})
+		p.Observe(Observation{Status: 200, Remaining: -1, DailyRemaining: -1, Cost: 40})
+		p.Observe(Observation{Status: 200, HasDaily: true, DailyLimit: 1000, DailyRemaining: 500, Remaining: -1, Cost: 20})
 		if ok, rem, _ := p.Fits(500); !ok || rem != 500 {
 			t.Errorf("Fits(500) after the server said 500 = %v, %d; want true, 500", ok, rem)
 		}
@@ -361,4 +363,30 @@ func TestGuardCountsWhatMayHaveArrived(t *testing.T) {
 			})
 		})
 	}
+}
+
+// The server's count of the daily budget leaves out the requests still on their way: the
+// pacer counts them spent, so that the last ones of a budget are not sent into a 429.
+func TestDailyBudgetCountsInFlight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(Options{Limit: 1000})
+		for range 3 { // three creates of 10 tokens in flight
+			if err := p.Wait(t.Context(), 10); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The first answer says 25 tokens are left: the two still in flight will take 20.
+		p.Observe(Observation{Status: 201, HasDaily: true, DailyLimit: 1000, DailyRemaining: 25, Remaining: -1, Cost: 10})
+		if ok, rem, _ := p.Fits(10); ok || rem != 5 {
+			t.Errorf("Fits(10) with 25 left and 20 in flight = %v, %d; want false, 5", ok, rem)
+		}
+		if err := p.Wait(t.Context(), 10); !errors.Is(err, ErrBudgetExhausted) {
+			t.Errorf("Wait(10) with 5 left after the requests in flight = %v, want ErrBudgetExhausted", err)
+		}
+		p.Observe(Observation{Status: 201, HasDaily: true, DailyLimit: 1000, DailyRemaining: 15, Remaining: -1, Cost: 10})
+		p.Observe(Observation{Status: 201, HasDaily: true, DailyLimit: 1000, DailyRemaining: 5, Remaining: -1, Cost: 10})
+		if ok, rem, _ := p.Fits(5); !ok || rem != 5 {
+			t.Errorf("Fits(5) once nothing is in flight = %v, %d; want true, 5", ok, rem)
+		}
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pdbulk/pdbulk/spec"
@@ -27,6 +28,8 @@ type Emulation struct {
 	Faults          Faults           // injected faults; zero = none
 	Seed            int64            // random seed for faults; 0 = time-based
 	Now             func() time.Time // clock for windows, day rollover and the times records carry; nil = time.Now
+	SlowAfter       int              // when > 0: the requests after the first SlowAfter are answered after SlowLatency instead of Latency (a server slowing down mid-run)
+	SlowLatency     time.Duration    // see SlowAfter
 	// NoV2 plays a server without API v2: every /api/v2 path answers 404, unlimited and
 	// free, as an unknown path does.
 	NoV2 bool
@@ -138,7 +141,7 @@ const (
 // latency; requests without a token or for an unknown endpoint then go straight to next,
 // which answers 401/404, with no limit, budget or fault applied.
 func emulate(next http.Handler, e Emulation) http.Handler {
-	if e.RateLimit == 0 && e.SearchRateLimit == 0 && e.DailyBudget == 0 && e.Latency == 0 && e.Faults.zero() {
+	if e.RateLimit == 0 && e.SearchRateLimit == 0 && e.DailyBudget == 0 && e.Latency == 0 && e.SlowAfter == 0 && e.Faults.zero() {
 		return next
 	}
 	if e.Window <= 0 {
@@ -172,6 +175,8 @@ func emulate(next http.Handler, e Emulation) http.Handler {
 type emulator struct {
 	next http.Handler
 	e    Emulation
+
+	served atomic.Int64 // requests seen, for SlowAfter
 
 	mu     sync.Mutex
 	rnd    *rand.Rand
@@ -230,7 +235,11 @@ func (m *emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ep, ok := match(r.Method, path)
 	limited := token != "" && path != "" && ok
-	if m.e.Latency > 0 || (limited && (m.e.Faults.Slow > 0 || m.e.Faults.Late > 0)) {
+	latency := m.e.Latency
+	if m.e.SlowAfter > 0 && m.served.Add(1) > int64(m.e.SlowAfter) {
+		latency = m.e.SlowLatency
+	}
+	if latency > 0 || (limited && (m.e.Faults.Slow > 0 || m.e.Faults.Late > 0)) {
 		// Read the body now: only then does net/http watch the connection and end the
 		// request's context when the client goes away during the waits below (and a late
 		// write still has its body after the client went away).
@@ -242,7 +251,7 @@ func (m *emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer body.Close()
 		r.Body = body
 	}
-	if !emuSleep(r, m.e.Latency) {
+	if !emuSleep(r, latency) {
 		return // the client went away: nobody to answer
 	}
 	if !limited {

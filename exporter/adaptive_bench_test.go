@@ -1,0 +1,70 @@
+package exporter_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/pdbulk/pdbulk/exporter"
+	"github.com/pdbulk/pdbulk/pipedrive"
+	"github.com/pdbulk/pdbulk/ratelimit"
+	"github.com/pdbulk/pdbulk/sandbox"
+)
+
+// BenchmarkExportAdaptive exports 20,000 leads (pages) from a sandbox that emulates a
+// Growth-like token (120 requests / 2 s) at several latencies, a server that slows from
+// 20 ms to 500 ms halfway through, and one that answers 5 % of requests 5xx, with default
+// settings: the limit learnt from the headers, no concurrency given (the client's Gate
+// decides how many pages are in flight). It reports records/s, the requests per second as
+// a share of the allowed 60/s, the 429s and the Gate's peak.
+//
+//	go test -run '^$' -bench ExportAdaptive -benchtime=1x ./exporter/
+func BenchmarkExportAdaptive(b *testing.B) {
+	const n = 20000
+	cases := []struct {
+		name string
+		e    sandbox.Emulation
+	}{
+		{"20ms", sandbox.Emulation{RateLimit: 120, Latency: 20 * time.Millisecond}},
+		{"300ms", sandbox.Emulation{RateLimit: 120, Latency: 300 * time.Millisecond}},
+		{"1s", sandbox.Emulation{RateLimit: 120, Latency: time.Second}},
+		{"slowdown-20ms-500ms", sandbox.Emulation{RateLimit: 120, Latency: 20 * time.Millisecond, SlowAfter: 25, SlowLatency: 500 * time.Millisecond}},
+		{"100ms-5pct-5xx", sandbox.Emulation{RateLimit: 120, Latency: 100 * time.Millisecond, Seed: 3, Faults: sandbox.Faults{Error5xx: 0.05}}},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			srv, base := startSandbox(b, sandbox.Options{Emulation: tc.e})
+			if err := srv.InsertLeads(context.Background(), n, sandbox.SampleLeads(n, time.Now(), srv.LeadLabelIDs())); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				p := ratelimit.New(ratelimit.Options{})
+				tr := http.DefaultTransport.(*http.Transport).Clone()
+				c, err := pipedrive.New(pipedrive.Config{BaseURL: base, Token: testToken, Pacer: p, HTTPClient: &http.Client{Transport: tr}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				dir := b.TempDir()
+				j := writeJob(b, dir, "kind: export\nentity: leads\nquery: {archived: all}\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title, value.amount: Amount, add_time: Created}\n")
+				start := time.Now()
+				res, err := exporter.Run(context.Background(), exporter.Options{Job: j, Client: c, State: openState(b, dir), PageSize: 100})
+				elapsed := time.Since(start)
+				tr.CloseIdleConnections()
+				if err != nil {
+					b.Fatalf("Run: %v", err)
+				}
+				if res.Sheets[0].Records != n {
+					b.Fatalf("wrote %d records, want %d", res.Sheets[0].Records, n)
+				}
+				ps, gs := p.Stats(), c.Gate().Stats()
+				b.ReportMetric(float64(n)/elapsed.Seconds(), "records/s")
+				b.ReportMetric(100*float64(ps.Requests)/elapsed.Seconds()/60, "pct_of_limit")
+				b.ReportMetric(100*float64(ps.TooMany)/float64(ps.Requests), "pct_429")
+				b.ReportMetric(float64(gs.Peak), "conc_peak")
+				b.ReportMetric(float64(gs.Cuts), "cuts")
+				b.Logf("%s: %d requests in %s; pacer %s; gate %+v", tc.name, ps.Requests, elapsed.Round(time.Millisecond), ps, gs)
+			}
+		})
+	}
+}
