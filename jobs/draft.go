@@ -252,7 +252,7 @@ func DraftJob(entity Entity, src DraftSource) ([]byte, error) {
 			fmt.Fprintf(&b, "  #   %s\n", r)
 		}
 	}
-	b.WriteString("options: {concurrency: 4, max_rejects: 0, duplicates: first}\n")
+	b.WriteString("options: {max_rejects: 0, duplicates: first}   # concurrency adapts by itself; concurrency: N pins it\n")
 	fmt.Fprintf(&b, "reports: {success: %s, rejects: %s}\n",
 		quote("out/"+safeName(base)+".success.csv"), quote("out/"+safeName(base)+".rejects.csv"))
 	if entity == EntityFiles {
