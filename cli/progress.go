@@ -92,10 +92,47 @@ func (d *display) counts(s importer.Snapshot) string {
 		line += fmt.Sprintf(", ETA %s", eta.Round(time.Second))
 	}
 	line += fmt.Sprintf(" | done %d, rejected %d, in doubt %d", s.Done(), s.Rejected, s.InDoubt)
+	if up := d.uploads(s); up != "" {
+		line += " | " + up
+	}
 	if pace := s.Pace(); pace != "" {
 		line += " | " + pace
 	}
 	return line
+}
+
+// uploads is a files job's part of a progress line: the files finished of those the job
+// names, their bytes, the byte rate of this run, the uploads under way and the files found
+// already attached; "" for a job that uploads nothing.
+func (d *display) uploads(s importer.Snapshot) string {
+	u := d.stats.Uploads.Snapshot()
+	if u.FilesTotal == 0 && u.BytesSent == 0 {
+		return ""
+	}
+	line := fmt.Sprintf("%d/%d files, %s/%s", u.Uploaded+u.Attached, u.FilesTotal,
+		formatBytes(u.BytesSent+u.BytesAttached), formatBytes(u.BytesTotal))
+	if secs := s.Elapsed.Seconds(); secs > 0 {
+		line += fmt.Sprintf(", %s/s", formatBytes(int64(float64(u.BytesSent)/secs)))
+	}
+	line += fmt.Sprintf(", %d uploading", u.Uploading)
+	if u.Attached > 0 {
+		line += fmt.Sprintf(", %d already attached", u.Attached)
+	}
+	return line
+}
+
+// formatBytes writes n bytes in the largest binary unit that keeps it at least 1.
+func formatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, i := float64(n)/unit, 0
+	for v >= unit && i < 3 {
+		v /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", v, "KMGT"[i])
 }
 
 func (d *display) draw(s importer.Snapshot) {
