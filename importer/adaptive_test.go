@@ -58,8 +58,12 @@ func TestBudgetEndsWithout429(t *testing.T) {
 		t.Fatalf("Stopped = %v, want the daily budget spent; %s", res.Stopped, res.Stats)
 	}
 	ps := cn.pacer.Stats()
-	if ps.TooMany != 0 {
-		t.Errorf("%d requests were answered 429 at the end of the budget (pacer: %s), want none", ps.TooMany, ps)
+	// Answers can come back out of order: an answer the server wrote before another may
+	// arrive after it and report a little more left than there is, which can let one last
+	// create through into a 429 (it stays pending; the run stops resumable). Before the
+	// pacer counted the creates in flight, a dozen were answered 429 here.
+	if ps.TooMany > 1 {
+		t.Errorf("%d requests were answered 429 at the end of the budget (pacer: %s), want at most one", ps.TooMany, ps)
 	}
 	if s := res.Stats; s.Created < 145 || s.Created > 150 {
 		t.Errorf("%s: want the 150 creates the budget covers (145 at least: a run may stop a few early while answers are on their way)", s)

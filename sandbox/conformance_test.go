@@ -1519,6 +1519,13 @@ func TestConformance(t *testing.T) {
 		}
 	}
 
+	// Every request of the suite went through the client's gate: it learnt a round trip, and
+	// nothing is left holding a slot.
+	h.use("Gate")
+	if gs := c.Gate().Stats(); gs.RTT <= 0 || gs.InFlight != 0 || gs.Limit < 1 {
+		t.Errorf("client gate after the suite: %+v, want a round trip learnt, none in flight, a bound of 1 or more", gs)
+	}
+
 	// Every exported method of the client was exercised.
 	ct := reflect.TypeOf(c)
 	for i := range ct.NumMethod() {
