@@ -315,12 +315,14 @@ func (p *xlsxPkg) loadSST(part string) error {
 		case "sst":
 			// The declared count sizes ends up front, bounded by what the limit lets in.
 			if n, err := strconv.ParseInt(attr(se, "uniqueCount"), 10, 64); err == nil && n > 0 && t.ends == nil {
-				n = min(n, budget/sstItemCost)
+				// A count past what the part could hold (<si/> is 5 bytes) or the limit let
+				// in is not trusted for more.
+				size := int64(p.files[strings.ToLower(part)].UncompressedSize64)
+				n = min(n, budget/sstItemCost, size/5)
 				t.ends = make([]uint32, 0, n)
 				// The text is at most the part's size less the markup of n items
 				// (<si><t/></si>, 13 bytes): sizing the arena so spares the copies of
 				// doubling it, which held the old and the new arena at once.
-				size := int64(p.files[strings.ToLower(part)].UncompressedSize64)
 				if hint := min(size-13*n, budget-n*sstItemCost); hint > 0 {
 					t.arena = make([]byte, 0, hint)
 				}
