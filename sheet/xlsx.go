@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path"
 	"strconv"
@@ -32,7 +33,8 @@ type xlsxPkg struct {
 	files    map[string]*zip.File // by lowercase part name
 	sheets   []sheetRef
 	date1904 bool
-	sst      []string
+	sst      sharedStrings
+	noSST    bool   // the shared strings are not loaded (counting rows)
 	xfKind   []Kind // per cell style: KindDate, KindDateTime or KindEmpty (not a date)
 }
 
@@ -44,7 +46,13 @@ func (p *xlsxPkg) fileErr(sheet string, err error) error {
 // is closed on error, and by close), and loads its workbook, styles and shared strings.
 // The directory's size and the inflated size it declares are checked first.
 func openPkg(f *os.File, filePath string, o Options) (*xlsxPkg, error) {
-	p := &xlsxPkg{path: filePath, o: o, file: f}
+	return openPkgWith(f, filePath, o, true)
+}
+
+// openPkgWith is openPkg that loads the shared strings only when withSST is true: counting
+// rows needs none of them, and a table of 800,000 strings would be read for nothing.
+func openPkgWith(f *os.File, filePath string, o Options, withSST bool) (*xlsxPkg, error) {
+	p := &xlsxPkg{path: filePath, o: o, file: f, noSST: !withSST}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
@@ -160,6 +168,9 @@ func (p *xlsxPkg) load() error {
 		targets[r.ID] = resolvePart(dir, r.Target)
 		switch {
 		case strings.HasSuffix(r.Type, "/sharedStrings"):
+			if p.noSST {
+				continue
+			}
 			if err := p.loadSST(targets[r.ID]); err != nil {
 				return err
 			}
@@ -246,17 +257,48 @@ func (p *xlsxPkg) loadStyles(part string) error {
 	return nil
 }
 
-// loadSST streams the shared string table into memory, within MaxSharedStringsBytes. A
-// string over MaxCellBytes is kept cut, with cutMark, for the cells that use it to be
-// refused.
+// sharedStrings is the shared string table held compactly: the text of every item one
+// after the other in arena, and ends[i] the offset in arena where item i ends (it starts
+// where item i-1 ends). A Go string is made only when a cell that uses the item is read,
+// so that a table of 800,000 strings costs its text plus 4 bytes an item, instead of a
+// 16-byte string header and a separate allocation for each.
+type sharedStrings struct {
+	arena []byte
+	ends  []uint32
+}
+
+func (t *sharedStrings) len() int { return len(t.ends) }
+
+// get returns item i, which must be below len.
+func (t *sharedStrings) get(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = t.ends[i-1]
+	}
+	return string(t.arena[start:t.ends[i]])
+}
+
+// sstItemCost is what an item costs in memory besides its text: its offset in ends.
+const sstItemCost = 4
+
+// loadSST streams the shared string table into p.sst, within MaxSharedStringsBytes: the
+// text of each <t> run is counted, with sstItemCost bytes an item, before it is added to
+// the arena. A string over MaxCellBytes is kept cut, with cutMark, for the cells that use
+// it to be refused.
 func (p *xlsxPkg) loadSST(part string) error {
 	rc, ok, err := p.open(part, p.o.maxWorkbook())
 	if !ok || err != nil {
 		return err
 	}
 	defer rc.Close()
+	// Offsets are uint32: a table is never let past 4 GiB, whatever the limit.
+	budget := min(p.o.maxSST(), math.MaxUint32)
+	tooLarge := func() error {
+		return p.fileErr("", detail(ErrTooLarge,
+			"the shared strings table holds more than %d bytes after %d strings (raise source.limits.shared_strings to read it)", p.o.maxSST(), p.sst.len()))
+	}
 	dec := newXMLDecoder(rc, p.o.maxCell())
-	var held int64
+	t := &p.sst
 	for {
 		tok, err := dec.RawToken()
 		if err == io.EOF {
@@ -271,20 +313,34 @@ func (p *xlsxPkg) loadSST(part string) error {
 		}
 		switch se.Name.Local {
 		case "sst":
-			if n, err := strconv.Atoi(attr(se, "uniqueCount")); err == nil && n > 0 {
-				p.sst = make([]string, 0, min(n, 1<<16))
+			// The declared count sizes ends up front, bounded by what the limit lets in.
+			if n, err := strconv.ParseInt(attr(se, "uniqueCount"), 10, 64); err == nil && n > 0 && t.ends == nil {
+				// A count past what the part could hold (<si/> is 5 bytes) or the limit let
+				// in is not trusted for more.
+				size := int64(p.files[strings.ToLower(part)].UncompressedSize64)
+				n = min(n, budget/sstItemCost, size/5)
+				t.ends = make([]uint32, 0, n)
+				// The text is at most the part's size less the markup of n items
+				// (<si><t/></si>, 13 bytes): sizing the arena so spares the copies of
+				// doubling it, which held the old and the new arena at once.
+				if hint := min(size-13*n, budget-n*sstItemCost); hint > 0 {
+					t.arena = make([]byte, 0, hint)
+				}
 			}
 		case "si":
-			s, err := richText(dec, "si", p.o.maxCell())
-			if err != nil {
+			room := budget - int64(len(t.arena)) - int64(len(t.ends)+1)*sstItemCost
+			if room < 0 {
+				return tooLarge()
+			}
+			lt := limitedText{b: t.arena, start: len(t.arena), limit: p.o.maxCell(), room: int(min(room, math.MaxInt32)), bounded: true}
+			if err := appendRichText(dec, "si", &lt); err != nil {
 				return p.fileErr("", xmlError(part, err))
 			}
-			held += int64(len(s)) + 16
-			if held > p.o.maxSST() {
-				return p.fileErr("", detail(ErrTooLarge,
-					"the shared strings table holds more than %d bytes after %d strings (raise source.limits.shared_strings to read it)", p.o.maxSST(), len(p.sst)))
+			if lt.over {
+				return tooLarge()
 			}
-			p.sst = append(p.sst, s)
+			t.arena = lt.finish()
+			t.ends = append(t.ends, uint32(len(t.arena)))
 		}
 	}
 }
@@ -302,8 +358,17 @@ func attr(se xml.StartElement, local string) string {
 // the element named end: the <t> runs, without phonetic (<rPh>) runs. A text
 // over limit bytes is cut there and ends with cutMark.
 func richText(dec *xml.Decoder, end string, limit int) (string, error) {
-	var b limitedText
-	b.limit = limit
+	b := limitedText{limit: limit}
+	if err := appendRichText(dec, end, &b); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// appendRichText writes the text of a string item up to the end of the element named
+// end into b (see richText). Character data is written straight from the decoder's
+// buffer, so that nothing is allocated for it besides b's own growth.
+func appendRichText(dec *xml.Decoder, end string, b *limitedText) error {
 	inT, phonetic := false, 0
 	for {
 		tok, err := dec.RawToken()
@@ -311,7 +376,7 @@ func richText(dec *xml.Decoder, end string, limit int) (string, error) {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			return "", err
+			return err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -328,43 +393,70 @@ func richText(dec *xml.Decoder, end string, limit int) (string, error) {
 			case "rPh":
 				phonetic--
 			case end:
-				return b.String(), nil
+				return nil
 			}
 		case xml.CharData:
 			if inT && phonetic == 0 {
 				b.Write(t)
+				if b.over {
+					return nil
+				}
 			}
 		}
 	}
 }
 
-// limitedText collects text up to limit bytes; past it, the text is cut (at a character
-// boundary) and ends with cutMark.
+// limitedText collects text after b[:start] up to limit bytes; past it, the text is cut
+// (at a character boundary) and ends with cutMark. When bounded, writing more than
+// room bytes in all sets over instead, before anything past room is buffered.
 type limitedText struct {
-	b     []byte
-	limit int
-	cut   bool
+	b       []byte
+	start   int
+	limit   int
+	room    int
+	bounded bool // room applies
+	cut     bool
+	over    bool
 }
 
 func (l *limitedText) Write(p []byte) {
-	if l.cut {
+	if l.cut || l.over {
 		return
 	}
 	if i := bytes.Index(p, []byte(cutMark)); i >= 0 {
 		p, l.cut = p[:i], true
 	}
-	if len(l.b)+len(p) > l.limit {
-		p, l.cut = p[:l.limit-len(l.b)], true
+	n := len(l.b) - l.start
+	if n+len(p) > l.limit {
+		p, l.cut = p[:l.limit-n], true
 		p = p[:validPrefix(p)]
+	}
+	if l.bounded {
+		extra := 0
+		if l.cut {
+			extra = len(cutMark)
+		}
+		if n+len(p)+extra > l.room {
+			l.over = true
+			return
+		}
 	}
 	l.b = append(l.b, p...)
 }
 
+// finish returns b with the text collected, and cutMark after it when it was cut.
+func (l *limitedText) finish() []byte {
+	if l.cut {
+		l.b = append(l.b, cutMark...)
+	}
+	return l.b
+}
+
 func (l *limitedText) String() string {
 	if l.cut {
-		return string(l.b) + cutMark
+		return string(l.b[l.start:]) + cutMark
 	}
-	return string(l.b)
+	return string(l.b[l.start:])
 }
 
 // chooseSheet finds the sheet named or numbered in o.
@@ -398,7 +490,7 @@ func (p *xlsxPkg) chooseSheet(o Options) (sheetRef, error) {
 }
 
 func countXLSX(f *os.File, filePath string, o Options) (int, error) {
-	p, err := openPkg(f, filePath, o)
+	p, err := openPkgWith(f, filePath, o, false)
 	if err != nil {
 		return 0, err
 	}

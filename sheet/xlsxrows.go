@@ -405,10 +405,10 @@ func (p *xlsxPkg) cell(typ, style, v, inline string) (Cell, error) {
 	switch typ {
 	case "s":
 		i, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || i < 0 || i >= len(p.sst) {
+		if err != nil || i < 0 || i >= p.sst.len() {
 			return bad(detail(ErrMalformed, "shared string %q does not exist", clip(v)))
 		}
-		return str(p.sst[i]), nil
+		return str(p.sst.get(i)), nil
 	case "inlineStr":
 		return str(inline), nil
 	case "str":

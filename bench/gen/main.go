@@ -16,7 +16,7 @@ import (
 )
 
 func main() {
-	format := flag.String("format", "csv", "csv or xlsx")
+	format := flag.String("format", "csv", "csv, xlsx (inline strings, excelize) or xlsx-sst (shared strings, as Excel saves)")
 	rows := flag.Int("rows", 1000, "data rows to write")
 	out := flag.String("out", "", "spreadsheet to write")
 	job := flag.String("job", "", "import job to write; its name is the file's base name")
@@ -47,7 +47,9 @@ func run(format string, rows int, out, job, source string) error {
 		return leadgen.WriteCSV(out, rows)
 	case "xlsx":
 		return leadgen.WriteXLSX(out, rows)
+	case "xlsx-sst":
+		return leadgen.WriteXLSXShared(out, rows)
 	default:
-		return fmt.Errorf("unknown format %q (want csv or xlsx)", format)
+		return fmt.Errorf("unknown format %q (want csv, xlsx or xlsx-sst)", format)
 	}
 }
