@@ -338,6 +338,13 @@ func writeHits(w http.ResponseWriter, hits []hit, more bool, pg page, related bo
 }
 
 func (s *Server) searchLeads(w http.ResponseWriter, r *http.Request, maxLimit int) {
+	s.searchLeadsPaged(w, r, maxLimit, parsePage, writeHits)
+}
+
+// searchLeadsPaged answers a lead search of API v1 or v2, which share every parameter and
+// rule but the paging: parse reads the page asked for, write answers the hits.
+func (s *Server) searchLeadsPaged(w http.ResponseWriter, r *http.Request, maxLimit int,
+	parse func(map[string][]string, int) (page, error), write func(http.ResponseWriter, []hit, bool, page, bool)) {
 	q := r.URL.Query()
 	term, exact, okTerm := searchTerm(w, q)
 	if !okTerm {
@@ -361,7 +368,7 @@ func (s *Server) searchLeads(w http.ResponseWriter, r *http.Request, maxLimit in
 		badRequest(w, "%v", err)
 		return
 	}
-	pg, err := parsePage(q, maxLimit)
+	pg, err := parse(q, maxLimit)
 	if err != nil {
 		badRequest(w, "%v", err)
 		return
@@ -371,7 +378,7 @@ func (s *Server) searchLeads(w http.ResponseWriter, r *http.Request, maxLimit in
 		internalError(w, s, "search leads", err)
 		return
 	}
-	writeHits(w, hits, more, pg, false)
+	write(w, hits, more, pg, false)
 }
 
 // leadSearchHits answers the page pg of a lead search: the leads (of person personID and

@@ -204,38 +204,5 @@ func (s *Server) searchOrganizationsV2(w http.ResponseWriter, r *http.Request, m
 }
 
 func (s *Server) searchLeadsV2(w http.ResponseWriter, r *http.Request, maxLimit int) {
-	q := r.URL.Query()
-	term, exact, okTerm := searchTerm(w, q)
-	if !okTerm {
-		return
-	}
-	flds, okF := listParam(w, q, "fields", leadSearchFields)
-	if !okF {
-		return
-	}
-	inc, okI := listParam(w, q, "include_fields", []string{"lead.was_seen"})
-	if !okI {
-		return
-	}
-	personID, _, err := parseIDParam(q, "person_id")
-	if err != nil {
-		badRequest(w, "%v", err)
-		return
-	}
-	orgID, _, err := parseIDParam(q, "organization_id")
-	if err != nil {
-		badRequest(w, "%v", err)
-		return
-	}
-	pg, err := parseCursorPage(q, maxLimit)
-	if err != nil {
-		badRequest(w, "%v", err)
-		return
-	}
-	hits, more, err := s.leadSearchHits(pg, term, exact, flds, personID, orgID, len(inc) > 0)
-	if err != nil {
-		internalError(w, s, "search leads", err)
-		return
-	}
-	writeHitsV2(w, hits, more, pg, false)
+	s.searchLeadsPaged(w, r, maxLimit, parseCursorPage, writeHitsV2)
 }
