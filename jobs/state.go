@@ -165,6 +165,12 @@ var migrations = []string{
 	DROP TABLE bookmarks_v1;`,
 }
 
+// walCheckpointPages is how many pages the WAL grows to before a commit copies them into
+// the database (SQLite's default is 1,000). An import rewrites the same few pages (the rows,
+// ids and created tables' last leaves) at every commit: a larger WAL copies each of them once
+// for more commits. Durability does not depend on it (a commit is durable in the WAL).
+const walCheckpointPages = 4000
+
 // maxBatch bounds how many changes one group commit carries.
 const maxBatch = 512
 
@@ -230,6 +236,7 @@ func OpenState(path string) (*State, error) {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
 	q.Add("_txlock", "immediate")
 	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: abs, RawQuery: q.Encode()}).String()
 	wdb, err := sql.Open("sqlite", dsn)
