@@ -174,9 +174,7 @@ func (r *Run) MarkInFlight(ctx context.Context, row int, key string) error {
 		return err
 	}
 	err := r.s.do(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO rows (account, job, row, key, status, attempts, updated_at) VALUES (?, ?, ?, ?, 'in_flight', 1, ?)
-			ON CONFLICT (account, job, row) DO UPDATE SET key = excluded.key, status = 'in_flight', reason = '',
-			attempts = rows.attempts + 1, updated_at = excluded.updated_at`, r.account, r.job, row, key, now())
+		_, err := tx.Stmt(r.s.hot.inFlight).Exec(r.account, r.job, row, key, now())
 		return err
 	})
 	if err != nil {
@@ -203,26 +201,22 @@ func (r *Run) MarkDone(ctx context.Context, row int, remoteID, action string) er
 func (r *Run) markDone(tx *sql.Tx, row int, remoteID, action string) error {
 	t := now()
 	var key string
-	err := tx.QueryRow(`INSERT INTO rows (account, job, row, status, remote_id, action, updated_at) VALUES (?, ?, ?, 'done', ?, ?, ?)
-		ON CONFLICT (account, job, row) DO UPDATE SET status = 'done', remote_id = excluded.remote_id,
-		action = excluded.action, reason = '', updated_at = excluded.updated_at
-		RETURNING key`, r.account, r.job, row, remoteID, action, t).Scan(&key)
+	err := tx.Stmt(r.s.hot.done).QueryRow(r.account, r.job, row, remoteID, action, t).Scan(&key)
 	if err != nil {
 		return err
 	}
 	if action == "created" && remoteID != "" {
-		if _, err := tx.Exec(`INSERT INTO created (account, entity, remote_id, job, row, created_at) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (account, entity, remote_id) DO NOTHING`, r.account, r.Entity, remoteID, r.job, row, t); err != nil {
+		if _, err := tx.Stmt(r.s.hot.logCreated).Exec(r.account, r.Entity, remoteID, r.job, row, t); err != nil {
 			return err
 		}
 	}
 	switch {
 	case action == "deleted" && remoteID != "":
-		_, err = tx.Exec(`DELETE FROM ids INDEXED BY ids_by_remote WHERE account = ? AND entity = ? AND remote_id = ?`, r.account, r.Entity, remoteID)
+		_, err = tx.Stmt(r.s.hot.dropID).Exec(r.account, r.Entity, remoteID)
 		return err
 	case key != "" && remoteID != "" && r.Entity != "":
 		// Without an Entity (Begin, not BeginJob) the id map is the caller's (PutID).
-		return putID(tx, r.account, r.Entity, key, remoteID, r.job)
+		return r.s.putID(tx, r.account, r.Entity, key, remoteID, r.job)
 	}
 	return nil
 }
@@ -234,9 +228,7 @@ func (r *Run) MarkRejected(ctx context.Context, row int, reason string) error {
 		return err
 	}
 	err := r.s.do(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO rows (account, job, row, status, reason, updated_at) VALUES (?, ?, ?, 'rejected', ?, ?)
-			ON CONFLICT (account, job, row) DO UPDATE SET status = 'rejected', reason = excluded.reason,
-			updated_at = excluded.updated_at`, r.account, r.job, row, reason, now())
+		_, err := tx.Stmt(r.s.hot.rejected).Exec(r.account, r.job, row, reason, now())
 		return err
 	})
 	if err != nil {

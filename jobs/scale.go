@@ -152,12 +152,11 @@ func (r *Run) MarkDoneClaimed(ctx context.Context, row int, remoteID, action, cl
 	var held string
 	err := r.s.do(ctx, func(tx *sql.Tx) error {
 		held = ""
-		if _, err := tx.Exec(`INSERT INTO ids (account, entity, key, remote_id, job, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (account, entity, key) DO NOTHING`, r.account, claimEntity, remoteID, holder, r.job, now()); err != nil {
+		if _, err := tx.Stmt(r.s.hot.claim).Exec(r.account, claimEntity, remoteID, holder, r.job, now()); err != nil {
 			return err
 		}
 		var cur string
-		if err := tx.QueryRow(`SELECT remote_id FROM ids WHERE account = ? AND entity = ? AND key = ?`, r.account, claimEntity, remoteID).Scan(&cur); err != nil {
+		if err := tx.Stmt(r.s.hot.claimed).QueryRow(r.account, claimEntity, remoteID).Scan(&cur); err != nil {
 			return err
 		}
 		if cur != holder {

@@ -165,6 +165,12 @@ var migrations = []string{
 	DROP TABLE bookmarks_v1;`,
 }
 
+// walCheckpointPages is how many pages the WAL grows to before a commit copies them into
+// the database (SQLite's default is 1,000). An import rewrites the same few pages (the rows,
+// ids and created tables' last leaves) at every commit: a larger WAL copies each of them once
+// for more commits. Durability does not depend on it (a commit is durable in the WAL).
+const walCheckpointPages = 4000
+
 // maxBatch bounds how many changes one group commit carries.
 const maxBatch = 512
 
@@ -185,6 +191,10 @@ type State struct {
 	ops     chan *op
 	quit    chan struct{}
 	stopped chan struct{}
+
+	// hot holds the writer's statements that run once or more per imported row, prepared once
+	// on the writer connection: SQLite parses their text once per State, not once per row.
+	hot hotStmts
 
 	closeOnce sync.Once
 	closeErr  error
@@ -226,6 +236,7 @@ func OpenState(path string) (*State, error) {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
 	q.Add("_txlock", "immediate")
 	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: abs, RawQuery: q.Encode()}).String()
 	wdb, err := sql.Open("sqlite", dsn)
@@ -246,6 +257,12 @@ func OpenState(path string) (*State, error) {
 	}
 	rdb.SetMaxOpenConns(4)
 	s := &State{path: abs, rdb: rdb, wdb: wdb, ops: make(chan *op), quit: make(chan struct{}), stopped: make(chan struct{})}
+	if err := s.hot.prepare(wdb); err != nil {
+		s.hot.close()
+		rdb.Close()
+		wdb.Close()
+		return nil, fmt.Errorf("jobs: open state %s: %w", path, err)
+	}
 	go s.writer()
 	return s, nil
 }
@@ -283,6 +300,7 @@ func (s *State) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.quit)
 		<-s.stopped
+		s.hot.close()
 		err := s.rdb.Close()
 		if werr := s.wdb.Close(); err == nil {
 			err = werr
@@ -360,17 +378,17 @@ func (s *State) commit(batch []*op) {
 			errs[i] = o.fn(tx)
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT op`); err != nil {
+		if _, err := tx.StmtContext(ctx, s.hot.savepoint).ExecContext(ctx); err != nil {
 			errs[i] = err
 			continue
 		}
 		if err := o.fn(tx); err != nil {
 			errs[i] = err
-			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO op`); rerr != nil {
+			if _, rerr := tx.StmtContext(ctx, s.hot.rollbackTo).ExecContext(ctx); rerr != nil {
 				errs[i] = errors.Join(err, rerr)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `RELEASE op`); err != nil && errs[i] == nil {
+		if _, err := tx.StmtContext(ctx, s.hot.release).ExecContext(ctx); err != nil && errs[i] == nil {
 			errs[i] = err
 		}
 	}
@@ -395,6 +413,62 @@ func (s *State) commit(batch []*op) {
 	}
 }
 
+// hotStmts are the statements prepared once per State on the writer connection (see State.hot).
+// A transaction uses one through tx.Stmt, which finds it already prepared on the connection
+// (the writer has one connection, kept open for the State's life).
+type hotStmts struct {
+	savepoint, rollbackTo, release *sql.Stmt // per op of a shared transaction
+	inFlight, done, rejected       *sql.Stmt // the row marks
+	logCreated, putID, dropID      *sql.Stmt // the created log and the id map, from markDone
+	claim, claimed                 *sql.Stmt // MarkDoneClaimed's claim
+}
+
+func (h *hotStmts) prepare(db *sql.DB) error {
+	for _, p := range []struct {
+		dst *(*sql.Stmt)
+		q   string
+	}{
+		{&h.savepoint, `SAVEPOINT op`},
+		{&h.rollbackTo, `ROLLBACK TO op`},
+		{&h.release, `RELEASE op`},
+		{&h.inFlight, `INSERT INTO rows (account, job, row, key, status, attempts, updated_at) VALUES (?, ?, ?, ?, 'in_flight', 1, ?)
+			ON CONFLICT (account, job, row) DO UPDATE SET key = excluded.key, status = 'in_flight', reason = '',
+			attempts = rows.attempts + 1, updated_at = excluded.updated_at`},
+		{&h.done, `INSERT INTO rows (account, job, row, status, remote_id, action, updated_at) VALUES (?, ?, ?, 'done', ?, ?, ?)
+			ON CONFLICT (account, job, row) DO UPDATE SET status = 'done', remote_id = excluded.remote_id,
+			action = excluded.action, reason = '', updated_at = excluded.updated_at
+			RETURNING key`},
+		{&h.rejected, `INSERT INTO rows (account, job, row, status, reason, updated_at) VALUES (?, ?, ?, 'rejected', ?, ?)
+			ON CONFLICT (account, job, row) DO UPDATE SET status = 'rejected', reason = excluded.reason,
+			updated_at = excluded.updated_at`},
+		{&h.logCreated, `INSERT INTO created (account, entity, remote_id, job, row, created_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (account, entity, remote_id) DO NOTHING`},
+		{&h.putID, `INSERT INTO ids (account, entity, key, remote_id, job, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (account, entity, key) DO UPDATE SET remote_id = excluded.remote_id, job = excluded.job,
+			updated_at = excluded.updated_at`},
+		{&h.dropID, `DELETE FROM ids INDEXED BY ids_by_remote WHERE account = ? AND entity = ? AND remote_id = ?`},
+		{&h.claim, `INSERT INTO ids (account, entity, key, remote_id, job, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (account, entity, key) DO NOTHING`},
+		{&h.claimed, `SELECT remote_id FROM ids WHERE account = ? AND entity = ? AND key = ?`},
+	} {
+		st, err := db.Prepare(p.q)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		*p.dst = st
+	}
+	return nil
+}
+
+func (h *hotStmts) close() {
+	for _, st := range []*sql.Stmt{h.savepoint, h.rollbackTo, h.release, h.inFlight, h.done, h.rejected,
+		h.logCreated, h.putID, h.dropID, h.claim, h.claimed} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
 func now() int64 { return time.Now().UnixMicro() }
 
 func fromMicros(us int64) time.Time {
@@ -411,7 +485,7 @@ func (s *State) PutID(ctx context.Context, entity, key, id string) error {
 		return fmt.Errorf("jobs: put id: entity, key and id must not be empty")
 	}
 	err := s.do(ctx, func(tx *sql.Tx) error {
-		return putID(tx, s.account.Key(), entity, key, id, "")
+		return s.putID(tx, s.account.Key(), entity, key, id, "")
 	})
 	if err != nil {
 		return fmt.Errorf("jobs: put id %s: %w", entity, err)
@@ -419,10 +493,8 @@ func (s *State) PutID(ctx context.Context, entity, key, id string) error {
 	return nil
 }
 
-func putID(tx *sql.Tx, account, entity, key, id, job string) error {
-	_, err := tx.Exec(`INSERT INTO ids (account, entity, key, remote_id, job, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (account, entity, key) DO UPDATE SET remote_id = excluded.remote_id, job = excluded.job,
-		updated_at = excluded.updated_at`, account, entity, key, id, job, now())
+func (s *State) putID(tx *sql.Tx, account, entity, key, id, job string) error {
+	_, err := tx.Stmt(s.hot.putID).Exec(account, entity, key, id, job, now())
 	return err
 }
 
