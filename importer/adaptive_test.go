@@ -71,8 +71,8 @@ func TestBudgetEndsWithout429(t *testing.T) {
 	if peak := res.Stats.PeakConcurrency; peak < 8 {
 		t.Errorf("at most %d requests were in flight: the test did not have many in flight at the end of the budget", peak)
 	}
-	if s := res.Stats; s.Requests != ps.Requests || s.Requests != s.Created+1 {
-		t.Errorf("summary counts %d requests; the run made %d (%d creates and the probe)", s.Requests, ps.Requests, s.Created)
+	if s := res.Stats; s.Requests != ps.Requests || s.Requests != s.Created+1+ps.TooMany {
+		t.Errorf("summary counts %d requests; the run made %d (%d creates, %d answered 429, and the probe)", s.Requests, ps.Requests, s.Created, ps.TooMany)
 	}
 	if !strings.Contains(res.Stats.String(), "concurrency ") {
 		t.Errorf("summary %q does not show the concurrency", res.Stats)
