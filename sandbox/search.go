@@ -236,6 +236,13 @@ var (
 )
 
 func (s *Server) searchItems(w http.ResponseWriter, r *http.Request, maxLimit int) {
+	s.searchItemsPaged(w, r, maxLimit, parsePage, writeHits)
+}
+
+// searchItemsPaged answers an item search of API v1 or v2, which share every parameter and
+// rule but the paging: parse reads the page asked for, write answers the hits.
+func (s *Server) searchItemsPaged(w http.ResponseWriter, r *http.Request, maxLimit int,
+	parse func(map[string][]string, int) (page, error), write func(http.ResponseWriter, []hit, bool, page, bool)) {
 	q := r.URL.Query()
 	term, exact, okTerm := searchTerm(w, q)
 	if !okTerm {
@@ -258,7 +265,7 @@ func (s *Server) searchItems(w http.ResponseWriter, r *http.Request, maxLimit in
 			return
 		}
 	}
-	pg, err := parsePage(q, maxLimit)
+	pg, err := parse(q, maxLimit)
 	if err != nil {
 		badRequest(w, "%v", err)
 		return
@@ -268,7 +275,7 @@ func (s *Server) searchItems(w http.ResponseWriter, r *http.Request, maxLimit in
 		internalError(w, s, "search items", err)
 		return
 	}
-	writeHits(w, hits, more, pg, true)
+	write(w, hits, more, pg, true)
 }
 
 // itemHits answers the page pg of an item search: persons, organizations and leads of

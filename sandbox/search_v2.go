@@ -113,39 +113,7 @@ func writeHitsV2(w http.ResponseWriter, hits []hit, more bool, pg page, related 
 }
 
 func (s *Server) searchItemsV2(w http.ResponseWriter, r *http.Request, maxLimit int) {
-	q := r.URL.Query()
-	term, exact, okTerm := searchTerm(w, q)
-	if !okTerm {
-		return
-	}
-	types, okT := listParam(w, q, "item_types", searchItemTypes)
-	if !okT {
-		return
-	}
-	flds, okF := listParam(w, q, "fields", searchFields)
-	if !okF {
-		return
-	}
-	if _, okI := listParam(w, q, "include_fields", []string{"deal.cc_email", "person.picture", "product.price"}); !okI {
-		return
-	}
-	if v := first(q, "search_for_related_items"); v != "" {
-		if _, err := parseBoolParam(v); err != nil {
-			badRequest(w, "search_for_related_items must be a boolean")
-			return
-		}
-	}
-	pg, err := parseCursorPage(q, maxLimit)
-	if err != nil {
-		badRequest(w, "%v", err)
-		return
-	}
-	hits, more, err := s.itemHits(pg, term, exact, types, flds)
-	if err != nil {
-		internalError(w, s, "search items", err)
-		return
-	}
-	writeHitsV2(w, hits, more, pg, true)
+	s.searchItemsPaged(w, r, maxLimit, parseCursorPage, writeHitsV2)
 }
 
 var (
