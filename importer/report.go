@@ -16,6 +16,9 @@ const (
 	reportStatusColumn = "pdbulk_status" // created, updated, deleted, archived
 	reportIDColumn     = "pipedrive_id"
 	reportErrorColumn  = "pdbulk_error" // why the row was rejected
+
+	// undoneStatus is the status undo gives a created row in the success report.
+	undoneStatus = "undone"
 )
 
 // reportReader reads a report pdbulk wrote earlier (success or reject), in its row order,
@@ -100,10 +103,64 @@ func (rr *reportReader) get(num int) []string {
 	}
 }
 
-func (rr *reportReader) close() {
-	if rr != nil {
-		rr.in.Close()
+// undone returns the source cells of row num when the report has the row with the status
+// undo gives it ("undone"): the values the row was sent with before undo removed its record.
+// Nil otherwise. It does not consume the line, which get may still read.
+func (rr *reportReader) undone(num int) []string {
+	for {
+		n, cells, ok := rr.line()
+		switch {
+		case !ok || n > num:
+			return nil
+		case n == num:
+			if cellAt(cells, rr.width+1) != undoneStatus {
+				return nil
+			}
+			return fit(cells, rr.width)
+		}
+		rr.consume()
 	}
+}
+
+func (rr *reportReader) close() {
+	if rr != nil && rr.in != nil {
+		rr.in.Close()
+		rr.in, rr.end = nil, true
+	}
+}
+
+// redo gives a source row that undo took back the values it was sent with before (the
+// success report says "undone" with them), when they differ from the source's: a value the
+// user fixed in the reject report and sent with --only-failed is sent again as fixed, and
+// undo followed by run makes the same records again. Not with OnlyFailed (its rows are the
+// user's latest word) nor Restart (which starts over from the source).
+func (r *run) redo(row *sheet.Row) {
+	if r.o.OnlyFailed || r.o.Restart {
+		return
+	}
+	cells := r.oldOK.undone(row.Num)
+	if cells == nil {
+		return
+	}
+	same := true
+	for i, c := range cells {
+		if cellText(*row, i) != c {
+			same = false
+			break
+		}
+	}
+	if same {
+		return
+	}
+	out := make([]sheet.Cell, len(cells))
+	for i, c := range cells {
+		out[i] = sheet.Cell{Text: c}
+		if c != "" {
+			out[i].Kind = sheet.KindString
+		}
+	}
+	row.Cells = out
+	r.redone++
 }
 
 // sidePath is where an OnlyFailed run writes the rows it finished, before they are merged
@@ -115,18 +172,43 @@ func sidePath(j *jobs.Job) string {
 // mergeSuccess writes the success report of an OnlyFailed run: the lines of the success
 // report before it, and the rows done now (the side file), both in row order, merged; a
 // row in both is reported as done now. Memory: one line of each.
-func (r *run) mergeSuccess() (err error) {
+func (r *run) mergeSuccess() error {
+	// oldOK was opened before the run; the new file replaces it only at Close.
+	return mergeSide(r.job, r.header[:r.rowCol], r.readOptions(true), r.oldOK)
+}
+
+// recoverSide merges into the success report the side file an OnlyFailed run left behind
+// when it was killed after writing it and before merging it (its rows are done in the
+// checkpoint and gone from the reject report: the side file is the only place that has
+// the values they were sent with). It runs before a run opens the earlier reports; a merge
+// that is repeated (killed after the rename, before the side file was removed) changes
+// nothing.
+func (r *run) recoverSide(width int) error {
 	side := sidePath(r.job)
-	defer os.Remove(side)
-	width := r.rowCol
-	header := append(append([]string{}, r.header[:width]...), reportRowColumn, reportStatusColumn, reportIDColumn)
-	now := openReportReader(side, r.header[:width], r.readOptions(true))
+	if _, err := os.Stat(side); err != nil {
+		return nil
+	}
+	old := openReportReader(r.job.Reports.Success, r.header[:width], r.readOptions(true))
+	defer old.close()
+	if err := mergeSide(r.job, r.header[:width], r.readOptions(true), old); err != nil {
+		return err
+	}
+	r.logf("the rows an interrupted --only-failed run sent (%s) are now in the success report %s", side, r.job.Reports.Success)
+	return nil
+}
+
+// mergeSide writes the job's success report from old (the report before, or nil) and the
+// side file, and removes the side file.
+func mergeSide(j *jobs.Job, source []string, o sheet.Options, old *reportReader) (err error) {
+	side := sidePath(j)
+	now := openReportReader(side, source, o)
 	if now == nil {
-		return fmt.Errorf("importer: reports: the rows done by this run (%s) cannot be read back", side)
+		return fmt.Errorf("importer: reports: the rows done by an --only-failed run (%s) cannot be read back: "+
+			"check the file, or remove it to report those rows with the source's values", side)
 	}
 	defer now.close()
-	old := r.oldOK // opened before the run; the new file replaces it only at Close
-	w, err := createReport(r.job.Reports.Success, header)
+	header := append(append([]string{}, source...), reportRowColumn, reportStatusColumn, reportIDColumn)
+	w, err := createReport(j.Reports.Success, header)
 	if err != nil {
 		return err
 	}
@@ -142,6 +224,10 @@ func (r *run) mergeSuccess() (err error) {
 		switch {
 		case !ook && !nok:
 			if err := w.Close(); err != nil {
+				return fmt.Errorf("importer: reports: %w", err)
+			}
+			now.close()
+			if err := os.Remove(side); err != nil && !os.IsNotExist(err) {
 				return fmt.Errorf("importer: reports: %w", err)
 			}
 			return nil
@@ -197,4 +283,12 @@ func openReportFile(path string) (sheet.Reader, error) {
 		return nil, fmt.Errorf("importer: reports: %w", err)
 	}
 	return in, nil
+}
+
+// cellAt is cells[i], or "" past the end.
+func cellAt(cells []string, i int) string {
+	if i >= 0 && i < len(cells) {
+		return cells[i]
+	}
+	return ""
 }

@@ -105,6 +105,7 @@ type run struct {
 	// is reported with the values it was really sent with (or, rejected, the user's fix),
 	// not the source's. nil when there is none (or it does not fit the source).
 	oldOK, oldBad *reportReader
+	redone        int // rows sent with the values they had before an undo (redo)
 
 	gate      *gate         // keeps creates and reconciliations of one identity apart
 	claims    *claimBook    // which job row holds which record
@@ -219,6 +220,9 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 		if r.o.OnlyFailed {
 			width = r.rowCol
 		}
+		if err := r.recoverSide(width); err != nil {
+			return nil, err
+		}
 		// The reports of earlier runs are read before the new ones replace them.
 		r.oldOK = openReportReader(r.job.Reports.Success, r.header[:width], r.readOptions(true))
 		if !r.o.OnlyFailed {
@@ -277,6 +281,10 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 	r.mu.Unlock()
 	if res.Stopped == nil && stop.Err() != nil {
 		res.Stopped = context.Canceled
+	}
+	if r.redone > 0 {
+		r.logf("%d rows were sent with the values of the success report, not the source's: undo had removed "+
+			"what they were sent with before (fixes made for --only-failed included); --restart sends the source's values", r.redone)
 	}
 	res.Stats = r.stats.Snapshot()
 	if abort.Err() != nil && werr != nil {
@@ -399,6 +407,9 @@ func (r *run) feed(feed, ctx context.Context, tasks chan<- task, in sheet.Reader
 		}
 		if err := r.reportRow(&row); err != nil {
 			return err
+		}
+		if rowErr == nil {
+			r.redo(&row)
 		}
 		r.stats.Read.Add(1)
 		slot := r.rep.open(ctx, row, cellText(row, r.errCol))

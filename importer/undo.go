@@ -302,7 +302,7 @@ func undoReport(j *jobs.Job, run *jobs.Run) (err error) {
 				return fmt.Errorf("reports: %w", gerr)
 			}
 			if !ok || st.Status != jobs.StatusDone || st.RemoteID != cells[idCol] {
-				cells[statusCol] = "undone"
+				cells[statusCol] = undoneStatus
 			}
 		}
 		if err = w.Write(cells); err != nil {
