@@ -75,12 +75,14 @@ const (
 
 // Pacer is shared by all workers of a run. It is safe for concurrent use.
 //
-// The steady cap is a token bucket (golang.org/x/time/rate) of burst 1 and rate
-// (limit-1)/window: any span of one window then holds at most limit releases. Releases are
-// not arrivals, though (a new connection or a slow network bunches them up), so a guard also
-// counts what may have reached the server inside the window: requests still in flight plus
-// those answered less than a window ago. A release waits while that count is at the limit,
-// which keeps the server's rolling window safe whatever the jitter.
+// The steady pace is a token bucket (golang.org/x/time/rate) of rate limit/window, whose
+// burst is the window's limit (1 after a 429, until the pacer recovers). What keeps the
+// server's rolling window is a guard that counts what may have reached the server inside
+// the window: requests still in flight plus those answered less than a window ago (less the
+// shortest round trip, see guardLocked). A release waits while that count is at the limit,
+// which keeps the server's rolling window safe whatever the jitter; releases are not
+// arrivals (a new connection or a slow network bunches them up), and the guard counts
+// neither too early nor too late for either.
 //
 // Answers adjust the pacing: the window limit is learned from x-ratelimit-limit; a 429 holds
 // every worker until Retry-After and lowers the rate (recovering slowly on successes);
@@ -169,17 +171,38 @@ func New(o Options) *Pacer {
 
 func (p *Pacer) newLane(limit int) *lane {
 	l := &lane{limit: limit, factor: 1}
-	l.lim = rate.NewLimiter(p.rateFor(l), 1)
+	l.lim = rate.NewLimiter(p.rateFor(l), burstFor(l))
 	return l
 }
 
-// rateFor is the steady rate of l: burst 1 + rate*window <= limit.
+// rateFor is the steady rate of l: limit requests per window, less the AIMD backoff. The
+// bucket alone would let burst + rate·window go in one window; the guard (guardLocked), not
+// the bucket, keeps a window at most limit.
 func (p *Pacer) rateFor(l *lane) rate.Limit {
-	per := float64(max(1, l.limit-1)) * l.factor
+	per := float64(max(1, l.limit)) * l.factor
 	return rate.Limit(per / p.window.Seconds())
 }
 
-func (p *Pacer) retuneLocked(l *lane) { l.lim.SetLimit(p.rateFor(l)) }
+// burstFor is how many requests of l may go at once while the window has room: all of a
+// window's limit while no 429 backs the pacer off (the server's rolling window allows
+// them, and the guard counts them), one at a time after a 429 (someone else may share the
+// token: the pacer spaces its requests until it has recovered).
+//
+// A run's first round trip is where this counts: nothing is known of the latency or the
+// limit until the first answers come back, so the first window's requests go at once (the
+// 20 that the smallest plan allows, before the headers say more), and after a long round
+// trip the window's room is filled at once rather than at the steady rate.
+func burstFor(l *lane) int {
+	if l.factor < 1 {
+		return 1
+	}
+	return max(1, l.limit)
+}
+
+func (p *Pacer) retuneLocked(l *lane) {
+	l.lim.SetLimit(p.rateFor(l))
+	l.lim.SetBurst(burstFor(l))
+}
 
 // Wait blocks until a request costing cost tokens may be sent, or ctx ends. It returns a
 // *BudgetError, without waiting, when the daily budget is known not to cover cost.

@@ -93,9 +93,9 @@ func TestObserveLearnsLimit(t *testing.T) {
 		server    int
 		wantRate  float64
 	}{
-		{"lower than configured", 100, 20, 9.5},
-		{"higher than configured", 20, 40, 19.5},
-		{"unconfigured starts at lite", 0, 0, 9.5},
+		{"lower than configured", 100, 20, 10},
+		{"higher than configured", 20, 40, 20},
+		{"unconfigured starts at lite", 0, 0, 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := New(Options{Limit: tc.configure})
@@ -117,7 +117,7 @@ func TestTooManyHoldsEveryWorker(t *testing.T) {
 		if s.TooMany != 1 {
 			t.Errorf("Stats().TooMany = %d, want 1", s.TooMany)
 		}
-		if want := 19.5 * decreaseFactor; s.Rate != want {
+		if want := 20 * decreaseFactor; s.Rate != want {
 			t.Errorf("Stats().Rate after a 429 = %v, want %v", s.Rate, want)
 		}
 		start := time.Now()
@@ -128,8 +128,8 @@ func TestTooManyHoldsEveryWorker(t *testing.T) {
 		for range 201 {
 			p.Observe(Observation{Status: 200, Limit: 40, Remaining: 10, HasWindow: true})
 		}
-		if s := p.Stats(); s.Rate != 19.5 {
-			t.Errorf("Stats().Rate after 201 successes = %v, want recovered 19.5", s.Rate)
+		if s := p.Stats(); s.Rate != 20 {
+			t.Errorf("Stats().Rate after 201 successes = %v, want recovered 20", s.Rate)
 		}
 	})
 }
