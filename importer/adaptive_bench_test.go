@@ -9,7 +9,7 @@ package importer_test
 // Metrics: pct_of_limit (requests per second over the allowed rate), pct_429 (share of
 // requests answered 429), conc_peak and conc_end (requests allowed in flight), cuts (times a
 // struggling server cut them), pct_of_ceiling (the run's wall against the shortest any client
-// could reach for as many requests, see bestWall). Targets: ≥ 95 pct_of_limit and ≤ 1
+// could reach for as many requests, see ratelimit.BestWall). Targets: ≥ 95 pct_of_limit and ≤ 1
 // pct_429 at every latency. pct_of_limit is the run's requests (every one: the retries and
 // lookups too) over the whole importer.Run wall time (from before the first request to
 // after the last answer, the reports written) over the allowed limit/window.
@@ -82,7 +82,7 @@ func BenchmarkAdaptive(b *testing.B) {
 			allowed := float64(sc.limit) / 2
 			b.ReportMetric(100*float64(requests)/elapsed.Seconds()/allowed, "pct_of_limit")
 			if sc.e.SlowAfter == 0 && sc.e.Faults.Error5xx == 0 {
-				best := bestWall(int(requests/int64(b.N)), sc.limit, 2*time.Second, sc.e.Latency)
+				best := ratelimit.BestWall(int(requests/int64(b.N)), sc.limit, 2*time.Second, sc.e.Latency)
 				b.ReportMetric(100*best.Seconds()/(elapsed.Seconds()/float64(b.N)), "pct_of_ceiling")
 			}
 			b.ReportMetric(100*float64(tooMany)/float64(requests), "pct_429")
@@ -91,38 +91,6 @@ func BenchmarkAdaptive(b *testing.B) {
 			_ = cuts
 		})
 	}
-}
-
-// bestWall is the shortest wall time, from the first request sent to the last answer, in
-// which any client could make n requests to a server that admits limit requests per rolling
-// window (counting each when it answers, after latency, as the sandbox does), knowing
-// nothing of the limit before its first answer: it may send the 20 requests of the smallest
-// plan at once, nothing more until the first answers come back a round trip later, and at
-// most ratelimit.MaxGate requests in flight. pct_of_limit cannot exceed
-// n / bestWall / (limit / window): at 1 s and 1,000 requests that is about 92.6 % of 120/2 s.
-func bestWall(n, limit int, window, latency time.Duration) time.Duration {
-	if n <= 0 {
-		return 0
-	}
-	sent := make([]time.Duration, n)
-	first := min(20, limit)
-	for k := range sent {
-		t := time.Duration(0)
-		if k >= first {
-			t = latency // the limit is known once the first answer came back
-		}
-		if k > 0 {
-			t = max(t, sent[k-1])
-		}
-		if k >= limit {
-			t = max(t, sent[k-limit]+window) // its slot of the server's window is free again
-		}
-		if k >= ratelimit.MaxGate {
-			t = max(t, sent[k-ratelimit.MaxGate]+latency) // a slot in flight is free again
-		}
-		sent[k] = t
-	}
-	return sent[n-1] + latency
 }
 
 // BenchmarkPinnedBaseline is BenchmarkAdaptive's 120/2 s case at a pinned concurrency

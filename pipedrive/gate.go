@@ -45,8 +45,9 @@ func struggling(ctx context.Context, o outcome) bool {
 	return false
 }
 
-// answered is o for an answer (its headers arrived) to a request sent at sent.
-func answered(o ratelimit.Observation, sent time.Time) ratelimit.Observation {
+// answered is o for an answer (its headers arrived) to request number seq, sent at sent.
+func answered(o ratelimit.Observation, sent time.Time, seq uint64) ratelimit.Observation {
+	o.Seq = seq
 	if !sent.IsZero() {
 		o.RTT = time.Since(sent)
 	}

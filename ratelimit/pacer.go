@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -30,6 +31,7 @@ type Observation struct {
 	Search         bool          // the answer was to a search endpoint (sent after WaitSearch): its window limit is tracked apart
 	Cost           int           // tokens the request cost (the cost given to Wait): it is no longer in flight
 	RTT            time.Duration // from the request's release to its answer's headers; 0 = unknown (no answer)
+	Seq            uint64        // the request's number taken when it was sent (Pacer.NextSeq); 0 = unknown
 }
 
 // ErrBudgetExhausted is matched (errors.Is) by a *BudgetError.
@@ -75,7 +77,7 @@ const (
 
 // Pacer is shared by all workers of a run. It is safe for concurrent use.
 //
-// The steady pace is a token bucket (golang.org/x/time/rate) of rate limit/window, whose
+// The steady pace is a token bucket (golang.org/x/time/rate) of rate (limit-1)/window, whose
 // burst is the window's limit (1 after a 429, until the pacer recovers). What keeps the
 // server's rolling window is a guard that counts what may have reached the server inside
 // the window: requests still in flight plus those answered less than a window ago (less the
@@ -108,7 +110,14 @@ type Pacer struct {
 	claimedReq int64 // requests counted by a run's summary already (Claim)
 	claimedTok int64
 	changed    chan struct{} // closed and replaced by Observe: wakes releases held by the guard
+	seq        atomic.Uint64 // numbers handed out by NextSeq
+	dailySeq   uint64        // Seq of the newest answer whose daily budget reading was applied
 }
+
+// NextSeq numbers a request as it is sent: pass it back in its Observation.Seq, and an
+// answer that arrives after a newer request's does not put back the higher count of what
+// was left that the server gave it earlier.
+func (p *Pacer) NextSeq() uint64 { return p.seq.Add(1) }
 
 // lane is one window limit: the general one, or the separate one of search endpoints.
 type lane struct {
@@ -175,11 +184,12 @@ func (p *Pacer) newLane(limit int) *lane {
 	return l
 }
 
-// rateFor is the steady rate of l: limit requests per window, less the AIMD backoff. The
-// bucket alone would let burst + rate·window go in one window; the guard (guardLocked), not
-// the bucket, keeps a window at most limit.
+// rateFor is the steady rate of l, less the AIMD backoff: limit-1 per window, so that a
+// steady stream leaves the guard one request of room for the jitter of the machine and the
+// network. (The bucket alone would let burst + rate·window go in one window after an idle
+// spell; the guard, not the bucket, keeps a window at most limit.)
 func (p *Pacer) rateFor(l *lane) rate.Limit {
-	per := float64(max(1, l.limit)) * l.factor
+	per := float64(max(1, l.limit-1)) * l.factor
 	return rate.Limit(per / p.window.Seconds())
 }
 
@@ -338,7 +348,7 @@ func (p *Pacer) holdLocked(lanes []*lane) time.Time {
 // window − m ago have left the server's window. Without this a run 1 s away could use only
 // limit / (window + 1 s) of the limit.
 func (p *Pacer) guardLocked(l *lane, now time.Time) (n int, free time.Time) {
-	keep := p.window - min(l.minRTTLocked(), p.window/2)
+	keep := p.window - min(l.minRTTLocked(), p.window/2) + l.slackLocked(p.window)
 	l.inflight = pruneTimes(l.inflight, now.Add(-2*p.window))
 	l.done = pruneTimes(l.done, now.Add(-p.window)) // a full window: ownLocked counts them all
 	i := 0
@@ -356,6 +366,31 @@ func (p *Pacer) guardLocked(l *lane, now time.Time) (n int, free time.Time) {
 		}
 	}
 	return len(l.inflight) + len(recent), free
+}
+
+// slackLocked is how much longer than the window an answered request of l counts, for the
+// part of its round trip after the server counted it (the answer's way back, a loaded
+// machine's late wake-up), which the shortest round trip subtracted from the window does
+// not tell apart from the way there: how much longer than the shortest the recent round
+// trips took (twice their mean excess: their spread, which a loaded machine widens), and
+// at least the spacing of one request at the steady pace, at most a quarter of the window.
+// It costs little while the bucket paces the requests, and keeps the guard's edge safe when
+// it holds them (after a window's requests went at once).
+func (l *lane) slackLocked(window time.Duration) time.Duration {
+	m := l.minRTTLocked()
+	var sum time.Duration
+	n := 0
+	for _, d := range l.rtts {
+		if d > 0 {
+			sum += d - m
+			n++
+		}
+	}
+	s := window / time.Duration(max(1, l.limit))
+	if n > 0 {
+		s = max(s, 2*sum/time.Duration(n))
+	}
+	return min(s, window/4)
 }
 
 // ownLocked counts the requests of l that the server may have counted within the last
@@ -425,7 +460,11 @@ func (p *Pacer) Observe(o Observation) {
 		l.limit = o.Limit
 		p.retuneLocked(l)
 	}
-	if o.HasDaily && o.DailyRemaining >= 0 {
+	if o.HasDaily && o.DailyRemaining >= 0 && o.Seq != 0 && o.Seq < p.dailySeq {
+		// An answer overtaken by a newer request's: its count of what is left was taken
+		// earlier and is higher than the one already applied.
+	} else if o.HasDaily && o.DailyRemaining >= 0 {
+		p.dailySeq = max(p.dailySeq, o.Seq)
 		// The server's count was taken when it handled this request; the requests still in
 		// flight may not be in it yet. Counting them spent keeps the last requests of a
 		// budget from being sent into a 429 (at worst a few tokens stay unused until the

@@ -93,9 +93,9 @@ func TestObserveLearnsLimit(t *testing.T) {
 		server    int
 		wantRate  float64
 	}{
-		{"lower than configured", 100, 20, 10},
-		{"higher than configured", 20, 40, 20},
-		{"unconfigured starts at lite", 0, 0, 10},
+		{"lower than configured", 100, 20, 9.5},
+		{"higher than configured", 20, 40, 19.5},
+		{"unconfigured starts at lite", 0, 0, 9.5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := New(Options{Limit: tc.configure})
@@ -117,7 +117,7 @@ func TestTooManyHoldsEveryWorker(t *testing.T) {
 		if s.TooMany != 1 {
 			t.Errorf("Stats().TooMany = %d, want 1", s.TooMany)
 		}
-		if want := 20 * decreaseFactor; s.Rate != want {
+		if want := 19.5 * decreaseFactor; s.Rate != want {
 			t.Errorf("Stats().Rate after a 429 = %v, want %v", s.Rate, want)
 		}
 		start := time.Now()
@@ -128,8 +128,8 @@ func TestTooManyHoldsEveryWorker(t *testing.T) {
 		for range 201 {
 			p.Observe(Observation{Status: 200, Limit: 40, Remaining: 10, HasWindow: true})
 		}
-		if s := p.Stats(); s.Rate != 20 {
-			t.Errorf("Stats().Rate after 201 successes = %v, want recovered 20", s.Rate)
+		if s := p.Stats(); s.Rate != 19.5 {
+			t.Errorf("Stats().Rate after 201 successes = %v, want recovered 19.5", s.Rate)
 		}
 	})
 }
@@ -330,8 +330,9 @@ func TestGuardCountsWhatMayHaveArrived(t *testing.T) {
 		wantAfter time.Duration // when the next request goes
 	}{
 		// Answered late, the requests may have arrived late: the window is theirs until
-		// a window after the answers.
-		{"answered late", 10, 2500 * time.Millisecond, 0, 4500 * time.Millisecond},
+		// a window after the answers, and the slack for the answers' way back (the spacing
+		// of one request, 200 ms at 10 / 2 s).
+		{"answered late", 10, 2500 * time.Millisecond, 0, 4700 * time.Millisecond},
 		// An answer that raises the limit wakes the held release at once.
 		{"answer raises the limit", 10, 2500 * time.Millisecond, 40, 2500 * time.Millisecond},
 		// Never answered: the requests stop counting two windows after their release.
@@ -389,4 +390,30 @@ func TestDailyBudgetCountsInFlight(t *testing.T) {
 			t.Errorf("Fits(5) once nothing is in flight = %v, %d; want true, 5", ok, rem)
 		}
 	})
+}
+
+func TestDailyBudgetIgnoresOvertakenAnswers(t *testing.T) {
+	p := New(Options{})
+	older, newer := p.NextSeq(), p.NextSeq()
+	daily := func(left int, seq uint64) Observation {
+		return Observation{Status: 200, Remaining: -1, DailyLimit: 1000, DailyRemaining: left, HasDaily: true, Seq: seq}
+	}
+	// The newer request's answer (90 left) arrives first; the older one's (100 left, taken
+	// before the newer request was counted) arrives after it and must not put 10 back.
+	p.Observe(daily(90, newer))
+	p.Observe(daily(100, older))
+	if s := p.Stats(); s.DailyRemaining != 90 {
+		t.Errorf("DailyRemaining = %d after an overtaken answer said 100, want the newer 90", s.DailyRemaining)
+	}
+	// A later answer is applied, even when it says more is left (a request the server did
+	// not charge, such as a 5xx it did not process).
+	p.Observe(daily(95, p.NextSeq()))
+	if s := p.Stats(); s.DailyRemaining != 95 {
+		t.Errorf("DailyRemaining = %d, want the newest answer's 95", s.DailyRemaining)
+	}
+	// An answer with no number (not sent through NextSeq) is applied as it comes.
+	p.Observe(daily(80, 0))
+	if s := p.Stats(); s.DailyRemaining != 80 {
+		t.Errorf("DailyRemaining = %d, want 80", s.DailyRemaining)
+	}
 }
