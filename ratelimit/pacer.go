@@ -111,12 +111,13 @@ type Pacer struct {
 	claimedTok int64
 	changed    chan struct{} // closed and replaced by Observe: wakes releases held by the guard
 	seq        atomic.Uint64 // numbers handed out by NextSeq
-	dailySeq   uint64        // Seq of the newest answer whose daily budget reading was applied
+	dailySeq   uint64        // requests numbered when the last daily budget reading was applied
+	low        int           // the server's count of tokens left that remaining is taken from; -1 = none (configured, or spent)
 }
 
 // NextSeq numbers a request as it is sent: pass it back in its Observation.Seq, and an
-// answer that arrives after a newer request's does not put back the higher count of what
-// was left that the server gave it earlier.
+// answer overtaken by a newer one cannot put back the higher count of what was left that
+// the server gave it earlier (see Observe).
 func (p *Pacer) NextSeq() uint64 { return p.seq.Add(1) }
 
 // lane is one window limit: the general one, or the separate one of search endpoints.
@@ -166,6 +167,7 @@ func New(o Options) *Pacer {
 		maxBackoff: o.MaxBackoff,
 		rnd:        rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x5eed)),
 		budget:     max(0, o.DailyBudget),
+		low:        -1,
 		changed:    make(chan struct{}),
 	}
 	p.main = p.newLane(o.Limit)
@@ -244,6 +246,15 @@ func (p *Pacer) wait(ctx context.Context, cost int, lanes ...*lane) error {
 		p.mu.Lock()
 		now := time.Now()
 		if err := p.checkBudgetLocked(now, cost); err != nil {
+			if answers := p.budgetPendingLocked(); answers != nil {
+				p.mu.Unlock()
+				waited = true
+				if err := waitChan(ctx, answers); err != nil {
+					return err
+				}
+				continue
+			}
+			p.stats.BudgetRefusals++
 			p.mu.Unlock()
 			return err
 		}
@@ -285,6 +296,15 @@ func (p *Pacer) release(ctx context.Context, cost int, lanes []*lane, waited *bo
 			return false, nil
 		}
 		if err := p.checkBudgetLocked(now, cost); err != nil {
+			if answers := p.budgetPendingLocked(); answers != nil {
+				p.mu.Unlock()
+				*waited = true
+				if err := waitChan(ctx, answers); err != nil {
+					return false, err
+				}
+				continue
+			}
+			p.stats.BudgetRefusals++
 			p.mu.Unlock()
 			return false, err
 		}
@@ -416,10 +436,30 @@ func (p *Pacer) answeredLocked(l *lane, now time.Time) {
 func (p *Pacer) checkBudgetLocked(now time.Time, cost int) error {
 	p.rollDayLocked(now)
 	if p.known && p.remaining < cost {
-		p.stats.BudgetRefusals++
 		return &BudgetError{Cost: cost, Remaining: max(0, p.remaining), ResetAt: p.resetAt}
 	}
 	return nil
+}
+
+// budgetPendingLocked says, when the known budget does not cover a request, whether
+// answers in flight may yet show it does: the tokens left are the server's count less every
+// request in flight, and some of those the server may have counted already. It returns the
+// channel the next answer closes, or nil when nothing is in flight (the count is exact).
+func (p *Pacer) budgetPendingLocked() <-chan struct{} {
+	if p.flying == 0 || p.low < 0 {
+		return nil
+	}
+	return p.changed
+}
+
+// waitChan waits until ch is closed or ctx ends.
+func waitChan(ctx context.Context, ch <-chan struct{}) error {
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (p *Pacer) rollDayLocked(now time.Time) {
@@ -429,6 +469,7 @@ func (p *Pacer) rollDayLocked(now time.Time) {
 	p.resetAt = nextMidnight(now)
 	p.known = p.budget > 0
 	p.remaining = p.budget
+	p.low = -1
 	if p.budget > 0 {
 		p.dailyLimit = p.budget
 	}
@@ -460,16 +501,25 @@ func (p *Pacer) Observe(o Observation) {
 		l.limit = o.Limit
 		p.retuneLocked(l)
 	}
-	if o.HasDaily && o.DailyRemaining >= 0 && o.Seq != 0 && o.Seq < p.dailySeq {
-		// An answer overtaken by a newer request's: its count of what is left was taken
-		// earlier and is higher than the one already applied.
-	} else if o.HasDaily && o.DailyRemaining >= 0 {
-		p.dailySeq = max(p.dailySeq, o.Seq)
+	if o.HasDaily && o.DailyRemaining >= 0 {
 		// The server's count was taken when it handled this request; the requests still in
 		// flight may not be in it yet. Counting them spent keeps the last requests of a
 		// budget from being sent into a 429 (at worst a few tokens stay unused until the
 		// next answer says so).
-		p.remaining, p.known = o.DailyRemaining-p.flying, true
+		//
+		// Answers come back out of order, and the server may handle two requests in flight
+		// together in either order: only a request sent after the answer last applied came
+		// back was surely counted after it, and its reading replaces the estimate (also
+		// upwards: a request the server did not charge). A reading of a request sent
+		// before (o.Seq <= dailySeq) may be older than the one applied: it can only lower
+		// the estimate, never put back tokens.
+		low := o.DailyRemaining
+		if p.known && o.Seq != 0 && o.Seq <= p.dailySeq {
+			low = min(low, p.low)
+		}
+		p.low, p.known = low, true
+		p.remaining = low - p.flying
+		p.dailySeq = p.seq.Load()
 		if o.DailyLimit > 0 {
 			p.dailyLimit = o.DailyLimit
 		}
@@ -477,7 +527,7 @@ func (p *Pacer) Observe(o Observation) {
 	switch {
 	case o.Status == 429 && o.DailyExhausted:
 		p.stats.TooMany++
-		p.remaining, p.known = 0, true
+		p.remaining, p.known, p.low = 0, true, -1
 		if o.RetryAfter > 0 {
 			p.resetAt = now.Add(o.RetryAfter)
 		}
