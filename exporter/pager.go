@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pdbulk/pdbulk/jobs"
 	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/ratelimit"
 )
@@ -178,20 +177,16 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 	// The producer plans pages at offsets 0, step, 2·step, … and fetches up to `workers`
 	// ahead of the consumer; results come back in plan order through queue.
 	//
-	// How far ahead: the client's Gate bounds the requests in flight and adapts them to the
-	// pacer's rate and the round trips, so the producer keeps as many pages asked for as the
-	// Gate lets through now (and at least `workers`): at 20 ms a few, at 1 s dozens.
-	//
-	// A concurrency given to the export (the job's options.concurrency or --concurrency,
-	// anything but the default) stays the number of pages asked for at once. (exporter/run.go
-	// does not say whether its Concurrency was given or defaulted; the default's value
-	// stands for "not given".)
+	// How far ahead: the client's Gate bounds the requests in flight (Run pins it to a
+	// concurrency given, or lets it adapt to the pacer's rate and the round trips: at 20 ms a
+	// few, at 1 s dozens), so the producer keeps as many pages asked for as the Gate lets
+	// through now, and one more that waits for the next free slot.
 	gate := p.client.Gate()
 	ahead := func() int {
-		if gate.Pinned() || p.workers != jobs.DefaultExportConcurrency {
+		if gate.Pinned() {
 			return max(min(p.workers, gate.Max()), 1)
 		}
-		return max(p.workers, gate.Limit(), 1)
+		return min(gate.Limit()+1, ratelimit.MaxGate)
 	}
 	queue := make(chan chan fetched, ratelimit.MaxGate)
 	var queued atomic.Int64 // pages asked for and not yet taken by the consumer

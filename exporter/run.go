@@ -33,8 +33,8 @@ type Options struct {
 	Client *pipedrive.Client
 	State  *jobs.State // holds the bookmark of an incremental export
 	DryRun bool        // read nothing, write nothing: print what the export will cost
-	// Concurrency is how many pages are fetched at once; 0 = the job's options.concurrency
-	// (8 unless the job says).
+	// Concurrency pins how many pages are fetched at once; 0 = the job's
+	// options.concurrency if it gives one, otherwise the client's Gate adapts it.
 	Concurrency int
 	PageSize    int              // records per page; 0 = the endpoint's maximum
 	Now         func() time.Time // the run's time, for {date} in the target; nil = time.Now
@@ -76,12 +76,17 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Client == nil || o.State == nil {
 		return nil, errors.New("exporter: an export needs a client and a state store")
 	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = j.Options.Concurrency
+	// The client's Gate bounds the pages in flight, as it bounds an import's requests: a
+	// concurrency given (--concurrency, or the job's options.concurrency) pins it, otherwise
+	// it adapts to the pacer's rate and the round trips, and the pager asks for as many
+	// pages as it lets through.
+	pin := o.Concurrency
+	if pin <= 0 && j.Options.ConcurrencySet {
+		pin = j.Options.Concurrency
 	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = jobs.DefaultExportConcurrency
-	}
+	gate := o.Client.Gate()
+	gate.Set(0, pin)
+	o.Concurrency = gate.Max()
 	if o.Now == nil {
 		o.Now = time.Now
 	}

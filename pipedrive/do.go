@@ -48,6 +48,7 @@ type call struct {
 	out  any       // decode target of a success body; nil discards it
 	sink io.Writer // receives a success body as a stream instead of decoding it
 	sent time.Time // when the pacer released the current attempt
+	seq  uint64    // the current attempt's number (Pacer.NextSeq): answers overtaken by newer ones tell no budget
 }
 
 // envelopeHead is the part every JSON answer shares.
@@ -161,6 +162,9 @@ func (c *Client) do(ctx context.Context, cl *call) (*Response, error) {
 		}
 		slot.Start()
 		cl.sent = time.Now()
+		if c.pacer != nil {
+			cl.seq = c.pacer.NextSeq()
+		}
 		o := c.attempt(ctx, ep, path, target, cl, payload, resp)
 		switch bad := struggling(ctx, o); {
 		case bad:
@@ -293,7 +297,7 @@ func (c *Client) attempt(ctx context.Context, ep spec.Endpoint, path, target str
 		}
 	}
 	if c.pacer != nil {
-		c.observe(ep, answered(rl.observation(hr.StatusCode, daily), cl.sent))
+		c.observe(ep, answered(rl.observation(hr.StatusCode, daily), cl.sent, cl.seq))
 	}
 	return o
 }
@@ -301,7 +305,7 @@ func (c *Client) attempt(ctx context.Context, ep spec.Endpoint, path, target str
 // success reads a 2xx answer into cl.out or cl.sink.
 func (c *Client) success(ctx, actx context.Context, ep spec.Endpoint, path string, cl *call, hr *http.Response, rl RateLimit) outcome {
 	if c.pacer != nil {
-		c.observe(ep, answered(rl.observation(hr.StatusCode, false), cl.sent))
+		c.observe(ep, answered(rl.observation(hr.StatusCode, false), cl.sent, cl.seq))
 	}
 	o := outcome{status: hr.StatusCode, rl: rl}
 	if cl.sink != nil {

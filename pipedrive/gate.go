@@ -14,10 +14,11 @@ import (
 // the round trips. Without a pacer nothing limits the rate, so the bound goes to its maximum.
 func newGate(p *ratelimit.Pacer) *ratelimit.Gate {
 	rate := func() float64 { return math.Inf(1) }
+	var first func() int
 	if p != nil {
-		rate = p.Rate
+		rate, first = p.Rate, p.WindowLimit
 	}
-	return ratelimit.NewGate(rate, 0, 0)
+	return ratelimit.NewGateFrom(rate, first, 0, 0)
 }
 
 // Gate returns the bound on the client's requests in flight. A run pins it (--concurrency)
@@ -44,8 +45,9 @@ func struggling(ctx context.Context, o outcome) bool {
 	return false
 }
 
-// answered is o for an answer (its headers arrived) to a request sent at sent.
-func answered(o ratelimit.Observation, sent time.Time) ratelimit.Observation {
+// answered is o for an answer (its headers arrived) to request number seq, sent at sent.
+func answered(o ratelimit.Observation, sent time.Time, seq uint64) ratelimit.Observation {
+	o.Seq = seq
 	if !sent.IsZero() {
 		o.RTT = time.Since(sent)
 	}

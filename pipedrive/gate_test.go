@@ -71,15 +71,18 @@ func hammer(t *testing.T, c *pipedrive.Client, n int) int64 {
 
 func TestGateGrowsWithLatency(t *testing.T) {
 	// A Growth-like token (120 requests / 2 s) far away (300 ms): to send 60 a second,
-	// 60 × 0.3 = 18 must be in flight; the Gate starts at 4.
+	// 60 × 0.3 = 18 must be in flight; the Gate starts at the 20 the pacer allows before
+	// it has learnt the limit.
 	p := ratelimit.New(ratelimit.Options{}) // the defaults: the limit is learnt from the headers
 	c := gateClient(t, sandbox.Emulation{RateLimit: 120, Latency: 300 * time.Millisecond}, p)
 	if failed := hammer(t, c, 150); failed != 0 {
 		t.Fatalf("%d of 150 reads failed", failed)
 	}
 	gs, ps := c.Gate().Stats(), p.Stats()
-	if gs.Peak < 18 || gs.Peak > 30 {
-		t.Errorf("Gate peaked at %d in flight at 300 ms and 60/s, want about 60 × 0.3 × 1.25 + 1 = 24 (18..30)", gs.Peak)
+	// The first round trips also open the connections (the first window's 20 requests go at
+	// once), so the bound may overshoot at first; it settles where Little's law puts it.
+	if gs.Limit < 18 || gs.Limit > 30 || gs.Peak < gs.Limit {
+		t.Errorf("Gate settled at %d in flight (peak %d) at 300 ms and 60/s, want about 60 × 0.3 × 1.25 + 2 = 25 (18..30)", gs.Limit, gs.Peak)
 	}
 	if gs.InFlight != 0 {
 		t.Errorf("%d slots still held after every request ended", gs.InFlight)

@@ -23,6 +23,7 @@ import (
 // A Gate is safe for concurrent use.
 type Gate struct {
 	rate   func() float64 // the pacer's steady rate, requests per second
+	first  func() int     // the bound before any round trip is known (nil: 4)
 	max    int
 	pinned bool
 
@@ -77,9 +78,27 @@ const gateHeadroom = 1.25
 // most max be in flight (1..64; 0 = 64). pinned > 0 fixes the bound at pinned instead of
 // adapting it. An adaptive Gate starts at 4 and learns from the first answers.
 func NewGate(rate func() float64, hi, pinned int) *Gate {
-	g := &Gate{rate: rate, wake: make(chan struct{})}
+	return NewGateFrom(rate, nil, hi, pinned)
+}
+
+// NewGateFrom is NewGate for a Gate that, until the first round trip is measured, lets
+// first() requests be in flight (within 1..max) instead of 4: the requests the pacer may
+// send in one window (Pacer.WindowLimit) before any answer, since until one comes back
+// nothing says the latency is short, and at 1 s four in flight would send four requests in
+// the run's first second where the pacer allows twenty.
+func NewGateFrom(rate func() float64, first func() int, hi, pinned int) *Gate {
+	g := &Gate{rate: rate, first: first, wake: make(chan struct{})}
 	g.Set(hi, pinned)
 	return g
+}
+
+// startLocked is the bound of an adaptive Gate that knows no round trip yet.
+func (g *Gate) startLocked() float64 {
+	n := 4
+	if g.first != nil {
+		n = max(1, g.first())
+	}
+	return float64(min(n, g.max))
 }
 
 // MaxGate is the highest bound a Gate allows.
@@ -99,7 +118,7 @@ func (g *Gate) Set(hi, pinned int) {
 		g.pinned, g.limit = true, float64(min(pinned, MaxGate))
 		g.peak = int(g.limit)
 	case g.pinned || g.limit == 0:
-		g.pinned, g.limit = false, float64(min(4, hi))
+		g.pinned, g.limit = false, g.startLocked()
 	default:
 		g.limit = math.Min(g.limit, float64(hi))
 	}
@@ -127,7 +146,7 @@ func (s *Slot) Abandon() {
 func (g *Gate) Acquire(ctx context.Context) (*Slot, error) {
 	for {
 		g.mu.Lock()
-		if g.inFlight < int(g.limit) {
+		if g.inFlight < g.boundLocked() {
 			g.inFlight++
 			g.sent++
 			now := time.Now()
@@ -155,6 +174,12 @@ func (g *Gate) Acquire(ctx context.Context) (*Slot, error) {
 func (g *Gate) release(seq uint64, rtt time.Duration, struggling bool) {
 	g.releaseIdle(seq, rtt, struggling, false)
 }
+
+// gateMaxExtra bounds extra: what a loaded machine adds between an answer and the next send
+// is a few milliseconds, a slot or two at the pacer's rate; more idle answers than that say
+// the pacer still has room in its window (a run's first seconds, when its bucket lets a
+// window's requests go at once), which the bound must not keep once the window is full.
+const gateMaxExtra = 4
 
 // gateIdleWait: a request that waited less than this for the pacer found it idle.
 const gateIdleWait = 200 * time.Microsecond
@@ -201,7 +226,7 @@ func (g *Gate) releaseIdle(seq uint64, rtt time.Duration, struggling, idle bool)
 	// lost), with a quarter more and two spare: one waiting for the pacer's next turn, one
 	// on its way back.
 	if idle {
-		g.extra = math.Min(g.extra+0.25, float64(g.max))
+		g.extra = math.Min(g.extra+0.25, gateMaxExtra)
 	} else {
 		g.extra = math.Max(0, g.extra-0.05)
 	}
@@ -222,6 +247,16 @@ func (g *Gate) releaseIdle(seq uint64, rtt time.Duration, struggling, idle bool)
 	case target < g.limit:
 		g.limit = math.Max(target, g.limit-1)
 	}
+}
+
+// boundLocked is the bound Acquire keeps: the limit, or before the first round trip of an
+// adaptive Gate, what the pacer may send in one window if that is more (the pacer may have
+// learnt its limit from an answer that the Gate did not time, such as a streamed transfer).
+func (g *Gate) boundLocked() int {
+	if !g.pinned && g.rtt == 0 && g.cuts == 0 {
+		return int(math.Max(g.limit, g.startLocked()))
+	}
+	return int(g.limit)
 }
 
 func (g *Gate) wakeLocked() {
@@ -275,6 +310,15 @@ func (g *Gate) InFlight() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.inFlight
+}
+
+// WindowLimit returns how many general requests the pacer may send in one window (the
+// limit learnt from the server, or configured): what an adaptive Gate lets be in flight
+// before it has measured a round trip.
+func (p *Pacer) WindowLimit() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.main.limit
 }
 
 // Rate returns the pacer's steady rate for general requests now, in requests per second

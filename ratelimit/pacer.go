@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -30,6 +31,7 @@ type Observation struct {
 	Search         bool          // the answer was to a search endpoint (sent after WaitSearch): its window limit is tracked apart
 	Cost           int           // tokens the request cost (the cost given to Wait): it is no longer in flight
 	RTT            time.Duration // from the request's release to its answer's headers; 0 = unknown (no answer)
+	Seq            uint64        // the request's number taken when it was sent (Pacer.NextSeq); 0 = unknown
 }
 
 // ErrBudgetExhausted is matched (errors.Is) by a *BudgetError.
@@ -75,12 +77,14 @@ const (
 
 // Pacer is shared by all workers of a run. It is safe for concurrent use.
 //
-// The steady cap is a token bucket (golang.org/x/time/rate) of burst 1 and rate
-// (limit-1)/window: any span of one window then holds at most limit releases. Releases are
-// not arrivals, though (a new connection or a slow network bunches them up), so a guard also
-// counts what may have reached the server inside the window: requests still in flight plus
-// those answered less than a window ago. A release waits while that count is at the limit,
-// which keeps the server's rolling window safe whatever the jitter.
+// The steady pace is a token bucket (golang.org/x/time/rate) of rate (limit-1)/window, whose
+// burst is the window's limit (1 after a 429, until the pacer recovers). What keeps the
+// server's rolling window is a guard that counts what may have reached the server inside
+// the window: requests still in flight plus those answered less than a window ago (less the
+// shortest round trip, see guardLocked). A release waits while that count is at the limit,
+// which keeps the server's rolling window safe whatever the jitter; releases are not
+// arrivals (a new connection or a slow network bunches them up), and the guard counts
+// neither too early nor too late for either.
 //
 // Answers adjust the pacing: the window limit is learned from x-ratelimit-limit; a 429 holds
 // every worker until Retry-After and lowers the rate (recovering slowly on successes);
@@ -106,7 +110,15 @@ type Pacer struct {
 	claimedReq int64 // requests counted by a run's summary already (Claim)
 	claimedTok int64
 	changed    chan struct{} // closed and replaced by Observe: wakes releases held by the guard
+	seq        atomic.Uint64 // numbers handed out by NextSeq
+	dailySeq   uint64        // requests numbered when the last daily budget reading was applied
+	low        int           // the server's count of tokens left that remaining is taken from; -1 = none (configured, or spent)
 }
+
+// NextSeq numbers a request as it is sent: pass it back in its Observation.Seq, and an
+// answer overtaken by a newer one cannot put back the higher count of what was left that
+// the server gave it earlier (see Observe).
+func (p *Pacer) NextSeq() uint64 { return p.seq.Add(1) }
 
 // lane is one window limit: the general one, or the separate one of search endpoints.
 type lane struct {
@@ -155,6 +167,7 @@ func New(o Options) *Pacer {
 		maxBackoff: o.MaxBackoff,
 		rnd:        rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x5eed)),
 		budget:     max(0, o.DailyBudget),
+		low:        -1,
 		changed:    make(chan struct{}),
 	}
 	p.main = p.newLane(o.Limit)
@@ -169,17 +182,39 @@ func New(o Options) *Pacer {
 
 func (p *Pacer) newLane(limit int) *lane {
 	l := &lane{limit: limit, factor: 1}
-	l.lim = rate.NewLimiter(p.rateFor(l), 1)
+	l.lim = rate.NewLimiter(p.rateFor(l), burstFor(l))
 	return l
 }
 
-// rateFor is the steady rate of l: burst 1 + rate*window <= limit.
+// rateFor is the steady rate of l, less the AIMD backoff: limit-1 per window, so that a
+// steady stream leaves the guard one request of room for the jitter of the machine and the
+// network. (The bucket alone would let burst + rate·window go in one window after an idle
+// spell; the guard, not the bucket, keeps a window at most limit.)
 func (p *Pacer) rateFor(l *lane) rate.Limit {
 	per := float64(max(1, l.limit-1)) * l.factor
 	return rate.Limit(per / p.window.Seconds())
 }
 
-func (p *Pacer) retuneLocked(l *lane) { l.lim.SetLimit(p.rateFor(l)) }
+// burstFor is how many requests of l may go at once while the window has room: all of a
+// window's limit while no 429 backs the pacer off (the server's rolling window allows
+// them, and the guard counts them), one at a time after a 429 (someone else may share the
+// token: the pacer spaces its requests until it has recovered).
+//
+// A run's first round trip is where this counts: nothing is known of the latency or the
+// limit until the first answers come back, so the first window's requests go at once (the
+// 20 that the smallest plan allows, before the headers say more), and after a long round
+// trip the window's room is filled at once rather than at the steady rate.
+func burstFor(l *lane) int {
+	if l.factor < 1 {
+		return 1
+	}
+	return max(1, l.limit)
+}
+
+func (p *Pacer) retuneLocked(l *lane) {
+	l.lim.SetLimit(p.rateFor(l))
+	l.lim.SetBurst(burstFor(l))
+}
 
 // Wait blocks until a request costing cost tokens may be sent, or ctx ends. It returns a
 // *BudgetError, without waiting, when the daily budget is known not to cover cost.
@@ -211,6 +246,15 @@ func (p *Pacer) wait(ctx context.Context, cost int, lanes ...*lane) error {
 		p.mu.Lock()
 		now := time.Now()
 		if err := p.checkBudgetLocked(now, cost); err != nil {
+			if answers := p.budgetPendingLocked(); answers != nil {
+				p.mu.Unlock()
+				waited = true
+				if err := waitChan(ctx, answers); err != nil {
+					return err
+				}
+				continue
+			}
+			p.stats.BudgetRefusals++
 			p.mu.Unlock()
 			return err
 		}
@@ -252,6 +296,15 @@ func (p *Pacer) release(ctx context.Context, cost int, lanes []*lane, waited *bo
 			return false, nil
 		}
 		if err := p.checkBudgetLocked(now, cost); err != nil {
+			if answers := p.budgetPendingLocked(); answers != nil {
+				p.mu.Unlock()
+				*waited = true
+				if err := waitChan(ctx, answers); err != nil {
+					return false, err
+				}
+				continue
+			}
+			p.stats.BudgetRefusals++
 			p.mu.Unlock()
 			return false, err
 		}
@@ -315,7 +368,7 @@ func (p *Pacer) holdLocked(lanes []*lane) time.Time {
 // window − m ago have left the server's window. Without this a run 1 s away could use only
 // limit / (window + 1 s) of the limit.
 func (p *Pacer) guardLocked(l *lane, now time.Time) (n int, free time.Time) {
-	keep := p.window - min(l.minRTTLocked(), p.window/2)
+	keep := p.window - min(l.minRTTLocked(), p.window/2) + l.slackLocked(p.window)
 	l.inflight = pruneTimes(l.inflight, now.Add(-2*p.window))
 	l.done = pruneTimes(l.done, now.Add(-p.window)) // a full window: ownLocked counts them all
 	i := 0
@@ -333,6 +386,31 @@ func (p *Pacer) guardLocked(l *lane, now time.Time) (n int, free time.Time) {
 		}
 	}
 	return len(l.inflight) + len(recent), free
+}
+
+// slackLocked is how much longer than the window an answered request of l counts, for the
+// part of its round trip after the server counted it (the answer's way back, a loaded
+// machine's late wake-up), which the shortest round trip subtracted from the window does
+// not tell apart from the way there: how much longer than the shortest the recent round
+// trips took (twice their mean excess: their spread, which a loaded machine widens), and
+// at least the spacing of one request at the steady pace, at most a quarter of the window.
+// It costs little while the bucket paces the requests, and keeps the guard's edge safe when
+// it holds them (after a window's requests went at once).
+func (l *lane) slackLocked(window time.Duration) time.Duration {
+	m := l.minRTTLocked()
+	var sum time.Duration
+	n := 0
+	for _, d := range l.rtts {
+		if d > 0 {
+			sum += d - m
+			n++
+		}
+	}
+	s := window / time.Duration(max(1, l.limit))
+	if n > 0 {
+		s = max(s, 2*sum/time.Duration(n))
+	}
+	return min(s, window/4)
 }
 
 // ownLocked counts the requests of l that the server may have counted within the last
@@ -358,10 +436,30 @@ func (p *Pacer) answeredLocked(l *lane, now time.Time) {
 func (p *Pacer) checkBudgetLocked(now time.Time, cost int) error {
 	p.rollDayLocked(now)
 	if p.known && p.remaining < cost {
-		p.stats.BudgetRefusals++
 		return &BudgetError{Cost: cost, Remaining: max(0, p.remaining), ResetAt: p.resetAt}
 	}
 	return nil
+}
+
+// budgetPendingLocked says, when the known budget does not cover a request, whether
+// answers in flight may yet show it does: the tokens left are the server's count less every
+// request in flight, and some of those the server may have counted already. It returns the
+// channel the next answer closes, or nil when nothing is in flight (the count is exact).
+func (p *Pacer) budgetPendingLocked() <-chan struct{} {
+	if p.flying == 0 || p.low < 0 {
+		return nil
+	}
+	return p.changed
+}
+
+// waitChan waits until ch is closed or ctx ends.
+func waitChan(ctx context.Context, ch <-chan struct{}) error {
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (p *Pacer) rollDayLocked(now time.Time) {
@@ -371,6 +469,7 @@ func (p *Pacer) rollDayLocked(now time.Time) {
 	p.resetAt = nextMidnight(now)
 	p.known = p.budget > 0
 	p.remaining = p.budget
+	p.low = -1
 	if p.budget > 0 {
 		p.dailyLimit = p.budget
 	}
@@ -407,7 +506,20 @@ func (p *Pacer) Observe(o Observation) {
 		// flight may not be in it yet. Counting them spent keeps the last requests of a
 		// budget from being sent into a 429 (at worst a few tokens stay unused until the
 		// next answer says so).
-		p.remaining, p.known = o.DailyRemaining-p.flying, true
+		//
+		// Answers come back out of order, and the server may handle two requests in flight
+		// together in either order: only a request sent after the answer last applied came
+		// back was surely counted after it, and its reading replaces the estimate (also
+		// upwards: a request the server did not charge). A reading of a request sent
+		// before (o.Seq <= dailySeq) may be older than the one applied: it can only lower
+		// the estimate, never put back tokens.
+		low := o.DailyRemaining
+		if p.known && o.Seq != 0 && o.Seq <= p.dailySeq {
+			low = min(low, p.low)
+		}
+		p.low, p.known = low, true
+		p.remaining = low - p.flying
+		p.dailySeq = p.seq.Load()
 		if o.DailyLimit > 0 {
 			p.dailyLimit = o.DailyLimit
 		}
@@ -415,7 +527,7 @@ func (p *Pacer) Observe(o Observation) {
 	switch {
 	case o.Status == 429 && o.DailyExhausted:
 		p.stats.TooMany++
-		p.remaining, p.known = 0, true
+		p.remaining, p.known, p.low = 0, true, -1
 		if o.RetryAfter > 0 {
 			p.resetAt = now.Add(o.RetryAfter)
 		}

@@ -330,8 +330,9 @@ func TestGuardCountsWhatMayHaveArrived(t *testing.T) {
 		wantAfter time.Duration // when the next request goes
 	}{
 		// Answered late, the requests may have arrived late: the window is theirs until
-		// a window after the answers.
-		{"answered late", 10, 2500 * time.Millisecond, 0, 4500 * time.Millisecond},
+		// a window after the answers, and the slack for the answers' way back (the spacing
+		// of one request, 200 ms at 10 / 2 s).
+		{"answered late", 10, 2500 * time.Millisecond, 0, 4700 * time.Millisecond},
 		// An answer that raises the limit wakes the held release at once.
 		{"answer raises the limit", 10, 2500 * time.Millisecond, 40, 2500 * time.Millisecond},
 		// Never answered: the requests stop counting two windows after their release.
@@ -380,13 +381,63 @@ func TestDailyBudgetCountsInFlight(t *testing.T) {
 		if ok, rem, _ := p.Fits(10); ok || rem != 5 {
 			t.Errorf("Fits(10) with 25 left and 20 in flight = %v, %d; want false, 5", ok, rem)
 		}
-		if err := p.Wait(t.Context(), 10); !errors.Is(err, ErrBudgetExhausted) {
-			t.Errorf("Wait(10) with 5 left after the requests in flight = %v, want ErrBudgetExhausted", err)
+		// The server may have counted some of those in flight already: Wait waits for
+		// their answers, and refuses once nothing is in flight and the count is exact.
+		done := make(chan error, 1)
+		go func() { done <- p.Wait(t.Context(), 10) }()
+		synctest.Wait()
+		select {
+		case err := <-done:
+			t.Errorf("Wait(10) = %v while the answers in flight may yet show 10 left; want it to wait for them", err)
+		default:
 		}
 		p.Observe(Observation{Status: 201, HasDaily: true, DailyLimit: 1000, DailyRemaining: 15, Remaining: -1, Cost: 10})
 		p.Observe(Observation{Status: 201, HasDaily: true, DailyLimit: 1000, DailyRemaining: 5, Remaining: -1, Cost: 10})
+		if err := <-done; !errors.Is(err, ErrBudgetExhausted) {
+			t.Errorf("Wait(10) with 5 left and nothing in flight = %v, want ErrBudgetExhausted", err)
+		}
 		if ok, rem, _ := p.Fits(5); !ok || rem != 5 {
 			t.Errorf("Fits(5) once nothing is in flight = %v, %d; want true, 5", ok, rem)
 		}
+		// The answer to a request the server counted before the others: what they say
+		// lets a request go that the first answer alone would have refused.
+		for range 2 {
+			if err := p.Wait(t.Context(), 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p.Observe(Observation{Status: 201, HasDaily: true, DailyLimit: 1000, DailyRemaining: 3, Remaining: -1, Cost: 1})
+		go func() { done <- p.Wait(t.Context(), 3) }()
+		synctest.Wait()
+		p.Observe(Observation{Status: 201, HasDaily: true, DailyLimit: 1000, DailyRemaining: 3, Remaining: -1, Cost: 1})
+		if err := <-done; err != nil {
+			t.Errorf("Wait(3) with 3 left once nothing is in flight = %v, want it released", err)
+		}
 	})
+}
+
+func TestDailyBudgetIgnoresOvertakenAnswers(t *testing.T) {
+	p := New(Options{})
+	older, newer := p.NextSeq(), p.NextSeq()
+	daily := func(left int, seq uint64) Observation {
+		return Observation{Status: 200, Remaining: -1, DailyLimit: 1000, DailyRemaining: left, HasDaily: true, Seq: seq}
+	}
+	// The newer request's answer (90 left) arrives first; the older one's (100 left, taken
+	// before the newer request was counted) arrives after it and must not put 10 back.
+	p.Observe(daily(90, newer))
+	p.Observe(daily(100, older))
+	if s := p.Stats(); s.DailyRemaining != 90 {
+		t.Errorf("DailyRemaining = %d after an overtaken answer said 100, want the newer 90", s.DailyRemaining)
+	}
+	// A later answer is applied, even when it says more is left (a request the server did
+	// not charge, such as a 5xx it did not process).
+	p.Observe(daily(95, p.NextSeq()))
+	if s := p.Stats(); s.DailyRemaining != 95 {
+		t.Errorf("DailyRemaining = %d, want the newest answer's 95", s.DailyRemaining)
+	}
+	// An answer with no number (not sent through NextSeq) is applied as it comes.
+	p.Observe(daily(80, 0))
+	if s := p.Stats(); s.DailyRemaining != 80 {
+		t.Errorf("DailyRemaining = %d, want 80", s.DailyRemaining)
+	}
 }
