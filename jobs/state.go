@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -170,6 +171,10 @@ var migrations = []string{
 // ids and created tables' last leaves) at every commit: a larger WAL copies each of them once
 // for more commits. Durability does not depend on it (a commit is durable in the WAL).
 const walCheckpointPages = 4000
+
+// batchYields is how many times the writer yields the processor, while no more changes are
+// queued, before it commits the batch it holds (see writer).
+const batchYields = 2
 
 // maxBatch bounds how many changes one group commit carries.
 const maxBatch = 512
@@ -341,12 +346,23 @@ func (s *State) writer() {
 		case <-s.quit:
 			return
 		}
+		yields := 0
 	drain:
 		for len(batch) < maxBatch {
 			select {
 			case o := <-s.ops:
 				batch = append(batch, o)
 			default:
+				// The callers the last commit answered are runnable now, and many have their
+				// next change ready (a worker marks its next row in flight right after its
+				// last one was marked done): let them run and join this batch rather than
+				// the next. A yield is no timer: with no other goroutine ready it returns at
+				// once, so a lone caller is not delayed.
+				if yields < batchYields {
+					yields++
+					runtime.Gosched()
+					continue
+				}
 				break drain
 			}
 		}
@@ -426,6 +442,7 @@ func (s *State) apply(ops []*op) bool {
 // (the writer has one connection, kept open for the State's life).
 type hotStmts struct {
 	inFlight, done, rejected  *sql.Stmt // the row marks
+	doneMarked                *sql.Stmt // done for a row already recorded (in flight)
 	logCreated, putID, dropID *sql.Stmt // the created log and the id map, from markDone
 	claim, claimed            *sql.Stmt // MarkDoneClaimed's claim
 }
@@ -442,6 +459,8 @@ func (h *hotStmts) prepare(db *sql.DB) error {
 			ON CONFLICT (account, job, row) DO UPDATE SET status = 'done', remote_id = excluded.remote_id,
 			action = excluded.action, reason = '', updated_at = excluded.updated_at
 			RETURNING key`},
+		{&h.doneMarked, `UPDATE rows SET status = 'done', remote_id = ?, action = ?, reason = '', updated_at = ?
+			WHERE account = ? AND job = ? AND row = ? RETURNING key`},
 		{&h.rejected, `INSERT INTO rows (account, job, row, status, reason, updated_at) VALUES (?, ?, ?, 'rejected', ?, ?)
 			ON CONFLICT (account, job, row) DO UPDATE SET status = 'rejected', reason = excluded.reason,
 			updated_at = excluded.updated_at`},
@@ -465,7 +484,7 @@ func (h *hotStmts) prepare(db *sql.DB) error {
 }
 
 func (h *hotStmts) close() {
-	for _, st := range []*sql.Stmt{h.inFlight, h.done, h.rejected,
+	for _, st := range []*sql.Stmt{h.inFlight, h.done, h.doneMarked, h.rejected,
 		h.logCreated, h.putID, h.dropID, h.claim, h.claimed} {
 		if st != nil {
 			st.Close()
