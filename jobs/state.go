@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"time"
 
@@ -171,10 +170,6 @@ var migrations = []string{
 // ids and created tables' last leaves) at every commit: a larger WAL copies each of them once
 // for more commits. Durability does not depend on it (a commit is durable in the WAL).
 const walCheckpointPages = 4000
-
-// batchYields is how many times the writer yields the processor, while no more changes are
-// queued, before it commits the batch it holds (see writer).
-const batchYields = 2
 
 // maxBatch bounds how many changes one group commit carries.
 const maxBatch = 512
@@ -346,23 +341,12 @@ func (s *State) writer() {
 		case <-s.quit:
 			return
 		}
-		yields := 0
 	drain:
 		for len(batch) < maxBatch {
 			select {
 			case o := <-s.ops:
 				batch = append(batch, o)
 			default:
-				// The callers the last commit answered are runnable now, and many have their
-				// next change ready (a worker marks its next row in flight right after its
-				// last one was marked done): let them run and join this batch rather than
-				// the next. A yield is no timer: with no other goroutine ready it returns at
-				// once, so a lone caller is not delayed.
-				if yields < batchYields {
-					yields++
-					runtime.Gosched()
-					continue
-				}
 				break drain
 			}
 		}
