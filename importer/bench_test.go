@@ -120,11 +120,15 @@ func benchRunImport(b *testing.B, base string, j *jobs.Job, p *ratelimit.Pacer, 
 		b.Fatalf("state: %v", err)
 	}
 	defer st.Close()
-	// The transport has the settings of http.DefaultTransport, which `pdbulk run` uses (it
-	// gives the client no HTTPClient), but is this run's own, so that its idle connections
+	// The transport has the settings of the one `pdbulk run` uses (it gives the client no
+	// HTTPClient), but is this run's own, so that its idle connections
 	// can be closed after the run: a connection the transport dialed and never used would
 	// otherwise hold the sandbox's Close for its whole 5 s shutdown timeout and make it fail.
+	// pdbulk run's transport (pipedrive's shared one) keeps up to 64 idle connections per
+	// host; http.DefaultTransport keeps 2, and would open and close a connection for most
+	// requests of 16 workers.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 256, 64
 	defer tr.CloseIdleConnections()
 	c, err := pipedrive.New(pipedrive.Config{BaseURL: base, Token: benchToken, Pacer: p, HTTPClient: &http.Client{Transport: tr}})
 	if err != nil {

@@ -201,7 +201,12 @@ func (r *Run) MarkDone(ctx context.Context, row int, remoteID, action string) er
 func (r *Run) markDone(tx *sql.Tx, row int, remoteID, action string) error {
 	t := now()
 	var key string
-	err := tx.Stmt(r.s.hot.done).QueryRow(r.account, r.job, row, remoteID, action, t).Scan(&key)
+	// A row written through MarkInFlight is recorded already: a plain update (the upsert
+	// would first try, and fail, to insert it).
+	err := tx.Stmt(r.s.hot.doneMarked).QueryRow(remoteID, action, t, r.account, r.job, row).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tx.Stmt(r.s.hot.done).QueryRow(r.account, r.job, row, remoteID, action, t).Scan(&key)
+	}
 	if err != nil {
 		return err
 	}

@@ -152,8 +152,14 @@ func (r *Run) MarkDoneClaimed(ctx context.Context, row int, remoteID, action, cl
 	var held string
 	err := r.s.do(ctx, func(tx *sql.Tx) error {
 		held = ""
-		if _, err := tx.Stmt(r.s.hot.claim).Exec(r.account, claimEntity, remoteID, holder, r.job, now()); err != nil {
+		res, err := tx.Stmt(r.s.hot.claim).Exec(r.account, claimEntity, remoteID, holder, r.job, now())
+		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 1 {
+			return r.markDone(tx, row, remoteID, action) // claimed now
 		}
 		var cur string
 		if err := tx.Stmt(r.s.hot.claimed).QueryRow(r.account, claimEntity, remoteID).Scan(&cur); err != nil {

@@ -354,73 +354,81 @@ func (s *State) writer() {
 	}
 }
 
-// commit applies batch in one transaction; each op runs inside a savepoint so that one
-// failing op leaves the others' changes intact.
+// commit applies batch in one transaction and answers each op after it is durable (or
+// failed). The ops run one after the other with no savepoint between them: a failure is rare
+// (a refused Begin, an unknown record to undo, a broken disk), and when one op fails the
+// whole transaction is rolled back and every op of the batch is applied again in a
+// transaction of its own, so that one failing op leaves the others' changes intact. An op's
+// fn can therefore run twice; each one resets what it reports before it writes. An op is
+// answered only after the transaction holding its change committed: a caller never sees
+// success for a change that is not on disk.
 func (s *State) commit(batch []*op) {
+	live := batch[:0:0]
+	for _, o := range batch {
+		if err := o.ctx.Err(); err != nil {
+			o.done <- err
+			continue
+		}
+		live = append(live, o)
+	}
+	if len(live) == 0 {
+		return
+	}
+	if len(live) > 1 && s.apply(live) {
+		return
+	}
+	for _, o := range live {
+		s.apply([]*op{o})
+	}
+}
+
+// apply runs ops in one transaction and commits it. It answers every op and returns true,
+// unless more than one op was given and one of them failed: then it rolls the transaction
+// back, answers none and returns false (the caller applies them one by one).
+func (s *State) apply(ops []*op) bool {
 	// Statements run with a background context: interrupting one statement inside an
 	// explicit transaction would roll back every caller's change in it.
 	ctx := context.Background()
-	errs := make([]error, len(batch))
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
-		for _, o := range batch {
+		for _, o := range ops {
 			o.done <- fmt.Errorf("jobs: state: begin transaction: %w", err)
 		}
-		return
+		return true
 	}
-	single := len(batch) == 1
-	for i, o := range batch {
-		if err := o.ctx.Err(); err != nil {
-			errs[i] = err
-			continue
-		}
-		if single {
-			errs[i] = o.fn(tx)
-			continue
-		}
-		if _, err := tx.StmtContext(ctx, s.hot.savepoint).ExecContext(ctx); err != nil {
-			errs[i] = err
-			continue
-		}
+	for _, o := range ops {
 		if err := o.fn(tx); err != nil {
-			errs[i] = err
-			if _, rerr := tx.StmtContext(ctx, s.hot.rollbackTo).ExecContext(ctx); rerr != nil {
-				errs[i] = errors.Join(err, rerr)
+			if rerr := tx.Rollback(); rerr != nil {
+				err = errors.Join(err, rerr)
 			}
-		}
-		if _, err := tx.StmtContext(ctx, s.hot.release).ExecContext(ctx); err != nil && errs[i] == nil {
-			errs[i] = err
-		}
-	}
-	var cerr error
-	if single && errs[0] != nil {
-		cerr = tx.Rollback()
-		if cerr != nil {
-			errs[0] = errors.Join(errs[0], cerr)
-		}
-		batch[0].done <- errs[0]
-		return
-	}
-	if cerr = tx.Commit(); cerr != nil {
-		cerr = fmt.Errorf("jobs: state: commit: %w", cerr)
-	}
-	for i, o := range batch {
-		if errs[i] != nil {
-			o.done <- errs[i]
-		} else {
-			o.done <- cerr
+			if len(ops) > 1 {
+				return false
+			}
+			o.done <- err
+			return true
 		}
 	}
+	if err := tx.Commit(); err != nil {
+		err = fmt.Errorf("jobs: state: commit: %w", err)
+		for _, o := range ops {
+			o.done <- err
+		}
+		return true
+	}
+	for _, o := range ops {
+		o.done <- nil
+	}
+	return true
 }
 
 // hotStmts are the statements prepared once per State on the writer connection (see State.hot).
 // A transaction uses one through tx.Stmt, which finds it already prepared on the connection
 // (the writer has one connection, kept open for the State's life).
 type hotStmts struct {
-	savepoint, rollbackTo, release *sql.Stmt // per op of a shared transaction
-	inFlight, done, rejected       *sql.Stmt // the row marks
-	logCreated, putID, dropID      *sql.Stmt // the created log and the id map, from markDone
-	claim, claimed                 *sql.Stmt // MarkDoneClaimed's claim
+	inFlight, done, rejected  *sql.Stmt // the row marks
+	doneMarked                *sql.Stmt // done for a row already recorded (in flight)
+	logCreated, putID, dropID *sql.Stmt // the created log and the id map, from markDone
+	claim, claimed            *sql.Stmt // MarkDoneClaimed's claim
 }
 
 func (h *hotStmts) prepare(db *sql.DB) error {
@@ -428,9 +436,6 @@ func (h *hotStmts) prepare(db *sql.DB) error {
 		dst *(*sql.Stmt)
 		q   string
 	}{
-		{&h.savepoint, `SAVEPOINT op`},
-		{&h.rollbackTo, `ROLLBACK TO op`},
-		{&h.release, `RELEASE op`},
 		{&h.inFlight, `INSERT INTO rows (account, job, row, key, status, attempts, updated_at) VALUES (?, ?, ?, ?, 'in_flight', 1, ?)
 			ON CONFLICT (account, job, row) DO UPDATE SET key = excluded.key, status = 'in_flight', reason = '',
 			attempts = rows.attempts + 1, updated_at = excluded.updated_at`},
@@ -438,6 +443,8 @@ func (h *hotStmts) prepare(db *sql.DB) error {
 			ON CONFLICT (account, job, row) DO UPDATE SET status = 'done', remote_id = excluded.remote_id,
 			action = excluded.action, reason = '', updated_at = excluded.updated_at
 			RETURNING key`},
+		{&h.doneMarked, `UPDATE rows SET status = 'done', remote_id = ?, action = ?, reason = '', updated_at = ?
+			WHERE account = ? AND job = ? AND row = ? RETURNING key`},
 		{&h.rejected, `INSERT INTO rows (account, job, row, status, reason, updated_at) VALUES (?, ?, ?, 'rejected', ?, ?)
 			ON CONFLICT (account, job, row) DO UPDATE SET status = 'rejected', reason = excluded.reason,
 			updated_at = excluded.updated_at`},
@@ -461,7 +468,7 @@ func (h *hotStmts) prepare(db *sql.DB) error {
 }
 
 func (h *hotStmts) close() {
-	for _, st := range []*sql.Stmt{h.savepoint, h.rollbackTo, h.release, h.inFlight, h.done, h.rejected,
+	for _, st := range []*sql.Stmt{h.inFlight, h.done, h.doneMarked, h.rejected,
 		h.logCreated, h.putID, h.dropID, h.claim, h.claimed} {
 		if st != nil {
 			st.Close()
