@@ -21,7 +21,9 @@
 #      concurrency 8: files/s against the limit (one request per file; pdbulk learns the
 #      limit from the headers and aims at 97.5 % of it);
 #   7. measures each `pdbulk run` under `/usr/bin/time -v` (installed with apt-get when
-#      missing; else VmHWM is polled from /proc/PID/status), and the sandbox's own peak RSS.
+#      missing; else VmHWM is polled from /proc/PID/status), and the sandbox's own peak RSS;
+#      prints the CPU time per file of pdbulk (GNU time) and of the sandbox (/proc/PID/stat),
+#      with the load average: other processes' load on a 2-core machine bounds the ratio.
 #
 # Targets on the reference 2-core machine: peak RSS ≤ 60 MB for every run; concurrency 8 at
 # least 6× the files/s of concurrency 1; with limits on, at least 95 % of the limit; the big
@@ -150,8 +152,9 @@ runok=0 # the last measure's run created every file
 # secs to its wall time.
 measure() {
 	local name=$1 files=$2 bytes=$3 log="$WORK/$1.log" tv="$WORK/$1.time"
-	local rc=0 kb start end
+	local rc=0 kb start end sb0 sb1
 	runok=0
+	sb0=$(sandbox_ticks)
 	echo "--- pdbulk run $name.yaml ($files files, $((bytes / 1000000)) MB)"
 	start=$(date +%s.%N)
 	if [[ -n $TIMER ]]; then
@@ -171,6 +174,7 @@ measure() {
 		end=$(date +%s.%N)
 	fi
 	secs=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.2f", b - a}')
+	sb1=$(sandbox_ticks)
 	grep -E 'rows read' "$log" | tail -n 1 | sed 's/^/    /' || true
 	if [[ $rc -ne 0 ]] || ! grep -q "rows read: $files created" "$log"; then
 		echo "    FAILED: pdbulk run exited $rc or did not create every file; last lines of $log:"
@@ -189,6 +193,19 @@ measure() {
 		"$name" "$mb" "$TARGET_MB" "$verdict" "$secs" \
 		"$(awk -v r="$files" -v s="$secs" 'BEGIN {printf "%.1f", r / s}')" \
 		"$(awk -v b="$bytes" -v s="$secs" 'BEGIN {printf "%.1f", b / 1000000 / s}')"
+	# CPU per file: pdbulk's (user + system, from GNU time) and the sandbox's (from
+	# /proc/PID/stat, in clock ticks), with the load average the other processes made.
+	local cpu="" sbcpu
+	if [[ -n $TIMER ]]; then
+		cpu=$(awk -F': ' -v n="$files" '/User time|System time/ {s += $2} END {printf "pdbulk %.2f", s * 1000 / n}' "$tv")
+	fi
+	sbcpu=$(awk -v a="$sb0" -v b="$sb1" -v t="$(getconf CLK_TCK)" -v n="$files" 'BEGIN {printf "%.2f", (b - a) * 1000 / t / n}')
+	printf '    CPU ms per file: %s%ssandbox %s; load %s\n' "$cpu" "${cpu:+, }" "$sbcpu" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# sandbox_ticks prints the CPU time (user + system, clock ticks) the sandbox has used.
+sandbox_ticks() {
+	awk '{print $14 + $15}' "/proc/$sandbox_pid/stat"
 }
 
 sandbox_rss() {
