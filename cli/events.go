@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/url"
 	"strings"
 	"sync"
@@ -217,12 +218,21 @@ func startEvent(j *jobs.Job, dryRun bool) map[string]any {
 
 // statsFields are the counters of a snapshot, for the progress and summary events.
 func statsFields(s importer.Snapshot) map[string]any {
-	return map[string]any{
+	m := map[string]any{
 		"total": s.Total, "read": s.Read, "created": s.Created, "updated": s.Updated, "deleted": s.Deleted,
 		"unchanged": s.Unchanged, "rejected": s.Rejected, "pending": s.Pending, "in_doubt": s.InDoubt,
 		"reconciled": s.Reconciled, "requests": s.Requests, "tokens": s.Tokens, "valid": s.DryRunValid, "skipped": s.Skipped,
 		"elapsed_ms": s.Elapsed.Milliseconds(),
 	}
+	if s.Concurrency > 0 {
+		// The requests allowed in flight, and whether the gate or the user set them.
+		m["concurrency"], m["peak_concurrency"], m["concurrency_pinned"] = s.Concurrency, s.PeakConcurrency, s.Pinned
+		m["too_many_requests"] = s.TooMany
+	}
+	if share, ok := s.RateShare(); ok {
+		m["rate_share"] = math.Round(share*1000) / 1000 // of the rate the server allows
+	}
+	return m
 }
 
 // summaryEvent is the summary event of an import job's result.

@@ -20,7 +20,7 @@ type eventSchema map[string]map[string]string
 
 var (
 	schemaRow = regexp.MustCompile("^\\| `([a-z_.\\[\\]]+)` \\| (.*) \\|$")
-	schemaKey = regexp.MustCompile("`([a-z_]+)` (string|int|bool|object|array)( \\(optional)?")
+	schemaKey = regexp.MustCompile("`([a-z_]+)` (string|int|number|bool|object|array)( \\(optional)?")
 	snakeCase = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 )
 
@@ -129,6 +129,14 @@ func (s eventSchema) value(name, kind string, v any) error {
 		if _, err := n.Int64(); err != nil {
 			return bad()
 		}
+	case "number":
+		n, ok := v.(json.Number)
+		if !ok {
+			return bad()
+		}
+		if _, err := n.Float64(); err != nil {
+			return bad()
+		}
 	case "object":
 		o, ok := v.(map[string]any)
 		keys, documented := s[name]
@@ -182,9 +190,19 @@ func TestJSONEvents(t *testing.T) {
 				t.Errorf("pdbulk %s: stderr line %d: %v\n%s", strings.Join(run.args, " "), i+1, err, line)
 				continue
 			}
-			var ev struct{ Type string }
+			var ev struct {
+				Type  string
+				Stats map[string]any
+			}
 			_ = json.Unmarshal([]byte(line), &ev)
 			seen[ev.Type]++
+			if ev.Type == "summary" && run.code == cli.ExitRejected && run.args[0] == "run" {
+				// A run that sent requests says how many it let in flight, and whether it chose.
+				if c, _ := ev.Stats["concurrency"].(float64); c < 1 || ev.Stats["concurrency_pinned"] != false {
+					t.Errorf("pdbulk %s: summary stats give concurrency %v (pinned %v), want the adaptive gate's",
+						strings.Join(run.args, " "), ev.Stats["concurrency"], ev.Stats["concurrency_pinned"])
+				}
+			}
 		}
 		if bytes.Contains([]byte(r.stderr), []byte("null")) {
 			t.Errorf("pdbulk %s: a null in stderr:\n%s", strings.Join(run.args, " "), r.stderr)
