@@ -249,7 +249,7 @@ func (p *Pacer) wait(ctx context.Context, cost int, lanes ...*lane) error {
 			if answers := p.budgetPendingLocked(); answers != nil {
 				p.mu.Unlock()
 				waited = true
-				if err := waitChan(ctx, answers); err != nil {
+				if err := p.waitAnswer(ctx, answers, start, cost); err != nil {
 					return err
 				}
 				continue
@@ -288,6 +288,7 @@ func (p *Pacer) wait(ctx context.Context, cost int, lanes ...*lane) error {
 // release lets a request whose bucket turn has come go, once the window guard of every lane
 // has room. It reports false when a hold began meanwhile.
 func (p *Pacer) release(ctx context.Context, cost int, lanes []*lane, waited *bool) (bool, error) {
+	start := time.Now()
 	for {
 		p.mu.Lock()
 		now := time.Now()
@@ -299,7 +300,7 @@ func (p *Pacer) release(ctx context.Context, cost int, lanes []*lane, waited *bo
 			if answers := p.budgetPendingLocked(); answers != nil {
 				p.mu.Unlock()
 				*waited = true
-				if err := waitChan(ctx, answers); err != nil {
+				if err := p.waitAnswer(ctx, answers, start, cost); err != nil {
 					return false, err
 				}
 				continue
@@ -452,14 +453,35 @@ func (p *Pacer) budgetPendingLocked() <-chan struct{} {
 	return p.changed
 }
 
-// waitChan waits until ch is closed or ctx ends.
-func waitChan(ctx context.Context, ch <-chan struct{}) error {
+// waitAnswer waits for the next answer (ch closed) while the budget does not cover a
+// request. An answer that never comes (a caller that released a request and never
+// observed it) must not hold the run forever: two windows after since, the wait
+// ends with the budget's error, as if nothing were in flight.
+func (p *Pacer) waitAnswer(ctx context.Context, ch <-chan struct{}, since time.Time, cost int) error {
+	p.mu.Lock()
+	left := since.Add(2 * p.window).Sub(time.Now())
+	p.mu.Unlock()
+	if left <= 0 {
+		return p.refuseBudget(cost)
+	}
+	t := time.NewTimer(left)
+	defer t.Stop()
 	select {
 	case <-ch:
 		return nil
+	case <-t.C:
+		return p.refuseBudget(cost)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// refuseBudget refuses a request the budget does not cover, whatever is in flight.
+func (p *Pacer) refuseBudget(cost int) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stats.BudgetRefusals++
+	return &BudgetError{Cost: cost, Remaining: max(0, p.remaining), ResetAt: p.resetAt}
 }
 
 func (p *Pacer) rollDayLocked(now time.Time) {

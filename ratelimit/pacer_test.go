@@ -441,3 +441,32 @@ func TestDailyBudgetIgnoresOvertakenAnswers(t *testing.T) {
 		t.Errorf("DailyRemaining = %d, want 80", s.DailyRemaining)
 	}
 }
+
+// TestBudgetWaitEnds: a request the budget does not cover waits for the answers in flight
+// (they may show the server counted less), but an answer that never comes (a caller that
+// released a request and never observed it) must not hold the run: after two windows the
+// request is refused with the budget's error.
+func TestBudgetWaitEnds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(Options{})
+		if err := p.Wait(t.Context(), 2); err != nil {
+			t.Fatal(err)
+		}
+		p.Observe(Observation{Status: 200, Cost: 2, HasDaily: true, DailyLimit: 100, DailyRemaining: 14, Remaining: -1})
+		if err := p.Wait(t.Context(), 8); err != nil {
+			t.Fatalf("Wait(8) of 14 = %v", err)
+		}
+		start := time.Now()
+		err := p.Wait(t.Context(), 8) // 6 left once the 8 in flight count
+		var be *BudgetError
+		if !errors.As(err, &be) || be.Cost != 8 {
+			t.Fatalf("Wait(8) with 8 in flight never observed = %v, want a *BudgetError for 8", err)
+		}
+		if d := time.Since(start); d != 2*defaultWindow {
+			t.Errorf("refused after %v, want after two windows (%v)", d, 2*defaultWindow)
+		}
+		if s := p.Stats(); s.BudgetRefusals != 1 {
+			t.Errorf("Stats().BudgetRefusals = %d, want 1", s.BudgetRefusals)
+		}
+	})
+}
