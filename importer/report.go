@@ -87,39 +87,42 @@ func (rr *reportReader) line() (num int, cells []string, ok bool) {
 
 func (rr *reportReader) consume() { rr.nextAt, rr.next = 0, nil }
 
-// get returns the source cells the report has for row num, skipping the lines of earlier
-// rows; nil when it has none. Rows are asked for in increasing order.
-func (rr *reportReader) get(num int) []string {
+// seek skips the lines of rows before num and returns the line of row num, without
+// consuming it; ok is false when the report has no line for num. Rows are asked for in
+// increasing order.
+func (rr *reportReader) seek(num int) (cells []string, ok bool) {
 	for {
 		n, cells, ok := rr.line()
 		switch {
 		case !ok || n > num:
-			return nil
+			return nil, false
 		case n == num:
-			rr.consume()
-			return fit(cells, rr.width)
+			return cells, true
 		}
 		rr.consume()
 	}
+}
+
+// get returns the source cells the report has for row num, skipping the lines of earlier
+// rows; nil when it has none. Rows are asked for in increasing order.
+func (rr *reportReader) get(num int) []string {
+	cells, ok := rr.seek(num)
+	if !ok {
+		return nil
+	}
+	rr.consume()
+	return fit(cells, rr.width)
 }
 
 // undone returns the source cells of row num when the report has the row with the status
 // undo gives it ("undone"): the values the row was sent with before undo removed its record.
 // Nil otherwise. It does not consume the line, which get may still read.
 func (rr *reportReader) undone(num int) []string {
-	for {
-		n, cells, ok := rr.line()
-		switch {
-		case !ok || n > num:
-			return nil
-		case n == num:
-			if cellAt(cells, rr.width+1) != undoneStatus {
-				return nil
-			}
-			return fit(cells, rr.width)
-		}
-		rr.consume()
+	cells, ok := rr.seek(num)
+	if !ok || cellAt(cells, rr.width+1) != undoneStatus {
+		return nil
 	}
+	return fit(cells, rr.width)
 }
 
 func (rr *reportReader) close() {
