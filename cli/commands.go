@@ -131,8 +131,6 @@ interrupted undo resumes where it stopped when run again.`,
 	fs.BoolVar(&o.waitForLock, "wait-for-lock", false, "when another process runs the same job, wait for it to finish instead of refusing")
 	fs.BoolVar(&o.list, "dry-run", false, "list the records undo would delete (entity, id, row, when created) and delete nothing")
 	fs.BoolVarP(&o.yes, "yes", "y", false, "delete without asking (needed when stdin is not a terminal)")
-	// Accepted as before, but undo prints no JSON events: not offered in its help.
-	_ = fs.MarkHidden("json")
 	o.completions(cmd)
 	return cmd
 }

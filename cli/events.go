@@ -27,6 +27,7 @@ const (
 	eventRowRejected = "row_rejected" // one of the first rejected rows of the run, before the summary
 	eventBudget      = "budget"       // what the rows left will cost of the daily token budget
 	eventSummary     = "summary"      // the outcome of a job
+	eventUndoSummary = "undo_summary" // the outcome of an undo
 	eventError       = "error"        // the error that ends pdbulk
 )
 

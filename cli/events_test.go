@@ -181,6 +181,7 @@ func TestJSONEvents(t *testing.T) {
 		{[]string{"run", "--json", "--no-such-flag", job}, cli.ExitUsage},
 		{[]string{"run", "--json", filepath.Join(dir, "missing.yaml")}, cli.ExitUsage},
 		{[]string{"run", "--json", "--sandbox", job}, cli.ExitRejected},
+		{[]string{"undo", "--json", "--yes", job}, cli.ExitOK},
 	}
 	for _, run := range runs {
 		r := pdbulk(t, e, run.args...)
@@ -191,11 +192,15 @@ func TestJSONEvents(t *testing.T) {
 				continue
 			}
 			var ev struct {
-				Type  string
-				Stats map[string]any
+				Type    string
+				Stats   map[string]any
+				Deleted int
 			}
 			_ = json.Unmarshal([]byte(line), &ev)
 			seen[ev.Type]++
+			if ev.Type == "undo_summary" && (ev.Deleted < 1 || ev.Stats["requests"].(float64) < 1) {
+				t.Errorf("pdbulk %s: undo_summary says %d deleted with %v requests, want the leads the run created", strings.Join(run.args, " "), ev.Deleted, ev.Stats["requests"])
+			}
 			if ev.Type == "summary" && run.code == cli.ExitRejected && run.args[0] == "run" {
 				// A run that sent requests says how many it let in flight, and whether it chose.
 				if c, _ := ev.Stats["concurrency"].(float64); c < 1 || ev.Stats["concurrency_pinned"] != false {
@@ -208,7 +213,7 @@ func TestJSONEvents(t *testing.T) {
 			t.Errorf("pdbulk %s: a null in stderr:\n%s", strings.Join(run.args, " "), r.stderr)
 		}
 	}
-	for _, typ := range []string{"start", "notice", "budget", "row_rejected", "summary", "error"} {
+	for _, typ := range []string{"start", "notice", "budget", "row_rejected", "summary", "undo_summary", "error"} {
 		if seen[typ] == 0 {
 			t.Errorf("no %s event in any run (seen %v)", typ, seen)
 		}

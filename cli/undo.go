@@ -76,12 +76,15 @@ func undoCmd(env Env, o undoOptions) (err error) {
 		}
 	}()
 	stats := importer.NewStats(conn.pacer, false)
-	disp := startDisplayFrom(env.Stderr, chooseProgress(env.Stderr, false), "undo "+j.Name, stats, int64(undone), "records")
+	disp := startDisplayFrom(env.Stderr, chooseProgress(env.Stderr, o.jsonOut), "undo "+j.Name, stats, int64(undone), "records")
 	res, err := importer.UndoWith(env.Stop, importer.UndoOptions{
 		Job: j, Client: conn.client, Pacer: conn.pacer, State: conn.state, Concurrency: o.concurrency, Stats: stats,
 	})
 	disp.stop()
-	if res != nil {
+	switch {
+	case res != nil && o.jsonOut:
+		writeEvent(env.Stderr, eventUndoSummary, undoSummaryEvent(j, res))
+	case res != nil:
 		printUndo(env, j, res)
 	}
 	if err != nil {
@@ -194,6 +197,24 @@ func listUndo(env Env, conn *connection, j *jobs.Job, undone int) error {
 
 // printUndo prints the summary of an undo: the counts, the same rate and time as a run's,
 // every record it refused (up to importer's bound) with the reason, and the other failures.
+// undoSummaryEvent is the undo_summary event of an undo's result: the counts of the plain
+// summary, and every refused or failed record that it names.
+func undoSummaryEvent(j *jobs.Job, res *importer.UndoResult) map[string]any {
+	problems := make([]map[string]any, 0, len(res.Problems))
+	for _, p := range res.Problems {
+		problems = append(problems, map[string]any{"reason": p})
+	}
+	ev := map[string]any{
+		"job": j.Name, "created": res.Created, "deleted": res.Deleted, "already_undone": res.AlreadyDone,
+		"gone": res.Gone, "refused": res.Refused, "failed": res.Failed - res.Refused,
+		"stats": statsFields(res.Stats), "problems": problems,
+	}
+	if !res.UndoneAt.IsZero() {
+		ev["undone_at"] = res.UndoneAt.Format(time.RFC3339)
+	}
+	return ev
+}
+
 func printUndo(env Env, j *jobs.Job, res *importer.UndoResult) {
 	w := env.Stderr
 	s := res.Stats
