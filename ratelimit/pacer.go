@@ -245,18 +245,16 @@ func (p *Pacer) wait(ctx context.Context, cost int, lanes ...*lane) error {
 		}
 		p.mu.Lock()
 		now := time.Now()
-		if err := p.checkBudgetLocked(now, cost); err != nil {
-			if answers := p.budgetPendingLocked(); answers != nil {
-				p.mu.Unlock()
-				waited = true
-				if err := p.waitAnswer(ctx, answers, start, cost); err != nil {
-					return err
-				}
-				continue
-			}
-			p.stats.BudgetRefusals++
+		if answers, err := p.budgetLocked(now, start, cost); answers != nil || err != nil {
 			p.mu.Unlock()
-			return err
+			if err != nil {
+				return err
+			}
+			waited = true
+			if err := p.waitAnswer(ctx, answers, start); err != nil {
+				return err
+			}
+			continue
 		}
 		hold := p.holdLocked(lanes)
 		p.mu.Unlock()
@@ -296,18 +294,16 @@ func (p *Pacer) release(ctx context.Context, cost int, lanes []*lane, waited *bo
 			p.mu.Unlock()
 			return false, nil
 		}
-		if err := p.checkBudgetLocked(now, cost); err != nil {
-			if answers := p.budgetPendingLocked(); answers != nil {
-				p.mu.Unlock()
-				*waited = true
-				if err := p.waitAnswer(ctx, answers, start, cost); err != nil {
-					return false, err
-				}
-				continue
-			}
-			p.stats.BudgetRefusals++
+		if answers, err := p.budgetLocked(now, start, cost); answers != nil || err != nil {
 			p.mu.Unlock()
-			return false, err
+			if err != nil {
+				return false, err
+			}
+			*waited = true
+			if err := p.waitAnswer(ctx, answers, start); err != nil {
+				return false, err
+			}
+			continue
 		}
 		wake, full := time.Time{}, false
 		for _, l := range lanes {
@@ -442,46 +438,38 @@ func (p *Pacer) checkBudgetLocked(now time.Time, cost int) error {
 	return nil
 }
 
-// budgetPendingLocked says, when the known budget does not cover a request, whether
-// answers in flight may yet show it does: the tokens left are the server's count less every
-// request in flight, and some of those the server may have counted already. It returns the
-// channel the next answer closes, or nil when nothing is in flight (the count is exact).
-func (p *Pacer) budgetPendingLocked() <-chan struct{} {
-	if p.flying == 0 || p.low < 0 {
-		return nil
+// budgetLocked checks the daily budget for a request of cost that began waiting at since.
+// It returns nothing when the budget covers cost. When it does not, but requests are in
+// flight (the tokens left are the server's count less every request in flight, and the
+// server may have counted some of them already), it returns the channel the next answer
+// closes: wait for it (waitAnswer) and check again. Otherwise, or once the request has
+// waited two windows for answers (a caller that released a request and never observed it
+// must not hold a run forever), it refuses cost.
+func (p *Pacer) budgetLocked(now, since time.Time, cost int) (<-chan struct{}, error) {
+	err := p.checkBudgetLocked(now, cost)
+	if err == nil {
+		return nil, nil
 	}
-	return p.changed
+	if p.flying > 0 && p.low >= 0 && now.Before(since.Add(2*p.window)) {
+		return p.changed, nil
+	}
+	p.stats.BudgetRefusals++
+	return nil, err
 }
 
-// waitAnswer waits for the next answer (ch closed) while the budget does not cover a
-// request. An answer that never comes (a caller that released a request and never
-// observed it) must not hold the run forever: two windows after since, the wait
-// ends with the budget's error, as if nothing were in flight.
-func (p *Pacer) waitAnswer(ctx context.Context, ch <-chan struct{}, since time.Time, cost int) error {
-	p.mu.Lock()
-	left := since.Add(2 * p.window).Sub(time.Now())
-	p.mu.Unlock()
-	if left <= 0 {
-		return p.refuseBudget(cost)
-	}
-	t := time.NewTimer(left)
+// waitAnswer waits until ch is closed (an answer came), two windows have passed since
+// since (budgetLocked then refuses), or ctx ends.
+func (p *Pacer) waitAnswer(ctx context.Context, ch <-chan struct{}, since time.Time) error {
+	t := time.NewTimer(time.Until(since.Add(2 * p.window)))
 	defer t.Stop()
 	select {
 	case <-ch:
 		return nil
 	case <-t.C:
-		return p.refuseBudget(cost)
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// refuseBudget refuses a request the budget does not cover, whatever is in flight.
-func (p *Pacer) refuseBudget(cost int) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.stats.BudgetRefusals++
-	return &BudgetError{Cost: cost, Remaining: max(0, p.remaining), ResetAt: p.resetAt}
 }
 
 func (p *Pacer) rollDayLocked(now time.Time) {
