@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -42,8 +41,7 @@ columns:
 	if s := res.Stats; s.Created != 1 || s.Rejected != n {
 		t.Fatalf("first run: %s; want 1 created, %d rejected", s, n)
 	}
-	// The user's fix: row r gets the amount 1000+r.
-	fixOf := func(row string) string { r, _ := strconv.Atoi(row); return strconv.Itoa(1000 + r) }
+	// The user's fix: row r gets the amount 1000+r (fixOf).
 	recs := readRecords(t, j.Reports.Rejects)
 	ri, ai := slices.Index(recs[0], "pdbulk_row"), slices.Index(recs[0], "Amount")
 	for _, rec := range recs[1:] {

@@ -16,8 +16,8 @@ import (
 
 // fixedJob is a create job of 1 good row and n rows whose amount is not a number, run once:
 // the n rows are rejected, then fixed by hand in the reject report (row r gets 1000+r), as a
-// user would. It returns the job's folder and the job.
-func fixedJob(t *testing.T, name string, n int) (string, *jobs.Job) {
+// user would. It returns the job and its checkpoint.
+func fixedJob(t *testing.T, name string, n int) (*jobs.Job, *jobs.State) {
 	t.Helper()
 	dir := t.TempDir()
 	rows := [][]string{{"Fine lead", "5"}}
@@ -25,7 +25,7 @@ func fixedJob(t *testing.T, name string, n int) (string, *jobs.Job) {
 		rows = append(rows, []string{fmt.Sprintf("Lead %03d", i), "12 EUR?"})
 	}
 	writeCSV(t, dir, "leads.csv", []string{"Lead Title", "Amount"}, rows)
-	return dir, loadJob(t, dir, name, `kind: import
+	j := loadJob(t, dir, name, `kind: import
 entity: leads
 source: leads.csv
 mode: create
@@ -35,6 +35,13 @@ columns:
   value.currency: {value: EUR}
   organization_id: {value: 4}
 `)
+	return j, openState(t, filepath.Join(dir, ".pdbulk", "state.db"))
+}
+
+// logLines returns a Logf that keeps what the run says, and the lines kept so far.
+func logLines() (func(string, ...any), func() []string) {
+	var said []string
+	return func(f string, a ...any) { said = append(said, fmt.Sprintf(f, a...)) }, func() []string { return said }
 }
 
 func fixOf(row string) string { r, _ := strconv.Atoi(row); return strconv.Itoa(1000 + r) }
@@ -89,8 +96,7 @@ func TestUndoThenRunKeepsFixes(t *testing.T) {
 	t.Parallel()
 	const n = 40
 	cn := newConn(t, startSandbox(t, sandboxNoEmulation))
-	dir, j := fixedJob(t, "redo", n)
-	st := openState(t, filepath.Join(dir, ".pdbulk", "state.db"))
+	j, st := fixedJob(t, "redo", n)
 	if s := run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st}).Stats; s.Created != 1 || s.Rejected != n {
 		t.Fatalf("first run: %s; want 1 created, %d rejected", s, n)
 	}
@@ -106,17 +112,16 @@ func TestUndoThenRunKeepsFixes(t *testing.T) {
 	}
 	wantExactlyOnce(t, allLeads(t, cn.c), nil)
 
-	var said []string
-	logf := func(f string, a ...any) { said = append(said, fmt.Sprintf(f, a...)) }
+	logf, said := logLines()
 	res := run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, Logf: logf})
 	if s := res.Stats; s.Created != n+1 || s.Rejected != 0 {
 		t.Errorf("plain run after undo: %s; want all %d rows created again, none rejected", s, n+1)
 	}
 	wantAmounts(t, "after undo and a plain run", cn, j.Reports.Success, n)
-	if !slices.ContainsFunc(said, func(s string) bool {
+	if !slices.ContainsFunc(said(), func(s string) bool {
 		return strings.Contains(s, fmt.Sprintf("%d rows were sent with the values of the success report", n))
 	}) {
-		t.Errorf("the run did not say that %d rows were sent with the report's values: %q", n, said)
+		t.Errorf("the run did not say that %d rows were sent with the report's values: %q", n, said())
 	}
 	if recs := readRecords(t, j.Reports.Rejects); len(recs) != 1 {
 		t.Errorf("reject report has %d rows after the redo, want none", len(recs)-1)
@@ -141,8 +146,7 @@ func TestOnlyFailedSideFileRecovered(t *testing.T) {
 	t.Parallel()
 	const n = 30
 	cn := newConn(t, startSandbox(t, sandboxNoEmulation))
-	dir, j := fixedJob(t, "side", n)
-	st := openState(t, filepath.Join(dir, ".pdbulk", "state.db"))
+	j, st := fixedJob(t, "side", n)
 	run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st})
 	fixRejects(t, j.Reports.Rejects)
 	before, err := os.ReadFile(j.Reports.Success)
@@ -169,8 +173,7 @@ func TestOnlyFailedSideFileRecovered(t *testing.T) {
 	}
 
 	for _, onlyFailed := range []bool{false, true} {
-		var said []string
-		logf := func(f string, a ...any) { said = append(said, fmt.Sprintf(f, a...)) }
+		logf, said := logLines()
 		res := run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, OnlyFailed: onlyFailed, Logf: logf})
 		if s := res.Stats; s.Created != 0 {
 			t.Errorf("run (only-failed %v) after the kill: %s; want nothing sent", onlyFailed, s)
@@ -179,8 +182,8 @@ func TestOnlyFailedSideFileRecovered(t *testing.T) {
 		if _, err := os.Stat(sidePath); !os.IsNotExist(err) {
 			t.Errorf("the side file is still there after the run: %v", err)
 		}
-		if !onlyFailed && !slices.ContainsFunc(said, func(s string) bool { return strings.Contains(s, "interrupted --only-failed run") }) {
-			t.Errorf("the run did not say it recovered the side file: %q", said)
+		if !onlyFailed && !slices.ContainsFunc(said(), func(s string) bool { return strings.Contains(s, "interrupted --only-failed run") }) {
+			t.Errorf("the run did not say it recovered the side file: %q", said())
 		}
 		if onlyFailed {
 			break
