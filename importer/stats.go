@@ -66,14 +66,17 @@ type Snapshot struct {
 	// TooMany is the 429 answers of this run.
 	TooMany int64
 	// Allowed is the rate the server allows (requests per second, from its window limit);
-	// 0 when there is no pacer.
+	// 0 when there is no pacer. Window is the server's rolling window.
 	Allowed float64
+	Window  time.Duration
 }
 
-// RateShare is the share of the allowed rate this run achieved (requests per second over
-// Allowed), and false when it cannot be told.
+// RateShare is the share of the allowed rate this run achieved, and false when it cannot be
+// told: its requests over what the server allows in its time, and in no less than one
+// window (the server lets a window's limit go at once, so a run of a few requests in 60 ms
+// did not use 300 % of anything).
 func (s Snapshot) RateShare() (float64, bool) {
-	secs := s.Elapsed.Seconds()
+	secs := max(s.Elapsed, s.Window).Seconds()
 	if s.Allowed <= 0 || secs <= 0 || s.Requests <= 0 {
 		return 0, false
 	}
@@ -115,7 +118,7 @@ func (s *Stats) Snapshot() Snapshot {
 		snap.Requests, snap.Tokens = req-s.baseRequests, tok-s.baseTokens
 		ps := s.pacer.Stats()
 		snap.TooMany = ps.TooMany - s.baseTooMany
-		snap.Allowed = ps.Allowed()
+		snap.Allowed, snap.Window = ps.Allowed(), ps.Window
 	}
 	if g := s.gate.Load(); g != nil && !s.DryRun {
 		gs := g.Stats()
