@@ -143,38 +143,124 @@ func (r *Run) DoneWith(ctx context.Context, remoteID string, except int) (row in
 // record is unclaimed; and the claim is atomic across processes sharing the checkpoint
 // (SQLite's write lock serializes the transactions).
 func (r *Run) MarkDoneClaimed(ctx context.Context, row int, remoteID, action, claimEntity, holder string) (string, error) {
-	if err := checkRow("mark done", row); err != nil {
+	held, err := r.MarkDoneClaimedBatch(ctx, []DoneClaim{{Row: row, RemoteID: remoteID, Action: action, ClaimEntity: claimEntity, Holder: holder}})
+	if err != nil {
 		return "", err
 	}
-	if remoteID == "" || claimEntity == "" || holder == "" {
-		return "", fmt.Errorf("jobs: mark row %d done: a claim needs a record id, an entity and a holder", row)
+	return held[0], nil
+}
+
+// DoneClaim is one row's MarkDoneClaimed in MarkDoneClaimedBatch.
+type DoneClaim struct {
+	Row                                   int
+	RemoteID, Action, ClaimEntity, Holder string
+}
+
+// MarkDoneClaimedBatch is MarkDoneClaimed for each claim, in one transaction: held[i] is ""
+// when claims[i].Row holds its record now, else the other holder (and that row is not
+// marked). Either every claim is recorded or, on error, none is.
+func (r *Run) MarkDoneClaimedBatch(ctx context.Context, claims []DoneClaim) (held []string, err error) {
+	for _, c := range claims {
+		if err := checkRow("mark done", c.Row); err != nil {
+			return nil, err
+		}
+		if c.RemoteID == "" || c.ClaimEntity == "" || c.Holder == "" {
+			return nil, fmt.Errorf("jobs: mark row %d done: a claim needs a record id, an entity and a holder", c.Row)
+		}
 	}
-	var held string
+	held = make([]string, len(claims))
+	err = r.s.do(ctx, func(tx *sql.Tx) error {
+		for i, c := range claims {
+			var err error
+			if held[i], err = r.claimDone(tx, c.Row, c.RemoteID, c.Action, c.ClaimEntity, c.Holder); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	switch {
+	case err != nil && len(claims) == 1:
+		return nil, fmt.Errorf("jobs: mark row %d done: %w", claims[0].Row, err)
+	case err != nil:
+		return nil, fmt.Errorf("jobs: mark %d rows done (rows %d…%d): %w", len(claims), claims[0].Row, claims[len(claims)-1].Row, err)
+	}
+	return held, nil
+}
+
+// InFlight is one row of MarkInFlightBatch: its number and source key.
+type InFlight struct {
+	Row int
+	Key string
+}
+
+// MarkInFlightBatch is MarkInFlight for each row, in one transaction: an importer marks rows
+// in flight ahead of their sends, many to a commit. A row marked so and then not sent must be
+// given back with ForgetUnsent.
+func (r *Run) MarkInFlightBatch(ctx context.Context, rows []InFlight) error {
+	for _, f := range rows {
+		if err := checkRow("mark in flight", f.Row); err != nil {
+			return err
+		}
+	}
 	err := r.s.do(ctx, func(tx *sql.Tx) error {
-		held = ""
-		res, err := tx.Stmt(r.s.hot.claim).Exec(r.account, claimEntity, remoteID, holder, r.job, now())
+		st := tx.Stmt(r.s.hot.inFlight)
+		t := now()
+		for _, f := range rows {
+			if _, err := st.Exec(r.account, r.job, f.Row, f.Key, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("jobs: mark %d rows in flight: %w", len(rows), err)
+	}
+	return nil
+}
+
+// ForgetUnsent makes pending again (no record, as before MarkInFlightBatch) those of rows
+// that are still in flight: the caller names rows it marked ahead and never sent. A row
+// recorded since as done or rejected keeps its record.
+func (r *Run) ForgetUnsent(ctx context.Context, rows []int) error {
+	err := r.s.do(ctx, func(tx *sql.Tx) error {
+		st, err := tx.Prepare(`DELETE FROM rows WHERE account = ? AND job = ? AND row = ? AND status = 'in_flight'`)
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 1 {
-			return r.markDone(tx, row, remoteID, action) // claimed now
+		defer st.Close()
+		for _, row := range rows {
+			if _, err := st.Exec(r.account, r.job, row); err != nil {
+				return err
+			}
 		}
-		var cur string
-		if err := tx.Stmt(r.s.hot.claimed).QueryRow(r.account, claimEntity, remoteID).Scan(&cur); err != nil {
-			return err
-		}
-		if cur != holder {
-			held = cur
-			return nil
-		}
-		return r.markDone(tx, row, remoteID, action)
+		return nil
 	})
 	if err != nil {
-		return "", fmt.Errorf("jobs: mark row %d done: %w", row, err)
+		return fmt.Errorf("jobs: forget %d unsent rows: %w", len(rows), err)
 	}
-	return held, nil
+	return nil
+}
+
+// claimDone claims remoteID for holder and marks row done when the claim is holder's; it
+// returns the other holder that has the record, if any (see MarkDoneClaimed).
+func (r *Run) claimDone(tx *sql.Tx, row int, remoteID, action, claimEntity, holder string) (string, error) {
+	res, err := tx.Stmt(r.s.hot.claim).Exec(r.account, claimEntity, remoteID, holder, r.job, now())
+	if err != nil {
+		return "", err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return "", err
+	} else if n == 1 {
+		return "", r.markDone(tx, row, remoteID, action) // claimed now
+	}
+	var cur string
+	if err := tx.Stmt(r.s.hot.claimed).QueryRow(r.account, claimEntity, remoteID).Scan(&cur); err != nil {
+		return "", err
+	}
+	if cur != holder {
+		return cur, nil
+	}
+	return "", r.markDone(tx, row, remoteID, action)
 }
 
 // CreatedAfter returns, in (row, id) order, at most limit records the job created that undo

@@ -177,3 +177,85 @@ func TestUndoPagesAndBatch(t *testing.T) {
 		t.Errorf("the id map lost K22 (not undone): %q %v", id, ok)
 	}
 }
+
+// TestMarkBatches: rows marked in flight together, recorded done together with their claims
+// (one of them a record another job's row holds), and those never sent made pending again,
+// in a checkpoint reopened from its file as a resumed run would read it.
+func TestMarkBatches(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTestState(t)
+	other, err := s.BeginJob(ctx, &Job{Name: "other", Entity: EntityLeads}, "fp", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const claims = "pdbulk.claims.leads"
+	if h, err := other.MarkDoneClaimed(ctx, 7, "id-3", "created", claims, "other#7"); err != nil || h != "" {
+		t.Fatalf("other job's claim: %q %v", h, err)
+	}
+	r, err := s.BeginJob(ctx, &Job{Name: "leads", Entity: EntityLeads}, "fp", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []InFlight
+	for row := 1; row <= 6; row++ {
+		rows = append(rows, InFlight{Row: row, Key: fmt.Sprintf("K-%d", row)})
+	}
+	if err := r.MarkInFlightBatch(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	// Rows 1–3 were sent and answered, row 4 was rejected, rows 5 and 6 were never sent.
+	held, err := r.MarkDoneClaimedBatch(ctx, []DoneClaim{
+		{Row: 1, RemoteID: "id-1", Action: "created", ClaimEntity: claims, Holder: "leads#1"},
+		{Row: 2, RemoteID: "id-2", Action: "created", ClaimEntity: claims, Holder: "leads#2"},
+		{Row: 3, RemoteID: "id-3", Action: "created", ClaimEntity: claims, Holder: "leads#3"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if held[0] != "" || held[1] != "" || held[2] != "other#7" {
+		t.Errorf("held = %q, want rows 1 and 2 claimed and id-3 held by other#7", held)
+	}
+	if err := r.MarkRejected(ctx, 4, "bad amount"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ForgetUnsent(ctx, []int{4, 5, 6}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s2, err := OpenState(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	r2, err := s2.BeginJob(ctx, &Job{Name: "leads", Entity: EntityLeads}, "fp", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r2.Rows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]Status{1: StatusDone, 2: StatusDone, 3: StatusInFlight, 4: StatusRejected}
+	for row := 1; row <= 6; row++ {
+		st, ok := got[row]
+		switch w, recorded := want[row]; {
+		case !recorded && ok:
+			t.Errorf("row %d: %+v, want pending (never sent)", row, st)
+		case recorded && (!ok || st.Status != w):
+			t.Errorf("row %d: %+v, want %s", row, st, w)
+		}
+	}
+	if got[1].RemoteID != "id-1" || got[3].Key != "K-3" {
+		t.Errorf("row 1 %+v, row 3 %+v: want id-1 recorded and row 3's key kept", got[1], got[3])
+	}
+	if id, ok, err := s2.LookupID(ctx, string(EntityLeads), "K-2"); err != nil || !ok || id != "id-2" {
+		t.Errorf("id map for K-2: %q %v %v, want id-2", id, ok, err)
+	}
+	created, err := r2.Created(ctx)
+	if err != nil || len(created) != 2 {
+		t.Errorf("created log %+v (%v), want the records of rows 1 and 2", created, err)
+	}
+}
