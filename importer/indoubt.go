@@ -93,23 +93,20 @@ func (r *run) create(ctx context.Context, t task, body, match map[string]any, st
 				return r.failed(ctx, t, err, stopFeeding)
 			}
 		}
-		if err := r.state.MarkInFlight(context.WithoutCancel(ctx), t.row.Num, t.srcKey); err != nil {
-			return r.fatal(err)
+		if attempt > 1 || !t.life.marked { // else the feed marked it (record.go)
+			if err := r.state.MarkInFlight(context.WithoutCancel(ctx), t.row.Num, t.srcKey); err != nil {
+				return r.fatal(err)
+			}
 		}
 		r.gate.beginSend(d.key)
+		t.life.sent = true
 		id, err := r.remote.create(ctx, body)
 		if err == nil {
-			// Claimed before the gate opens: a reconciliation of the same identity waiting
-			// for this send then sees the record as held.
-			held, cerr := r.claims.claimDone(context.WithoutCancel(ctx), r.state, id, t.row.Num, "created")
-			r.gate.endSend(d.key)
-			switch {
-			case cerr != nil:
-				return r.fatal(cerr)
-			case held != "":
-				return r.rejectRow(ctx, t, "", fmt.Sprintf("created %s %s, but %s had already taken it as its own: check both rows", r.job.Entity, id, describeHolder(held)))
-			}
-			return r.settled(ctx, t, id, "created")
+			// The recorder claims the record and marks the row done (record.go) before the
+			// gate opens: a reconciliation of the same identity waiting for this send then
+			// sees the record as held.
+			r.rec.add(answered{t: t, id: id, key: d.key})
+			return nil
 		}
 		r.gate.endSend(d.key)
 		if !errors.Is(err, pipedrive.ErrInDoubt) {

@@ -109,6 +109,8 @@ type run struct {
 
 	gate      *gate         // keeps creates and reconciliations of one identity apart
 	claims    *claimBook    // which job row holds which record
+	rec       *recorder     // records created rows done (record.go); nil in a dry run
+	forget    *unsentRows   // rows marked in flight ahead and never sent
 	rep       *reportStream // the reports, as rows settle; nil in a dry run
 	firstOnce sync.Once     // records the job's first write, before its first create
 	firstErr  error
@@ -240,23 +242,38 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 	// many as the client's Gate may let through at its most (workers): the Gate, not the
 	// pool, bounds the requests in flight.
 	g, gctx := errgroup.WithContext(ctx)
-	tasks := make(chan task)
-	for range r.o.Concurrency {
-		g.Go(func() error {
-			for t := range tasks {
-				err := r.process(feed, gctx, t, stopFeeding)
-				r.rep.settle(t.slot, outcome{}) // a row not finished stays pending
-				if err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+	// The feed's rows go through the marker, which marks them in flight ahead of the
+	// workers, and the workers hand their answers to the recorder (record.go). The marker
+	// holds the marked rows until a worker takes one: tasks has no buffer.
+	admitted, tasks := make(chan task, markAhead), make(chan task)
+	r.forget = &unsentRows{r: r}
+	if !r.o.DryRun {
+		r.rec = r.startRecorder()
 	}
-	readErr := r.feed(feed, gctx, tasks, in)
+	marked := r.startMarker(feed, gctx, admitted, tasks)
+	for range r.o.Concurrency {
+		g.Go(func() error { return r.work(feed, gctx, tasks, stopFeeding) })
+	}
+	readErr := r.feed(feed, gctx, admitted, in)
 	r.stats.Skipped.Store(int64(sheet.Skipped(in)))
-	close(tasks)
+	close(admitted)
+	markErr := <-marked // the marker closes tasks
 	werr := g.Wait()
+	for t := range tasks { // left when every worker stopped early
+		r.rep.settle(t.slot, outcome{})
+		if t.life.marked {
+			r.forget.add(t.row.Num)
+		}
+	}
+	if werr == nil {
+		werr = markErr
+	}
+	if r.rec != nil {
+		if err := r.rec.close(); werr == nil {
+			werr = err
+		}
+	}
+	r.forget.flush()
 
 	res := &Result{Plan: r.plan.snapshot()}
 	if r.state != nil {
@@ -425,7 +442,7 @@ func (r *run) feed(feed, ctx context.Context, tasks chan<- task, in sheet.Reader
 			r.rep.settle(slot, t.out)
 			continue
 		}
-		t.slot = slot
+		t.slot, t.life = slot, &rowLife{}
 		r.stats.Pending.Add(1)
 		select {
 		case tasks <- t:
@@ -513,6 +530,24 @@ func (r *run) settledBefore(num int, column, key string) jobs.Status {
 	return prev.Status
 }
 
+// work is one worker: it takes rows from tasks until the feed closes it or a row stops the
+// run.
+func (r *run) work(feed, ctx context.Context, tasks <-chan task, stopFeeding func()) error {
+	for t := range tasks {
+		err := r.process(feed, ctx, t, stopFeeding)
+		if t.life.marked && !t.life.sent {
+			r.forget.add(t.row.Num) // pending again, unless the row was rejected
+		}
+		if !t.life.recorded {
+			r.rep.settle(t.slot, outcome{}) // a row not finished stays pending
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // task is one row on its way to a worker.
 type task struct {
 	row     sheet.Row
@@ -527,6 +562,7 @@ type task struct {
 	prevReason   string
 	slot         *reportSlot // the row's report line
 	out          outcome     // a row settled before it reaches a worker (admit)
+	life         *rowLife    // what became of the row in its worker
 }
 
 // admit decides what to do with a row before any work: skip it (done or rejected in an
