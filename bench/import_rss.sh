@@ -23,7 +23,7 @@
 # Target on the reference 2-core machine: ≤ 150 MB peak RSS for each run. The script exits 1
 # when a run fails, does not finish every row, or misses the target. Environment:
 #   CREATE_ROWS, UPSERT_ROWS  sizes of the two runs
-#   CONCURRENCY               the jobs' options.concurrency (default 16)
+#   CONCURRENCY               the jobs' options.concurrency (default 16; 0: adaptive, as when it is not given)
 #   WORK                      work folder (default: a new mktemp -d folder)
 #   KEEP=1                    keep the work folder (the generated sheet is reused when present)
 #   GO                        the go command (default: go on PATH, else /usr/local/go/bin/go)
@@ -32,6 +32,8 @@ set -euo pipefail
 CREATE_ROWS=${CREATE_ROWS:-1000000}
 UPSERT_ROWS=${UPSERT_ROWS:-200000}
 CONCURRENCY=${CONCURRENCY:-16}
+CONC_OPT="concurrency: $CONCURRENCY, "
+if [ "$CONCURRENCY" = 0 ]; then CONC_OPT=; fi
 TARGET_MB=150
 TOKEN=bench-token-0123456789
 
@@ -97,7 +99,7 @@ columns:
   was_seen: {column: Seen, type: bool}
   owner_id: {column: Owner id, type: int}
   organization_id: {value: 2}
-options: {concurrency: $CONCURRENCY, max_rejects: 0}
+options: {${CONC_OPT}max_rejects: 0}
 EOF
 }
 job bench-create create leads.csv ""

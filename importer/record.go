@@ -34,7 +34,7 @@ const (
 	// recordBatch bounds the answers recorded in one commit.
 	recordBatch = 256
 	// recordLinger is how long the recorder waits for more answers before a commit.
-	recordLinger = 2 * time.Millisecond
+	recordLinger = 10 * time.Millisecond
 	// forgetBatch is how many unsent rows are gathered before they are made pending.
 	forgetBatch = 256
 )
