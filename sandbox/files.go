@@ -192,7 +192,7 @@ func (s *Server) addFile(w http.ResponseWriter, r *http.Request) {
 			if name == "." || name == "/" || name == "" {
 				name = "file"
 			}
-			if size, err = storeUpload(tmp, part); err != nil {
+			if size, err = copyToFile(tmp, part); err != nil {
 				uploadError(w, err)
 				return
 			}

@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"os"
 	"sync"
-	"syscall"
-	"unsafe"
 )
 
 // spoolInMemory is the largest request body the emulator keeps in memory while it waits
@@ -78,72 +76,12 @@ func (b *tempBody) Close() error {
 // copyBlock is the size of the writes of copyToFile and of the reads of an upload.
 const copyBlock = 256 << 10
 
-// blockWriters, blockReaders and blocks keep the copyBlock buffers of finished uploads for
-// the next ones: an upload would otherwise allocate (and the GC clear and collect) 512 KiB.
+// blockWriters and blockReaders keep the copyBlock buffers of finished uploads for the
+// next ones: an upload would otherwise allocate (and the GC clear and collect) 512 KiB.
 var (
 	blockWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, copyBlock) }}
 	blockReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, copyBlock) }}
-	blocks       = sync.Pool{New: func() any { return newBlock() }}
 )
-
-// newBlock returns copyBlock bytes that start at a multiple of directAlign in memory, as
-// direct I/O needs.
-func newBlock() *[]byte {
-	raw := make([]byte, copyBlock+directAlign)
-	off := int(-uintptr(unsafe.Pointer(unsafe.SliceData(raw))) & (directAlign - 1))
-	b := raw[off : off+copyBlock : off+copyBlock]
-	return &b
-}
-
-// storeUpload writes the bytes of an uploaded file, r, to f, a new empty file, in writes of
-// copyBlock bytes. Where the system allows it they are direct writes (O_DIRECT), from the
-// block to the disk without the page cache: copying an upload into pages the kernel must
-// first find and charge cost more CPU than the rest of an upload's handling together (about
-// 2 of 3 ms per MB on the reference machine), and a sandbox that receives gigabytes of
-// uploads then does not fill the page cache with them. The file's last bytes that do not
-// fill an aligned block are written through the page cache; a file system that refuses
-// direct writes gets every write through the page cache.
-func storeUpload(f *os.File, r io.Reader) (int64, error) {
-	bp := blocks.Get().(*[]byte)
-	defer blocks.Put(bp)
-	buf := *bp
-	direct := setDirect(f, true) == nil
-	var n int64
-	for {
-		m, err := io.ReadFull(r, buf)
-		last := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-		if err != nil && !last {
-			return n, err
-		}
-		p := buf[:m]
-		if direct {
-			aligned := len(p) &^ (directAlign - 1)
-			if aligned > 0 {
-				w, werr := f.Write(p[:aligned])
-				p = p[w:]
-				if werr != nil && !errors.Is(werr, syscall.EINVAL) {
-					return n, werr
-				} // EINVAL: refused, the rest is written below through the page cache
-			}
-			if len(p) > 0 {
-				// An unaligned rest (the file's end), or a direct write refused.
-				if err := setDirect(f, false); err != nil {
-					return n, err
-				}
-				direct = false
-			}
-		}
-		if len(p) > 0 {
-			if _, err := f.Write(p); err != nil {
-				return n, err
-			}
-		}
-		n += int64(m)
-		if last {
-			return n, nil
-		}
-	}
-}
 
 // blockReader returns a reader of r with a copyBlock buffer; putBlockReader gives it back.
 func blockReader(r io.Reader) *bufio.Reader {

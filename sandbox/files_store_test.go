@@ -10,10 +10,10 @@ import (
 	"testing"
 )
 
-// Uploads are stored byte for byte whatever their size against the 256 KiB blocks and the
-// 4 KiB alignment of the direct writes: empty, under a block of the disk, exactly one,
-// one more, exactly one copy block, a copy block and a byte, and several with an odd end.
-// Each is read back from the data folder and downloaded through the API.
+// Uploads are stored byte for byte whatever their size against the 256 KiB blocks of the
+// upload's reads and writes (pooled, reused from upload to upload): empty, one byte, around
+// 4 KiB, exactly one block, a block and a byte, and several with an odd end. Each is read
+// back from the data folder and downloaded through the API.
 func TestUploadStoredByteForByte(t *testing.T) {
 	e := newEnv(t, Options{DataDir: t.TempDir()})
 	rng := rand.NewChaCha8([32]byte{7})
