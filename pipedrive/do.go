@@ -43,8 +43,9 @@ type call struct {
 	query url.Values // query parameters
 	json  any        // JSON body, marshalled once
 	form  url.Values // form body
-	// open returns a fresh streamed body for each attempt (uploads); the client closes it.
-	open func() (io.ReadCloser, string, error)
+	// open returns a fresh streamed body for each attempt (uploads), its content type and
+	// its length (-1 when unknown: sent chunked); the client closes it.
+	open func() (io.ReadCloser, string, int64, error)
 	out  any       // decode target of a success body; nil discards it
 	sink io.Writer // receives a success body as a stream instead of decoding it
 	sent time.Time // when the pacer released the current attempt
@@ -221,13 +222,14 @@ func (c *Client) attempt(ctx context.Context, ep spec.Endpoint, path, target str
 	var body io.Reader
 	var ctype string
 	var stream io.ReadCloser
+	length := int64(-1)
 	switch {
 	case cl.open != nil:
-		rc, ct, err := cl.open()
+		rc, ct, n, err := cl.open()
 		if err != nil {
 			return outcome{err: fmt.Errorf("pipedrive: %s: %w", cl.op, err)}
 		}
-		stream, body, ctype = rc, watch.reader(rc), ct
+		stream, body, ctype, length = rc, watch.reader(rc), ct, n
 		defer stream.Close()
 	case payload != nil:
 		body, ctype = bytes.NewReader(payload), "application/json"
@@ -237,6 +239,11 @@ func (c *Client) attempt(ctx context.Context, ep spec.Endpoint, path, target str
 	req, err := http.NewRequestWithContext(actx, ep.Method, target, body)
 	if err != nil {
 		return outcome{err: fmt.Errorf("pipedrive: %s: build request: %s", cl.op, c.red.redact(err.Error()))}
+	}
+	if stream != nil {
+		// A known length is sent as Content-Length: the transport then copies the body
+		// straight to the connection, without chunk framing.
+		req.ContentLength = length
 	}
 	req.Header.Set("x-api-token", c.token)
 	if cl.sink != nil {

@@ -1,10 +1,12 @@
 package pipedrive
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"mime"
 	"mime/multipart"
@@ -14,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -71,9 +74,9 @@ type Upload struct {
 	ProductID  int
 	ActivityID int
 	LeadID     string
-	// Buffer is how many bytes of the file are read at a time into the body; 0 = 32 KiB.
-	// An upload holds one buffer: the body is written through an io.Pipe as the
-	// transport sends it, so memory does not grow with the file's size.
+	// Buffer is the most bytes of the file read at a time into the body; 0 = 32 KiB. The
+	// body holds no buffer of its own: the file is read straight into the transport's
+	// (32 KiB) as it sends, so memory does not grow with the file's size.
 	Buffer int
 	// Progress, when set, is called with the bytes of the file taken by the transport as
 	// they go; when an attempt is repeated it is first called with minus what the
@@ -112,74 +115,62 @@ func (c *Client) UploadFile(ctx context.Context, up Upload) (File, *Response, er
 		fields = append(fields, [2]string{"lead_id", up.LeadID})
 	}
 	var sent atomic.Int64 // by the attempt under way
-	cl := &call{op: "addFile", open: func() (io.ReadCloser, string, error) {
+	cl := &call{op: "addFile", open: func() (io.ReadCloser, string, int64, error) {
 		if n := sent.Swap(0); up.Progress != nil && n != 0 {
 			up.Progress(-n)
 		}
 		f, err := open()
 		if err != nil {
-			return nil, "", fmt.Errorf("open upload: %w", err)
+			return nil, "", 0, fmt.Errorf("open upload: %w", err)
 		}
+		size := int64(-1)
+		if st, ok := f.(interface{ Stat() (fs.FileInfo, error) }); ok {
+			if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() {
+				size = fi.Size()
+			}
+		}
+		var r io.Reader = f
 		if up.Progress != nil {
-			f = &uploadCounter{ReadCloser: f, report: func(n int64) { sent.Add(n); up.Progress(n) }}
+			r = &uploadCounter{r: f, report: func(n int64) { sent.Add(n); up.Progress(n) }}
 		}
-		return multipartStream(f, name, fields, up.Buffer)
+		body, ctype, err := newUploadBody(f, r, size, name, fields, up.Buffer)
+		if err != nil {
+			f.Close()
+			return nil, "", 0, err
+		}
+		return body, ctype, body.length(), nil
 	}}
 	return c.fileCall(ctx, cl)
 }
 
-// pipeBody is the read end of a streamed multipart body. Close stops the writer and waits
-// for it to end, so that the file is closed before the next attempt reopens it.
-type pipeBody struct {
-	*io.PipeReader
-	done chan struct{}
-}
-
-// Close closes the pipe and waits for the writer goroutine to end.
-func (p *pipeBody) Close() error {
-	err := p.PipeReader.Close()
-	<-p.done
-	return err
-}
-
 var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"", "\r", "", "\n", "")
 
-// multipartStream returns a body that writes fields then the file part, copying f as the
-// transport reads. It takes ownership of f.
-func multipartStream(f io.ReadCloser, name string, fields [][2]string, buffer int) (io.ReadCloser, string, error) {
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
-	body := &pipeBody{PipeReader: pr, done: make(chan struct{})}
-	go func() {
-		defer close(body.done)
-		err := writeMultipart(mw, f, name, fields, buffer)
-		if cerr := f.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("close upload: %w", cerr)
-		}
-		pw.CloseWithError(err) // nil closes with io.EOF
-	}()
-	return body, mw.FormDataContentType(), nil
+// uploadBody is a multipart body read as the transport sends it: head (the fields and the
+// file part's header), the file, then tail (the closing boundary). It holds no buffer
+// and no goroutine: the file is read straight into the transport's buffer. When the file's
+// size is known so is the body's length, and the transport sends it with a Content-Length
+// (no chunk framing, one write per read); the file must then keep that size while it is
+// sent, or the upload fails.
+type uploadBody struct {
+	mu     sync.Mutex // Read and Close: Close waits for a Read under way
+	head   []byte
+	tail   []byte
+	f      io.Closer
+	r      io.Reader // the file (through the progress counter)
+	size   int64     // the file's size; -1 when unknown (read until EOF)
+	read   int64     // bytes of the file read so far
+	max    int       // bytes of the file read at a time, at most
+	eof    bool      // the file is read whole
+	closed bool
 }
 
-// uploadCounter reports the bytes read through it.
-type uploadCounter struct {
-	io.ReadCloser
-	report func(int64)
-}
-
-// Read reads from the file and reports what it read.
-func (p *uploadCounter) Read(b []byte) (int, error) {
-	n, err := p.ReadCloser.Read(b)
-	if n > 0 {
-		p.report(int64(n))
-	}
-	return n, err
-}
-
-func writeMultipart(mw *multipart.Writer, f io.Reader, name string, fields [][2]string, buffer int) error {
+// newUploadBody returns the body of an upload of r (f closes it) named name with fields.
+func newUploadBody(f io.Closer, r io.Reader, size int64, name string, fields [][2]string, buffer int) (*uploadBody, string, error) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
 	for _, kv := range fields {
 		if err := mw.WriteField(kv[0], kv[1]); err != nil {
-			return err
+			return nil, "", err
 		}
 	}
 	ctype := mime.TypeByExtension(filepath.Ext(name))
@@ -189,19 +180,126 @@ func writeMultipart(mw *multipart.Writer, f io.Reader, name string, fields [][2]
 	h := make(textproto.MIMEHeader)
 	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename="%s"`, quoteEscaper.Replace(name)))
 	h.Set("Content-Type", ctype)
-	part, err := mw.CreatePart(h)
-	if err != nil {
-		return err
+	if _, err := mw.CreatePart(h); err != nil {
+		return nil, "", err
+	}
+	head := bytes.Clone(buf.Bytes())
+	buf.Reset()
+	if err := mw.Close(); err != nil {
+		return nil, "", err
 	}
 	if buffer <= 0 {
 		buffer = 32 << 10
 	}
-	// Only Read is exposed, so that the copy goes through this one buffer (an *os.File
-	// would otherwise pick its own path).
-	if _, err := io.CopyBuffer(part, struct{ io.Reader }{f}, make([]byte, buffer)); err != nil {
-		return fmt.Errorf("read upload: %w", err)
+	return &uploadBody{head: head, tail: buf.Bytes(), f: f, r: r, size: size, max: buffer}, mw.FormDataContentType(), nil
+}
+
+// length is the body's length in bytes, -1 when the file's size is unknown.
+func (b *uploadBody) length() int64 {
+	if b.size < 0 {
+		return -1
 	}
-	return mw.Close()
+	return int64(len(b.head)) + b.size + int64(len(b.tail))
+}
+
+// Read fills p with what comes next: the rest of head, then the file, then tail. One read
+// of the file at most per call.
+func (b *uploadBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return 0, errors.New("read upload: body closed")
+	}
+	n := copy(p, b.head)
+	b.head = b.head[n:]
+	if len(b.head) > 0 {
+		return n, nil
+	}
+	if !b.eof && n < len(p) {
+		m, err := b.readFile(p[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		if !b.eof {
+			return n, nil
+		}
+	}
+	m := copy(p[n:], b.tail)
+	b.tail = b.tail[m:]
+	n += m
+	if len(b.tail) == 0 && b.eof {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// readFile reads the file into p (at most max bytes) and sets eof when it is read whole. A
+// file of known size that turns out shorter or longer is an error.
+func (b *uploadBody) readFile(p []byte) (int, error) {
+	if len(p) > b.max {
+		p = p[:b.max]
+	}
+	left := b.size - b.read
+	if b.size >= 0 && left < int64(len(p)) {
+		if left == 0 {
+			// The file's size is read: only its end may follow.
+			n, err := b.r.Read(p[:1])
+			switch {
+			case n > 0:
+				return 0, fmt.Errorf("read upload: the file grew while it was sent (past %d bytes)", b.size)
+			case errors.Is(err, io.EOF):
+				b.eof = true
+				return 0, nil
+			case err != nil:
+				return 0, fmt.Errorf("read upload: %w", err)
+			}
+			return 0, nil
+		}
+		p = p[:left]
+	}
+	n, err := b.r.Read(p)
+	b.read += int64(n)
+	switch {
+	case errors.Is(err, io.EOF) && b.size >= 0 && b.read < b.size:
+		return n, fmt.Errorf("read upload: the file shrank while it was sent (%d of %d bytes)", b.read, b.size)
+	case errors.Is(err, io.EOF):
+		b.eof = true
+		return n, nil
+	case err != nil:
+		return n, fmt.Errorf("read upload: %w", err)
+	}
+	return n, nil
+}
+
+// Close closes the file, once a Read under way has ended; it is safe to call more than
+// once, and from another goroutine than Read's.
+func (b *uploadBody) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	if err := b.f.Close(); err != nil {
+		return fmt.Errorf("close upload: %w", err)
+	}
+	return nil
+}
+
+// uploadCounter reports the bytes read through it.
+type uploadCounter struct {
+	r      io.Reader
+	report func(int64)
+}
+
+// Read reads from the file and reports what it read.
+func (p *uploadCounter) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.report(int64(n))
+	}
+	return n, err
 }
 
 // RemoteLink links an existing remote file to an item (POST /files/remoteLink).

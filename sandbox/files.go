@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -152,7 +151,9 @@ func (s *Server) addFile(w http.ResponseWriter, r *http.Request) {
 	}
 	// The multipart reader reads 4 KiB at a time; a larger buffer under it turns that into
 	// a system call per chunk the client sent instead of one per 4 KiB (copyBlock).
-	mr := multipart.NewReader(bufio.NewReaderSize(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes), copyBlock), params["boundary"])
+	br := blockReader(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+	defer putBlockReader(br)
+	mr := multipart.NewReader(br, params["boundary"])
 	var tmp *os.File
 	defer func() {
 		if tmp != nil {

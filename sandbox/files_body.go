@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"sync"
 )
 
 // spoolInMemory is the largest request body the emulator keeps in memory while it waits
@@ -72,18 +73,49 @@ func (b *tempBody) Close() error {
 	return err
 }
 
-// copyBlock is the size of the writes of copyToFile.
+// copyBlock is the size of the writes of copyToFile and of the reads of an upload.
 const copyBlock = 256 << 10
+
+// blockWriters and blockReaders keep the copyBlock buffers of finished uploads for the
+// next ones: an upload would otherwise allocate (and the GC clear and collect) 512 KiB.
+var (
+	blockWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, copyBlock) }}
+	blockReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, copyBlock) }}
+)
+
+// blockReader returns a reader of r with a copyBlock buffer; putBlockReader gives it back.
+func blockReader(r io.Reader) *bufio.Reader {
+	br := blockReaders.Get().(*bufio.Reader)
+	br.Reset(r)
+	return br
+}
+
+// putBlockReader returns br, done with, to the pool.
+func putBlockReader(br *bufio.Reader) {
+	br.Reset(nil)
+	blockReaders.Put(br)
+}
 
 // copyToFile copies r to f in writes of copyBlock bytes: a multipart part or a request body
 // reads a few KiB at a time, and a write per read cost a system call per 4 KiB of upload.
 func copyToFile(f *os.File, r io.Reader) (int64, error) {
+	bw := blockWriters.Get().(*bufio.Writer)
+	defer func() {
+		bw.Reset(nil)
+		blockWriters.Put(bw)
+	}()
 	// Only Write is exposed: bufio.Writer hands the copy to the file's own ReadFrom
 	// otherwise, which writes what each read gives.
-	bw := bufio.NewWriterSize(struct{ io.Writer }{f}, copyBlock)
+	bw.Reset(fileWriter{f})
 	n, err := bw.ReadFrom(r)
 	if err != nil {
 		return n, err
 	}
 	return n, bw.Flush()
 }
+
+// fileWriter is an *os.File with Write alone.
+type fileWriter struct{ f *os.File }
+
+// Write writes p to the file.
+func (w fileWriter) Write(p []byte) (int, error) { return w.f.Write(p) }
