@@ -171,6 +171,13 @@ var migrations = []string{
 // for more commits. Durability does not depend on it (a commit is durable in the WAL).
 const walCheckpointPages = 4000
 
+// pageCacheKiB is the writer connection's page cache. The id map and the claims are keyed by
+// source keys and Pipedrive ids, in no order: a commit of many rows touches pages all over
+// their indexes, and with SQLite's default 2 MB those pages were read back from the file and
+// spilled in the middle of transactions (a third of the checkpoint's CPU in a 20,000-row
+// import). The cache holds only the pages read or written.
+const pageCacheKiB = 16 << 10
+
 // maxBatch bounds how many changes one group commit carries.
 const maxBatch = 512
 
@@ -246,6 +253,12 @@ func OpenState(path string) (*State, error) {
 	wdb.SetMaxOpenConns(1)
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
+	// The writer's one connection gets the larger page cache (pageCacheKiB); readers keep
+	// SQLite's default.
+	if _, err := wdb.Exec(fmt.Sprintf(`PRAGMA cache_size = -%d`, pageCacheKiB)); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("jobs: open state %s: %w", path, err)
+	}
 	if err := migrate(wdb); err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("jobs: open state %s: %w", path, err)
