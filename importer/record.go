@@ -147,15 +147,17 @@ func (r *run) startMarker(feed, ctx context.Context, admitted <-chan task, tasks
 }
 
 // aheadLimit is how many rows the marker gathers for one commit, and how many marked rows may
-// wait for a worker before it marks more: twice the requests the client lets in flight now
-// (at least 8). A run the pacer holds back marks few rows ahead, so a crash leaves few rows
-// in flight that were never sent (the next run looks each up once before sending it).
+// wait for a worker before it marks more: four times the requests the client lets in flight
+// now, at least 64. It must cover the time a commit waits for the checkpoint's writer, busy
+// with the recorder's commits meanwhile, or the workers run dry. A run the pacer holds back
+// marks fewer rows ahead, so a crash leaves fewer rows in flight that were never sent (the
+// next run looks each up once before sending it).
 func (r *run) aheadLimit() int {
 	n := r.o.Concurrency
 	if r.o.Client != nil && r.o.Client.Gate() != nil {
 		n = r.o.Client.Gate().Limit()
 	}
-	return max(8, 2*n)
+	return max(64, 4*n)
 }
 
 // markBatch marks in flight, in one commit, the rows of batch the feed marks ahead.
