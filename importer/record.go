@@ -74,6 +74,23 @@ func (r *run) startMarker(feed, ctx context.Context, admitted <-chan task, tasks
 			in        = admitted
 		)
 		stopping := func() bool { return failed != nil || ctx.Err() != nil || feed.Err() != nil || r.stopped() }
+		gather := func(t task, ok bool) { // a row from the feed, or its end
+			if !ok {
+				in = nil
+				return
+			}
+			next = append(next, t)
+		}
+		landed := func(err error) { // the commit of inCommit ended
+			committed = nil
+			if err != nil {
+				failed = err
+				r.leave(inCommit)
+			} else {
+				ready = append(ready, inCommit...)
+			}
+			inCommit = nil
+		}
 		for in != nil || len(next) > 0 || committed != nil || len(ready) > 0 {
 			if stopping() && committed == nil {
 				// Nothing more is marked or handed over: what is left stays pending.
@@ -104,20 +121,9 @@ func (r *run) startMarker(feed, ctx context.Context, admitted <-chan task, tasks
 			case give <- head:
 				ready = ready[1:]
 			case t, ok := <-take:
-				if !ok {
-					in = nil
-					continue
-				}
-				next = append(next, t)
+				gather(t, ok)
 			case err := <-committed:
-				committed = nil
-				if err != nil {
-					failed = err
-					r.leave(inCommit)
-				} else {
-					ready = append(ready, inCommit...)
-				}
-				inCommit = nil
+				landed(err)
 			case <-ctx.Done():
 				// Stopping: no row is handed over; the feed's last rows and the commit
 				// running are waited for, and left pending at the top of the loop.
@@ -126,18 +132,9 @@ func (r *run) startMarker(feed, ctx context.Context, admitted <-chan task, tasks
 				}
 				select {
 				case t, ok := <-in:
-					if !ok {
-						in = nil
-					} else {
-						next = append(next, t)
-					}
+					gather(t, ok)
 				case err := <-committed:
-					committed = nil
-					if err != nil {
-						failed = err
-					}
-					r.leave(inCommit)
-					inCommit = nil
+					landed(err)
 				}
 			}
 		}
