@@ -93,7 +93,7 @@ func (r *run) create(ctx context.Context, t task, body, match map[string]any, st
 				return r.failed(ctx, t, err, stopFeeding)
 			}
 		}
-		if attempt > 1 || !t.life.marked { // else the feed marked it (record.go)
+		if attempt > 1 || !t.life.marked { // else the marker marked it (record.go)
 			if err := r.state.MarkInFlight(context.WithoutCancel(ctx), t.row.Num, t.srcKey); err != nil {
 				return r.fatal(err)
 			}

@@ -14,11 +14,12 @@ import (
 // the checkpoint's single writer was the import's bottleneck. Both are made many rows at a
 // time, and no worker waits for either:
 //
-//   - The feed marks the next plain creates in flight together (markAhead at most), in one
-//     commit, before any worker takes them. A row is still on disk in flight before it is
-//     sent; a row marked and then not sent (the run stopped, a lookup failed, the row was
-//     rejected) is made pending again by forgetUnsent. Only a crash can leave such a row
-//     in flight: the next run looks it up once before sending it, as for any lost answer.
+//   - The marker, between the feed and the workers, marks the next plain creates in flight
+//     together (aheadLimit at most), in one commit, before any worker takes them. A row is
+//     still on disk in flight before it is sent; a row marked and then not sent (the run
+//     stopped, a lookup failed, the row was rejected) is made pending again (unsentRows).
+//     Only a crash can leave such a row in flight: the next run looks it up once before
+//     sending it, as for any lost answer.
 //   - A worker hands the answer of its create to the recorder and goes on; the recorder
 //     claims the records of all the answers waiting and marks their rows done in one commit
 //     (jobs.Run.MarkDoneClaimedBatch). Until its record is claimed, a row's identity stays
@@ -39,15 +40,15 @@ const (
 	forgetBatch = 256
 )
 
-// rowLife follows one row through its worker: marked in flight by the feed, sent, handed to
-// the recorder. Only the goroutine that holds the task reads or writes it.
+// rowLife follows one row through the run: marked in flight by the marker, sent by a worker,
+// handed to the recorder. Only the goroutine that holds the task reads or writes it.
 type rowLife struct {
-	marked   bool // marked in flight by the feed (MarkInFlightBatch)
+	marked   bool // marked in flight by the marker (MarkInFlightBatch)
 	sent     bool // a write of the row was sent
 	recorded bool // handed to the recorder: it settles the row's report line
 }
 
-// marksAhead reports whether the feed marks t in flight: a fresh plain create, whose first
+// marksAhead reports whether the marker marks t in flight: a fresh plain create, whose first
 // send needs nothing but the mark.
 func (r *run) marksAhead(t task) bool {
 	return r.state != nil && !r.o.DryRun && !r.o.OnlyFailed && !t.inDoubt &&
@@ -157,7 +158,7 @@ func (r *run) aheadLimit() int {
 	return max(64, 4*n)
 }
 
-// markBatch marks in flight, in one commit, the rows of batch the feed marks ahead.
+// markBatch marks in flight, in one commit, the rows of batch that marksAhead.
 func (r *run) markBatch(ctx context.Context, batch []task) error {
 	var rows []jobs.InFlight
 	for _, t := range batch {

@@ -16,7 +16,7 @@ import (
 // whole run must stop (401, a broken checkpoint); row failures end in the reject report.
 func (r *run) process(feed, ctx context.Context, t task, stopFeeding func()) error {
 	if r.stopped() || ctx.Err() != nil || feed.Err() != nil {
-		return nil // stays pending (a row the feed marked in flight is given back)
+		return nil // stays pending (a row the marker marked in flight is given back)
 	}
 	payload, err := r.mapper.Map(ctx, toMappingRow(t.row), r.res)
 	if err != nil {
