@@ -81,7 +81,8 @@ func BenchmarkExportAdaptive(b *testing.B) {
 				b.ReportMetric(100*float64(ps.TooMany)/float64(ps.Requests), "pct_429")
 				b.ReportMetric(float64(gs.Peak), "conc_peak")
 				b.ReportMetric(float64(gs.Cuts), "cuts")
-				b.Logf("%s: %d requests in %s; pacer %s; gate %+v", tc.name, ps.Requests, elapsed.Round(time.Millisecond), ps, gs)
+				b.Logf("%s: %d requests (%d pages asked for, %d read again) in %s; pacer %s; gate %+v", tc.name, ps.Requests,
+					res.Requests, res.Repairs, elapsed.Round(time.Millisecond), ps, gs)
 			}
 		})
 	}

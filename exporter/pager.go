@@ -192,6 +192,9 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 	var queued atomic.Int64 // pages asked for and not yet taken by the consumer
 	taken := make(chan struct{}, 1)
 	var end atomic.Int64 // index of a page known to be the last, +1; 0 = unknown
+	// The pages asked for past the end once it is known are not sent: those still waiting
+	// for the pacer or the Gate give up (at 1 s they were a third of an export's requests).
+	var beyond pastEnd
 	first := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -228,12 +231,16 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 			case <-ctx.Done():
 				return
 			}
+			pctx := beyond.open(ctx, i)
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				f := p.fetch(ctx, max(base+i*step-int(p.drift.Load()), 0))
+				f := p.fetch(pctx, max(base+i*step-int(p.drift.Load()), 0))
+				beyond.close(i)
 				if f.err != nil || !f.page.More {
-					end.CompareAndSwap(0, int64(i)+1)
+					if end.CompareAndSwap(0, int64(i)+1) {
+						beyond.endAt(i + 1)
+					}
 				}
 				ch <- f
 				if i == 0 {
@@ -344,4 +351,52 @@ func (c *consumer) handle(ctx context.Context, f fetched, fn func(record) error)
 		}
 	}
 	return f.page.More, nil
+}
+
+// pastEnd cancels the fetches of pages found to lie past the last one, so that those not sent
+// yet are never sent. Safe for concurrent use.
+type pastEnd struct {
+	mu     sync.Mutex
+	end    int                        // the index after the last page; 0 = unknown
+	cancel map[int]context.CancelFunc // the pages asked for, by index
+}
+
+// open returns the context of page i's fetch.
+func (b *pastEnd) open(ctx context.Context, i int) context.Context {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	pctx, cancel := context.WithCancel(ctx)
+	if b.end != 0 && i >= b.end {
+		cancel()
+		return pctx
+	}
+	if b.cancel == nil {
+		b.cancel = map[int]context.CancelFunc{}
+	}
+	b.cancel[i] = cancel
+	return pctx
+}
+
+// close releases page i's context once its fetch returned.
+func (b *pastEnd) close(i int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if cancel, ok := b.cancel[i]; ok {
+		cancel()
+		delete(b.cancel, i)
+	}
+}
+
+// endAt records that the pages from index end on lie past the last one, and cancels their
+// fetches.
+func (b *pastEnd) endAt(end int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.end = end
+	for i, cancel := range b.cancel {
+		if i >= end {
+			cancel()
+			delete(b.cancel, i)
+		}
+	}
 }
