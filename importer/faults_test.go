@@ -155,19 +155,9 @@ func TestResume(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithCancel(context.Background())
 		stats := importer.NewStats(cn.pacer, false)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			for ctx.Err() == nil && stats.Created.Load() < rows/5 {
-				time.Sleep(time.Millisecond)
-			}
-			cancel()
-		}()
+		ctx := cancelOnceCreated(t, stats, rows/5)
 		res, err := importer.Run(ctx, ctx, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, Stats: stats, SettleTime: settleNoLate})
-		cancel()
-		<-done
 		if err != nil && !errors.Is(err, context.Canceled) {
 			t.Fatalf("interrupted run: %v", err)
 		}

@@ -32,15 +32,8 @@ func TestStopGivesBackUnsentRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	stats := importer.NewStats(cn.pacer, false)
-	go func() {
-		for stop.Err() == nil && stats.Created.Load() < 40 {
-			time.Sleep(time.Millisecond)
-		}
-		cancel()
-	}()
+	stop := cancelOnceCreated(t, stats, 40)
 	res, err := importer.Run(stop, context.Background(), importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, Stats: stats})
 	if err != nil {
 		t.Fatalf("stopped run: %v", err)
@@ -129,4 +122,18 @@ func titled(valid []string, try int) [][]string {
 		rows[k] = []string{fmt.Sprintf("X-%d-%05d", try, k), title, fmt.Sprint(k), fmt.Sprint(1 + k%10)}
 	}
 	return rows
+}
+
+// cancelOnceCreated returns a context cancelled once stats count n created rows (or when the
+// test ends): a user's Ctrl-C in the middle of a run.
+func cancelOnceCreated(t *testing.T, stats *importer.Stats, n int64) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() {
+		for ctx.Err() == nil && stats.Created.Load() < n {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	return ctx
 }
