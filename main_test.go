@@ -49,6 +49,22 @@ type child struct {
 	lines  chan string // its stderr, line by line
 	stderr lockedText  // its stderr
 	done   chan struct{}
+
+	waitOnce sync.Once
+	exited   chan struct{} // closed once cmd.Wait returned (wait)
+}
+
+// wait reaps the process once, whoever asks first (exit, or the test's cleanup after a
+// failure): cmd.Wait must not run twice at once.
+func (c *child) wait() <-chan struct{} {
+	c.waitOnce.Do(func() {
+		go func() {
+			<-c.done
+			_ = c.cmd.Wait()
+			close(c.exited)
+		}()
+	})
+	return c.exited
 }
 
 // lockedText is a strings.Builder safe for a reading goroutine and the test.
@@ -83,7 +99,7 @@ func startPdbulk(t *testing.T, dir string, env []string, args ...string) *child 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &child{cmd: cmd, lines: make(chan string, 100), done: make(chan struct{})}
+	c := &child{cmd: cmd, lines: make(chan string, 100), done: make(chan struct{}), exited: make(chan struct{})}
 	go func() {
 		defer close(c.done)
 		sc := bufio.NewScanner(pipe)
@@ -97,8 +113,7 @@ func startPdbulk(t *testing.T, dir string, env []string, args ...string) *child 
 	}()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		<-c.done
-		_ = cmd.Wait()
+		<-c.wait()
 	})
 	return c
 }
@@ -123,13 +138,8 @@ func (c *child) waitLine(t *testing.T, s string) {
 // fails the test when pdbulk does not exit: the point of these tests.
 func (c *child) exit(t *testing.T, since time.Time) (int, time.Duration) {
 	t.Helper()
-	waited := make(chan error, 1)
-	go func() {
-		<-c.done
-		waited <- c.cmd.Wait()
-	}()
 	select {
-	case <-waited:
+	case <-c.wait():
 	case <-time.After(20 * time.Second):
 		t.Fatalf("pdbulk did not exit after the signal; stderr:\n%s", c.stderr.String())
 	}
