@@ -191,9 +191,8 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 	queue := make(chan chan fetched, ratelimit.MaxGate)
 	var queued atomic.Int64 // pages asked for and not yet taken by the consumer
 	taken := make(chan struct{}, 1)
-	var end atomic.Int64 // index of a page known to be the last, +1; 0 = unknown
-	// The pages asked for past the end once it is known are not sent: those still waiting
-	// for the pacer or the Gate give up (at 1 s they were a third of an export's requests).
+	// Where the pages end, once a page says it is the last (or fails); the pages asked for
+	// past it are not sent: those still waiting for the pacer or the Gate give up.
 	var beyond pastEnd
 	first := make(chan struct{})
 	var wg sync.WaitGroup
@@ -210,7 +209,7 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 					return
 				}
 			}
-			if e := end.Load(); e != 0 && int64(i) >= e {
+			if beyond.past(i) {
 				return
 			}
 			for queued.Load() >= int64(ahead()) {
@@ -238,9 +237,7 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 				f := p.fetch(pctx, max(base+i*step-int(p.drift.Load()), 0))
 				beyond.close(i)
 				if f.err != nil || !f.page.More {
-					if end.CompareAndSwap(0, int64(i)+1) {
-						beyond.endAt(i + 1)
-					}
+					beyond.endAt(i + 1)
 				}
 				ch <- f
 				if i == 0 {
@@ -353,12 +350,19 @@ func (c *consumer) handle(ctx context.Context, f fetched, fn func(record) error)
 	return f.page.More, nil
 }
 
-// pastEnd cancels the fetches of pages found to lie past the last one, so that those not sent
-// yet are never sent. Safe for concurrent use.
+// pastEnd knows where the pages end, once one of them tells, and cancels the fetches of the
+// pages past it, so that those not sent yet are never sent. Safe for concurrent use.
 type pastEnd struct {
 	mu     sync.Mutex
 	end    int                        // the index after the last page; 0 = unknown
 	cancel map[int]context.CancelFunc // the pages asked for, by index
+}
+
+// past reports whether page i lies past the last page.
+func (b *pastEnd) past(i int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.end != 0 && i >= b.end
 }
 
 // open returns the context of page i's fetch.
@@ -387,11 +391,14 @@ func (b *pastEnd) close(i int) {
 	}
 }
 
-// endAt records that the pages from index end on lie past the last one, and cancels their
-// fetches.
+// endAt records that the pages from index end on lie past the last one, unless an earlier
+// page told so first, and cancels their fetches.
 func (b *pastEnd) endAt(end int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.end != 0 {
+		return
+	}
 	b.end = end
 	for i, cancel := range b.cancel {
 		if i >= end {

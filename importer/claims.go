@@ -56,6 +56,11 @@ func (b *claimBook) claimDone(ctx context.Context, st *jobs.Run, id string, row 
 	return st.MarkDoneClaimed(ctx, row, id, action, b.entity, holder(b.job, row))
 }
 
+// claimOf is claimDone's claim, for jobs.Run.MarkDoneClaimedBatch.
+func (b *claimBook) claimOf(id string, row int, action string) jobs.DoneClaim {
+	return jobs.DoneClaim{Row: row, RemoteID: id, Action: action, ClaimEntity: b.entity, Holder: holder(b.job, row)}
+}
+
 // noteFirstWrite records, once per job and before its first create is sent, the time from
 // which the job's records can date. A restarted job keeps its first time: the records of
 // its earlier runs stay in its created log.

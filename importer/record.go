@@ -297,8 +297,7 @@ func (rc *recorder) record(batch []answered) {
 	if rc.err == nil {
 		claims := make([]jobs.DoneClaim, len(batch))
 		for i, a := range batch {
-			claims[i] = jobs.DoneClaim{Row: a.t.row.Num, RemoteID: a.id, Action: "created",
-				ClaimEntity: r.claims.entity, Holder: holder(r.claims.job, a.t.row.Num)}
+			claims[i] = r.claims.claimOf(a.id, a.t.row.Num, "created")
 		}
 		var err error
 		if held, err = r.state.MarkDoneClaimedBatch(context.Background(), claims); err != nil {

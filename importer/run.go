@@ -257,14 +257,10 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 	readErr := r.feed(feed, gctx, admitted, in)
 	r.stats.Skipped.Store(int64(sheet.Skipped(in)))
 	close(admitted)
-	markErr := <-marked // the marker closes tasks
+	// The marker closes tasks once every row is handed over or left pending (it stops
+	// handing rows over when the workers stop early: gctx is then cancelled).
+	markErr := <-marked
 	werr := g.Wait()
-	for t := range tasks { // left when every worker stopped early
-		r.rep.settle(t.slot, outcome{})
-		if t.life.marked {
-			r.forget.add(t.row.Num)
-		}
-	}
 	if werr == nil {
 		werr = markErr
 	}
