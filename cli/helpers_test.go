@@ -17,6 +17,7 @@ import (
 	"github.com/pdbulk/pdbulk/jobs"
 	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/sandbox"
+	"github.com/pdbulk/pdbulk/sandbox/sandboxtest"
 )
 
 // testToken is the API token of the sandboxes the tests start.
@@ -108,20 +109,7 @@ func startSandbox(t *testing.T, o sandbox.Options) string {
 		// without one, pdbulk paces an unknown server at the lowest plan's limit.
 		o.Emulation.RateLimit = 2000
 	}
-	srv, err := sandbox.New(o)
-	if err != nil {
-		t.Fatalf("sandbox.New: %v", err)
-	}
-	base, err := srv.Start()
-	if err != nil {
-		_ = srv.Close()
-		t.Fatalf("sandbox Start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("sandbox Close: %v", err)
-		}
-	})
+	_, base := sandboxtest.Start(t, o)
 	return base
 }
 

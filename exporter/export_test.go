@@ -26,6 +26,7 @@ import (
 	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/ratelimit"
 	"github.com/pdbulk/pdbulk/sandbox"
+	"github.com/pdbulk/pdbulk/sandbox/sandboxtest"
 	"github.com/pdbulk/pdbulk/sheet"
 )
 
@@ -34,21 +35,7 @@ const testToken = "test-token-0123456789abcdef"
 func startSandbox(t testing.TB, o sandbox.Options) (*sandbox.Server, string) {
 	t.Helper()
 	o.Token = testToken
-	srv, err := sandbox.New(o)
-	if err != nil {
-		t.Fatalf("sandbox: %v", err)
-	}
-	base, err := srv.Start()
-	if err != nil {
-		srv.Close()
-		t.Fatalf("sandbox start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("sandbox close: %v", err)
-		}
-	})
-	return srv, base
+	return sandboxtest.Start(t, o)
 }
 
 func newClient(t testing.TB, base string) *pipedrive.Client {

@@ -30,6 +30,7 @@ import (
 	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/ratelimit"
 	"github.com/pdbulk/pdbulk/sandbox"
+	"github.com/pdbulk/pdbulk/sandbox/sandboxtest"
 	"github.com/pdbulk/pdbulk/spec"
 )
 
@@ -87,20 +88,7 @@ func BenchmarkDryRunXLSX(b *testing.B) {
 // benchSandbox starts an in-memory sandbox with emulation e and returns its base URL.
 func benchSandbox(b *testing.B, e sandbox.Emulation) string {
 	b.Helper()
-	srv, err := sandbox.New(sandbox.Options{Token: benchToken, Emulation: e})
-	if err != nil {
-		b.Fatalf("sandbox: %v", err)
-	}
-	base, err := srv.Start()
-	if err != nil {
-		srv.Close()
-		b.Fatalf("sandbox start: %v", err)
-	}
-	b.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			b.Errorf("sandbox close: %v", err)
-		}
-	})
+	_, base := sandboxtest.Start(b, sandbox.Options{Token: benchToken, Emulation: e})
 	return base
 }
 

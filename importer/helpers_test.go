@@ -21,6 +21,7 @@ import (
 	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/ratelimit"
 	"github.com/pdbulk/pdbulk/sandbox"
+	"github.com/pdbulk/pdbulk/sandbox/sandboxtest"
 )
 
 const testToken = "test-token-0123456789abcdef"
@@ -29,20 +30,7 @@ const testToken = "test-token-0123456789abcdef"
 // test ends, and returns its base URL.
 func startSandbox(t *testing.T, e sandbox.Emulation) string {
 	t.Helper()
-	srv, err := sandbox.New(sandbox.Options{Token: testToken, Emulation: e})
-	if err != nil {
-		t.Fatalf("sandbox: %v", err)
-	}
-	base, err := srv.Start()
-	if err != nil {
-		srv.Close()
-		t.Fatalf("sandbox start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("sandbox close: %v", err)
-		}
-	})
+	_, base := sandboxtest.Start(t, sandbox.Options{Token: testToken, Emulation: e})
 	return base
 }
 

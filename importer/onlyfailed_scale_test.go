@@ -3,7 +3,6 @@ package importer_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -20,23 +19,7 @@ func TestOnlyFailedInterruptedKeepsFixes(t *testing.T) {
 	t.Parallel()
 	const n = 120
 	cn := newConn(t, startSandbox(t, sandboxNoEmulation))
-	dir := t.TempDir()
-	st := openState(t, filepath.Join(dir, ".pdbulk", "state.db"))
-	rows := [][]string{{"Fine lead", "5"}} // row 2
-	for i := range n {
-		rows = append(rows, []string{fmt.Sprintf("Lead %03d", i), "1.234,5x"}) // rows 3..: bad amount
-	}
-	writeCSV(t, dir, "leads.csv", []string{"Lead Title", "Amount"}, rows)
-	j := loadJob(t, dir, "fixes", `kind: import
-entity: leads
-source: leads.csv
-mode: create
-columns:
-  title: Lead Title
-  value.amount: {column: Amount, type: number}
-  value.currency: {value: EUR}
-  organization_id: {value: 4}
-`)
+	j, st := fixedJob(t, "fixes", n) // row 2 fine, rows 3..: a bad amount
 	res := run(t, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st})
 	if s := res.Stats; s.Created != 1 || s.Rejected != n {
 		t.Fatalf("first run: %s; want 1 created, %d rejected", s, n)

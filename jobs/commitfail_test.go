@@ -18,6 +18,7 @@ import (
 	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/ratelimit"
 	"github.com/pdbulk/pdbulk/sandbox"
+	"github.com/pdbulk/pdbulk/sandbox/sandboxtest"
 )
 
 const commitFailToken = "commit-fail-token-0123456789abcdef"
@@ -29,20 +30,7 @@ const commitFailToken = "commit-fail-token-0123456789abcdef"
 // its durable mark (group commit answers a mark only after its batch committed).
 func TestCommitFailureStopsImport(t *testing.T) {
 	const rows = 400
-	srv, err := sandbox.New(sandbox.Options{Token: commitFailToken})
-	if err != nil {
-		t.Fatalf("sandbox: %v", err)
-	}
-	base, err := srv.Start()
-	if err != nil {
-		srv.Close()
-		t.Fatalf("sandbox start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("sandbox close: %v", err)
-		}
-	})
+	_, base := sandboxtest.Start(t, sandbox.Options{Token: commitFailToken})
 	dir := t.TempDir()
 	if err := leadgen.WriteCSV(filepath.Join(dir, "leads.csv"), rows); err != nil {
 		t.Fatal(err)

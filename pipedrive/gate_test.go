@@ -14,6 +14,7 @@ import (
 	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/ratelimit"
 	"github.com/pdbulk/pdbulk/sandbox"
+	"github.com/pdbulk/pdbulk/sandbox/sandboxtest"
 )
 
 const gateToken = "gate-token-0123456789abcdef"
@@ -21,22 +22,9 @@ const gateToken = "gate-token-0123456789abcdef"
 // gateClient starts a sandbox with emulation e and returns a client of it paced by p.
 func gateClient(t *testing.T, e sandbox.Emulation, p *ratelimit.Pacer) *pipedrive.Client {
 	t.Helper()
-	srv, err := sandbox.New(sandbox.Options{Token: gateToken, Emulation: e})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := srv.Start()
-	if err != nil {
-		srv.Close()
-		t.Fatal(err)
-	}
+	_, base := sandboxtest.Start(t, sandbox.Options{Token: gateToken, Emulation: e})
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	t.Cleanup(func() {
-		tr.CloseIdleConnections()
-		if err := srv.Close(); err != nil {
-			t.Errorf("sandbox close: %v", err)
-		}
-	})
+	t.Cleanup(tr.CloseIdleConnections) // before the sandbox's close (cleanups run last first)
 	c, err := pipedrive.New(pipedrive.Config{BaseURL: base, Token: gateToken, Pacer: p, MaxRetries: 20,
 		HTTPClient: &http.Client{Transport: tr}})
 	if err != nil {
