@@ -104,7 +104,8 @@ func (r *run) startMarker(feed, ctx context.Context, admitted <-chan task, tasks
 			}
 			// A commit when the rows marked run low (half the limit), of all the rows
 			// gathered: few large commits, not one per row a worker took.
-			if committed == nil && len(next) > 0 && !stopping() && len(ready) <= r.aheadLimit()/2 {
+			limit := r.aheadLimit()
+			if committed == nil && len(next) > 0 && !stopping() && len(ready) <= limit/2 {
 				inCommit, next = next, nil
 				committed = make(chan error, 1)
 				go func(batch []task, done chan<- error) { done <- r.markBatch(ctx, batch) }(inCommit, committed)
@@ -115,7 +116,7 @@ func (r *run) startMarker(feed, ctx context.Context, admitted <-chan task, tasks
 				give, head = tasks, ready[0]
 			}
 			take := in
-			if len(next) >= r.aheadLimit() {
+			if len(next) >= limit {
 				take = nil // enough gathered for the next commit
 			}
 			select {
