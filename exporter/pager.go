@@ -154,33 +154,61 @@ func (p *pager) after(a, b sortKey) bool {
 	return c > 0
 }
 
+// reading is a pager's read under way: the producer asks for pages ahead while the
+// consumer (each) hands their records on.
+type reading struct {
+	p      *pager
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	queue  chan chan fetched
+	queued atomic.Int64 // pages asked for and not yet taken by the consumer
+	taken  chan struct{}
+	c      consumer
+	step   int
+}
+
 // each hands every record on to fn, in order, once. fn runs on the caller's goroutine.
 func (p *pager) each(ctx context.Context, fn func(record) error) error {
+	return p.start(ctx).each(fn)
+}
+
+// start begins the read: pages are asked for (as many ahead as each would ask for) before
+// each takes them, so that a list read after another can begin while that one ends. The
+// caller must call each or stop.
+func (p *pager) start(ctx context.Context) *reading {
 	if p.overlap < 1 {
 		p.overlap = 1
 	}
 	if p.overlap >= p.limit {
 		p.overlap = p.limit / 2
 	}
-	step := p.limit - p.overlap
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	c := consumer{p: p}
+	r := &reading{p: p, step: p.limit - p.overlap, queue: make(chan chan fetched, ratelimit.MaxGate), taken: make(chan struct{}, 1)}
+	r.ctx, r.cancel = context.WithCancel(ctx)
+	r.c = consumer{p: p}
 	base := 0
 	if p.from != nil && p.from.Started {
 		// Pages start `overlap` records before the next one, as if the read had not stopped;
 		// the consumer reads from earlier on if records were deleted meanwhile.
-		c.last, c.started, c.pos = p.from.Last, true, p.from.Pos
+		r.c.last, r.c.started, r.c.pos = p.from.Last, true, p.from.Pos
 		base = max(p.from.Pos-p.overlap, 0)
 	}
+	r.wg.Add(1)
+	go r.produce(base)
+	return r
+}
 
-	// The producer plans pages at offsets 0, step, 2·step, … and fetches up to `workers`
-	// ahead of the consumer; results come back in plan order through queue.
-	//
-	// How far ahead: the client's Gate bounds the requests in flight (Run pins it to a
-	// concurrency given, or lets it adapt to the pacer's rate and the round trips: at 20 ms a
-	// few, at 1 s dozens), so the producer keeps as many pages asked for as the Gate lets
-	// through now, and one more that waits for the next free slot.
+// produce plans pages at offsets base, base+step, base+2·step, … and fetches them ahead
+// of the consumer; results come back in plan order through the queue.
+//
+// How far ahead: the client's Gate bounds the requests in flight (Run pins it to a
+// concurrency given, or lets it adapt to the pacer's rate and the round trips: at 20 ms a
+// few, at 1 s dozens), so the producer keeps as many pages asked for as the Gate lets
+// through now, and one more that waits for the next free slot.
+func (r *reading) produce(base int) {
+	defer r.wg.Done()
+	defer close(r.queue)
+	p, ctx := r.p, r.ctx
 	gate := p.client.Gate()
 	ahead := func() int {
 		if gate.Pinned() {
@@ -188,77 +216,77 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 		}
 		return min(gate.Limit()+1, ratelimit.MaxGate)
 	}
-	queue := make(chan chan fetched, ratelimit.MaxGate)
-	var queued atomic.Int64 // pages asked for and not yet taken by the consumer
-	taken := make(chan struct{}, 1)
 	// Where the pages end, once a page says it is the last (or fails); the pages asked for
 	// past it are not sent: those still waiting for the pacer or the Gate give up.
 	var beyond pastEnd
 	first := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(queue)
-		for i := 0; ; i++ {
-			if i == 1 {
-				// A small list fits one page: ask for more only once the first says so.
-				select {
-				case <-first:
-				case <-ctx.Done():
-					return
-				}
-			}
-			if beyond.past(i) {
-				return
-			}
-			for queued.Load() >= int64(ahead()) {
-				t := time.NewTimer(50 * time.Millisecond) // the Gate may grow meanwhile
-				select {
-				case <-taken:
-				case <-t.C:
-				case <-ctx.Done():
-					t.Stop()
-					return
-				}
-				t.Stop()
-			}
-			ch := make(chan fetched, 1)
-			queued.Add(1)
+	for i := 0; ; i++ {
+		if i == 1 {
+			// A small list fits one page: ask for more only once the first says so.
 			select {
-			case queue <- ch:
+			case <-first:
 			case <-ctx.Done():
 				return
 			}
-			pctx := beyond.open(ctx, i)
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				f := p.fetch(pctx, max(base+i*step-int(p.drift.Load()), 0))
-				beyond.close(i)
-				if f.err != nil || !f.page.More {
-					beyond.endAt(i + 1)
-				}
-				ch <- f
-				if i == 0 {
-					close(first)
-				}
-			}(i)
 		}
-	}()
-	defer wg.Wait()
-	defer cancel()
+		if beyond.past(i) {
+			return
+		}
+		for r.queued.Load() >= int64(ahead()) {
+			t := time.NewTimer(50 * time.Millisecond) // the Gate may grow meanwhile
+			select {
+			case <-r.taken:
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return
+			}
+			t.Stop()
+		}
+		ch := make(chan fetched, 1)
+		r.queued.Add(1)
+		select {
+		case r.queue <- ch:
+		case <-ctx.Done():
+			return
+		}
+		pctx := beyond.open(ctx, i)
+		r.wg.Add(1)
+		go func(i int) {
+			defer r.wg.Done()
+			f := p.fetch(pctx, max(base+i*r.step-int(p.drift.Load()), 0))
+			beyond.close(i)
+			if f.err != nil || !f.page.More {
+				beyond.endAt(i + 1)
+			}
+			ch <- f
+			if i == 0 {
+				close(first)
+			}
+		}(i)
+	}
+}
 
-	for ch := range queue {
+// stop ends a read that each will not be called for, and waits for its fetches.
+func (r *reading) stop() {
+	r.cancel()
+	r.wg.Wait()
+}
+
+// each hands every record of the read on to fn, in order, once, and ends the read.
+func (r *reading) each(fn func(record) error) error {
+	defer r.stop()
+	ctx, c, step := r.ctx, &r.c, r.step
+	for ch := range r.queue {
 		var f fetched
 		select {
 		case f = <-ch:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		queued.Add(-1)
+		r.queued.Add(-1)
 		select {
-		case taken <- struct{}{}:
+		case r.taken <- struct{}{}:
 		default:
 		}
 		more, err := c.handle(ctx, f, fn)
@@ -272,7 +300,7 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 	// The planned pages ran out while the last one handled (read again from an earlier
 	// offset) still promises more: go on one page at a time.
 	for off := c.off + step; ; off += step {
-		more, err := c.handle(ctx, p.fetch(ctx, off), fn)
+		more, err := c.handle(ctx, r.p.fetch(ctx, off), fn)
 		if err != nil || !more {
 			return err
 		}

@@ -257,6 +257,19 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 	c := o.Client
 	switch s.Entity {
 	case jobs.EntityLeads, jobs.EntityFiles:
+		// A sheet of leads "archived: all" reads two lists, one after the other. Each read
+		// begins when the sheet does: the second list's first page goes out with the first
+		// one's, and its next pages while the first list ends, instead of one round trip
+		// (or more) after it. The records are handed on in order all the same, and each
+		// read asks for no more pages ahead than it would alone.
+		var reads []*reading
+		defer func() {
+			for _, r := range reads {
+				if r != nil {
+					r.stop()
+				}
+			}
+		}()
 		for i, op := range sheetOps(s) {
 			if i < cp.prog.Op {
 				continue
@@ -277,13 +290,18 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 				at := cp.prog.At
 				p.from = &at
 			}
+			reads = append(reads, p.start(ctx))
+		}
+		for k, r := range reads {
+			i, p := cp.prog.Op, r.p
 			var before, repairsBefore int64 = res.Requests, res.Repairs
 			p.onPage = func(at position) error {
 				cp.prog.Op, cp.prog.At, cp.prog.Records = i, at, *n
 				res.Requests, res.Repairs = before+p.requests.Load(), repairsBefore+p.repairs.Load()
 				return cp.save(ctx, res, false)
 			}
-			err := p.each(ctx, write)
+			err := r.each(write)
+			reads[k] = nil
 			res.Requests, res.Repairs = before+p.requests.Load(), repairsBefore+p.repairs.Load()
 			if err != nil {
 				return err

@@ -1,0 +1,113 @@
+package exporter_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pdbulk/pdbulk/exporter"
+	"github.com/pdbulk/pdbulk/pipedrive"
+	"github.com/pdbulk/pdbulk/ratelimit"
+	"github.com/pdbulk/pdbulk/sandbox"
+)
+
+// sendOrder notes, in the order they happen, when a request for a path is sent and when
+// its answer comes back: "send /api/v1/leads/archived", "answer /api/v1/leads".
+type sendOrder struct {
+	next   http.RoundTripper
+	mu     sync.Mutex
+	events []string
+}
+
+func (s *sendOrder) note(ev string) {
+	s.mu.Lock()
+	s.events = append(s.events, ev)
+	s.mu.Unlock()
+}
+
+func (s *sendOrder) RoundTrip(r *http.Request) (*http.Response, error) {
+	s.note("send " + r.URL.Path)
+	resp, err := s.next.RoundTrip(r)
+	s.note("answer " + r.URL.Path)
+	return resp, err
+}
+
+// TestExportArchivedAllReadsListsTogether: a sheet of "archived: all" reads the active and
+// the archived leads, two lists. The archived list's first page goes out while the active
+// list is still being read (not one round trip after its end), and the sheet still holds
+// every lead once: the active leads first, then the archived ones.
+func TestExportArchivedAllReadsListsTogether(t *testing.T) {
+	srv, base := startSandbox(t, sandbox.Options{Emulation: sandbox.Emulation{Latency: 20 * time.Millisecond}})
+	const n = 600
+	if err := srv.InsertLeads(context.Background(), n, sandbox.SampleLeads(n, time.Now(), srv.LeadLabelIDs())); err != nil {
+		t.Fatal(err)
+	}
+	all := allLeads(t, newClient(t, base))
+	archived := 0
+	for _, l := range all {
+		if l.IsArchived {
+			archived++
+		}
+	}
+	if archived == 0 || archived == n {
+		t.Fatalf("the sample has %d archived leads of %d; the test needs both lists", archived, n)
+	}
+
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	order := &sendOrder{next: tr}
+	c, err := pipedrive.New(pipedrive.Config{BaseURL: base, Token: testToken,
+		Pacer: ratelimit.New(ratelimit.Options{Limit: 100000}), HTTPClient: &http.Client{Transport: order}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	j := writeJob(t, dir, "kind: export\nentity: leads\nquery: {archived: all}\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title}\n")
+	// 50 records a page, two in flight: the active list is read in several round trips.
+	res, err := exporter.Run(context.Background(), exporter.Options{Job: j, Client: c, State: openState(t, dir), PageSize: 50, Concurrency: 2})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+
+	firstArchived, lastActive := -1, -1
+	for i, ev := range order.events {
+		switch {
+		case ev == "send /api/v1/leads/archived" && firstArchived < 0:
+			firstArchived = i
+		case ev == "answer /api/v1/leads":
+			lastActive = i
+		}
+	}
+	if firstArchived < 0 || lastActive < 0 {
+		t.Fatalf("requests seen: %s", strings.Join(order.events, ", "))
+	}
+	if firstArchived > lastActive {
+		t.Errorf("the archived list's first page was sent after the active list's last answer (event %d > %d): the lists were read one after the other", firstArchived, lastActive)
+	}
+
+	_, rows := readRows(t, res.Path)
+	seen := map[string]int{}
+	lastActiveRow, firstArchivedRow := -1, len(rows)
+	for i, r := range rows {
+		id := r[0].Text
+		seen[id]++
+		l, ok := all[id]
+		switch {
+		case !ok:
+			t.Errorf("row %d: lead %s is not in the sandbox", i+2, id)
+		case l.IsArchived:
+			firstArchivedRow = min(firstArchivedRow, i)
+		default:
+			lastActiveRow = i
+		}
+	}
+	if len(rows) != n || len(seen) != n {
+		t.Errorf("the sheet has %d rows of %d distinct leads, want %d each", len(rows), len(seen), n)
+	}
+	if lastActiveRow > firstArchivedRow {
+		t.Errorf("an active lead (row %d) comes after an archived one (row %d): the lists are mixed", lastActiveRow+2, firstArchivedRow+2)
+	}
+}
