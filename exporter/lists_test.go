@@ -111,3 +111,71 @@ func TestExportArchivedAllReadsListsTogether(t *testing.T) {
 		t.Errorf("an active lead (row %d) comes after an archived one (row %d): the lists are mixed", lastActiveRow+2, firstArchivedRow+2)
 	}
 }
+
+// TestExportFindsTheEndOfTheList: GET /leads does not say how many leads there are, so a
+// read with many pages in flight used to send a burst of pages past the end of a short
+// list (about as many as were in flight), and as many past the end of a long one: each a
+// request of the account's limit and 20 tokens of its daily budget for nothing. The read
+// now probes (one-record reads) where the list may end: the pages and probes it sends stay
+// within a few of the pages the list holds, and every lead is written once.
+func TestExportFindsTheEndOfTheList(t *testing.T) {
+	cases := []struct {
+		name        string
+		leads, page int
+		conc        int
+		spare       int // requests allowed over the pages the list holds
+	}{
+		{"short list, 32 at once", 230, 50, 32, 8},
+		{"long list, 64 at once", 3000, 20, 64, 24},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, base := startSandbox(t, sandbox.Options{Emulation: sandbox.Emulation{Latency: 20 * time.Millisecond}})
+			if err := srv.InsertLeads(context.Background(), tc.leads, sandbox.SampleLeads(tc.leads, time.Now(), srv.LeadLabelIDs())); err != nil {
+				t.Fatal(err)
+			}
+			active := 0
+			for _, l := range allLeads(t, newClient(t, base)) {
+				if !l.IsArchived {
+					active++
+				}
+			}
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			t.Cleanup(tr.CloseIdleConnections)
+			order := &sendOrder{next: tr}
+			c, err := pipedrive.New(pipedrive.Config{BaseURL: base, Token: testToken,
+				Pacer: ratelimit.New(ratelimit.Options{Limit: 100000}), HTTPClient: &http.Client{Transport: order}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			j := writeJob(t, dir, "kind: export\nentity: leads\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title}\n")
+			res, err := exporter.Run(context.Background(), exporter.Options{Job: j, Client: c, State: openState(t, dir), PageSize: tc.page, Concurrency: tc.conc})
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			_, rows := readRows(t, res.Path)
+			seen := map[string]bool{}
+			for _, r := range rows {
+				seen[r[0].Text] = true
+			}
+			if len(rows) != active || len(seen) != active {
+				t.Errorf("the sheet has %d rows of %d distinct leads, want the %d active leads once each", len(rows), len(seen), active)
+			}
+
+			sent := 0
+			for _, ev := range order.events {
+				if ev == "send /api/v1/leads" {
+					sent++
+				}
+			}
+			// Pages overlap by a tenth (at least 2 records): page k starts at k·step.
+			step := tc.page - max(tc.page/10, 2)
+			pages := 1 + max(active-tc.page+step-1, 0)/step
+			t.Logf("%d active leads, %d pages: %d requests sent", active, pages, sent)
+			if sent > pages+tc.spare {
+				t.Errorf("%d GET /leads sent for a list of %d pages: more than %d past its end", sent, pages, tc.spare)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -205,6 +206,15 @@ func (p *pager) start(ctx context.Context) *reading {
 // concurrency given, or lets it adapt to the pacer's rate and the round trips: at 20 ms a
 // few, at 1 s dozens), so the producer keeps as many pages asked for as the Gate lets
 // through now, and one more that waits for the next free slot.
+//
+// Where the list ends: no answer of GET /leads or /files tells how many records there are,
+// and every page sent past the end costs a request of the account's limit and budget for
+// nothing. Where many pages are in flight at once (ahead() ≥ probeFrom, long round trips),
+// the producer sends probes, reads of one record at a page's offset (see extent), and sends
+// a page past what the answers prove to hold records only when no probe is out that could
+// tell. The probes are hints: a list that grew while it was read still ends where a page
+// says no more items follow (the consumer reads on one page at a time), and one that shrank
+// costs pages past its end, no more.
 func (r *reading) produce(base int) {
 	defer r.wg.Done()
 	defer close(r.queue)
@@ -216,11 +226,37 @@ func (r *reading) produce(base int) {
 		}
 		return min(gate.Limit()+1, ratelimit.MaxGate)
 	}
+	offset := func(i int) int { return max(base+i*r.step-int(p.drift.Load()), 0) }
+	ext := extent{kick: make(chan struct{}, 1)}
+	probe := func(pages ...int) {
+		for _, q := range ext.sending(pages) {
+			r.wg.Add(1)
+			go func() {
+				defer r.wg.Done()
+				p.requests.Add(1)
+				list, _, _, err := p.client.RecordsKeep(ctx, p.op, p.query, offset(q), 1, probeKeep)
+				ext.probed(q, err == nil && len(list) > 0, err == nil)
+			}()
+		}
+	}
 	// Where the pages end, once a page says it is the last (or fails); the pages asked for
 	// past it are not sent: those still waiting for the pacer or the Gate give up.
 	var beyond pastEnd
 	first := make(chan struct{})
 	for i := 0; ; i++ {
+		if i == 0 && ahead() >= probeFrom {
+			// With the first page, a ladder of probes (pages 2, 8, 32, … up to what goes
+			// out at once): a list of a few pages is not answered with a burst of pages
+			// past its end.
+			var ladder []int
+			for q := 2; ; q *= 4 {
+				ladder = append(ladder, q)
+				if q >= ahead() {
+					break
+				}
+			}
+			probe(ladder...)
+		}
 		if i == 1 {
 			// A small list fits one page: ask for more only once the first says so.
 			select {
@@ -229,13 +265,25 @@ func (r *reading) produce(base int) {
 				return
 			}
 		}
-		if beyond.past(i) {
-			return
-		}
-		for r.queued.Load() >= int64(ahead()) {
+		for {
+			if beyond.past(i) {
+				return
+			}
+			a := ahead()
+			if a >= probeFrom {
+				probe(ext.next(i, a)...)
+			}
+			wait, stop := ext.hold(i)
+			if stop {
+				return
+			}
+			if !wait && r.queued.Load() < int64(a) {
+				break
+			}
 			t := time.NewTimer(50 * time.Millisecond) // the Gate may grow meanwhile
 			select {
 			case <-r.taken:
+			case <-ext.kick:
 			case <-t.C:
 			case <-ctx.Done():
 				t.Stop()
@@ -254,16 +302,169 @@ func (r *reading) produce(base int) {
 		r.wg.Add(1)
 		go func(i int) {
 			defer r.wg.Done()
-			f := p.fetch(pctx, max(base+i*r.step-int(p.drift.Load()), 0))
+			f := p.fetch(pctx, offset(i))
 			beyond.close(i)
 			if f.err != nil || !f.page.More {
 				beyond.endAt(i + 1)
+			}
+			if f.err == nil {
+				ext.paged(i, len(f.recs) > 0, f.page.More)
 			}
 			ch <- f
 			if i == 0 {
 				close(first)
 			}
 		}(i)
+	}
+}
+
+// probeFrom: with fewer pages than this in flight at once, the pages a read sends past the
+// end of a short list are fewer than the probes that would spare them.
+const probeFrom = 16
+
+// expandFrom: with this many pages in flight at once or more, a long list is probed ahead
+// too (one probe twice as far each time the pages come near what is known), so that its
+// end is found before the pages reach it; with fewer, the pages sent past the end of a
+// long list (about as many as go out at once) cost less than the probes.
+const expandFrom = 48
+
+// probeKeep: a probe needs no field of the record it reads.
+var probeKeep = map[string]bool{"id": true}
+
+// bisect: how many probes split the pages where a list ends, once known to lie between two.
+const bisect = 7
+
+// extent is what a read knows of where its list ends, from the answers of its pages and
+// probes: page lo holds records (0: only the first is known to), page hi and those after
+// it hold none (0: unknown). Safe for concurrent use.
+type extent struct {
+	mu     sync.Mutex
+	lo, hi int
+	out    map[int]bool // the pages probed whose probe is not answered yet
+	top    int          // the highest page probed
+	probes map[int]bool
+	kick   chan struct{} // signalled when an answer moves lo or hi, or a probe comes back
+}
+
+// sending records the probes of pages not probed yet and returns them.
+func (e *extent) sending(pages []int) []int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.probes == nil {
+		e.probes, e.out = map[int]bool{}, map[int]bool{}
+	}
+	var out []int
+	for _, q := range pages {
+		if q <= e.lo || (e.hi != 0 && q >= e.hi) || e.probes[q] {
+			continue
+		}
+		e.probes[q] = true
+		e.top = max(e.top, q)
+		e.out[q] = true
+		out = append(out, q)
+	}
+	return out
+}
+
+// next returns the probes to send before page i goes out, with a pages in flight at once:
+// none while a probe is out or page i is more than two bursts before lo; else, when the end is
+// unknown (and a ≥ expandFrom), one twice as far (at least two bursts past page i); when it
+// lies between lo and hi, probes that split them, as many as the square root of the pages
+// between (at most bisect), when they cost clearly less than the pages they spare.
+func (e *extent) next(i, a int) []int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.out) > 0 || i+2*a <= e.lo {
+		return nil
+	}
+	if e.hi == 0 {
+		if a < expandFrom {
+			return nil
+		}
+		return []int{max(2*e.lo, i+2*a, e.top+1)}
+	}
+	// k probes leave about gap/(k+1) pages to send blind; sending them all blind costs
+	// up to min(gap, a) past the end. Probe only where that is clearly more.
+	gap := e.hi - e.lo
+	k := min(bisect, gap-1, int(math.Ceil(math.Sqrt(float64(gap)))))
+	if k < 1 || min(gap, a) <= 2*k {
+		return nil
+	}
+	var pages []int
+	for j := 1; j <= k; j++ {
+		if q := e.lo + j*gap/(k+1); q > e.lo && q < e.hi && (len(pages) == 0 || q > pages[len(pages)-1]) {
+			pages = append(pages, q)
+		}
+	}
+	return pages
+}
+
+// hold reports whether page i must wait (it lies past what is known to hold records, and a
+// probe of a page up to i is out, whose answer may show page i lies past the end) or must
+// not be sent (the list ends before it).
+func (e *extent) hold(i int) (wait, stop bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.hi != 0 && i >= e.hi {
+		return false, true
+	}
+	if i <= e.lo {
+		return false, false
+	}
+	for q := range e.out {
+		if q > e.lo && q <= i {
+			return true, false
+		}
+	}
+	return false, false
+}
+
+// probed records the answer of the probe of page q: whether it found a record (ok: the
+// probe was answered at all).
+func (e *extent) probed(q int, found, ok bool) {
+	e.mu.Lock()
+	delete(e.out, q)
+	if ok {
+		e.learnLocked(q, found)
+	}
+	e.mu.Unlock()
+	e.signal()
+}
+
+// paged records the answer of page i: whether it held records and said more follow.
+func (e *extent) paged(i int, found, more bool) {
+	e.mu.Lock()
+	switch {
+	case more:
+		e.learnLocked(i+1, true)
+	case found:
+		e.learnLocked(i, true)
+		e.learnLocked(i+1, false)
+	default:
+		e.learnLocked(i, false)
+	}
+	e.mu.Unlock()
+	e.signal()
+}
+
+func (e *extent) learnLocked(q int, found bool) {
+	switch {
+	case found:
+		e.lo = max(e.lo, q)
+	case e.hi == 0 || q < e.hi:
+		e.hi = q
+	}
+	if e.hi != 0 && e.lo >= e.hi {
+		// The list changed between two answers: what is known no longer holds together;
+		// forget the end and read on as if it were unknown.
+		e.hi = 0
+	}
+}
+
+func (e *extent) signal() {
+	select {
+	case e.kick <- struct{}{}:
+	default:
 	}
 }
 
