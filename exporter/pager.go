@@ -167,24 +167,32 @@ type reading struct {
 	taken  chan struct{}
 	c      consumer
 	step   int
+	// after is the read whose records are handed on before this one's (the active list
+	// before the archived one), or nil; planned is closed once the producer asks for no
+	// more pages.
+	after   *reading
+	planned chan struct{}
 }
 
 // each hands every record on to fn, in order, once. fn runs on the caller's goroutine.
 func (p *pager) each(ctx context.Context, fn func(record) error) error {
-	return p.start(ctx).each(fn)
+	return p.start(ctx, nil).each(fn)
 }
 
-// start begins the read: pages are asked for (as many ahead as each would ask for) before
-// each takes them, so that a list read after another can begin while that one ends. The
-// caller must call each or stop.
-func (p *pager) start(ctx context.Context) *reading {
+// start begins the read: pages are asked for before each takes them. A read that comes
+// after another (after, whose records are handed on first) asks for its first page at
+// once, and for the next ones once after's pages are all asked for, within what after
+// still holds: the two never hold more pages than one read alone would. The caller must
+// call each or stop.
+func (p *pager) start(ctx context.Context, after *reading) *reading {
 	if p.overlap < 1 {
 		p.overlap = 1
 	}
 	if p.overlap >= p.limit {
 		p.overlap = p.limit / 2
 	}
-	r := &reading{p: p, step: p.limit - p.overlap, queue: make(chan chan fetched, ratelimit.MaxGate), taken: make(chan struct{}, 1)}
+	r := &reading{p: p, step: p.limit - p.overlap, queue: make(chan chan fetched, ratelimit.MaxGate), taken: make(chan struct{}, 1),
+		after: after, planned: make(chan struct{})}
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	r.c = consumer{p: p}
 	base := 0
@@ -218,7 +226,15 @@ func (p *pager) start(ctx context.Context) *reading {
 func (r *reading) produce(base int) {
 	defer r.wg.Done()
 	defer close(r.queue)
+	defer close(r.planned)
 	p, ctx := r.p, r.ctx
+	// held counts the pages asked for and not yet handed on, this read's and, while this
+	// one waits for its turn, the read's before it.
+	held := r.queued.Load
+	var afterTaken chan struct{}
+	if r.after != nil {
+		afterTaken = r.after.taken
+	}
 	gate := p.client.Gate()
 	ahead := func() int {
 		if gate.Pinned() {
@@ -264,6 +280,14 @@ func (r *reading) produce(base int) {
 			case <-ctx.Done():
 				return
 			}
+			if r.after != nil {
+				select {
+				case <-r.after.planned:
+				case <-ctx.Done():
+					return
+				}
+				held = func() int64 { return r.queued.Load() + r.after.queued.Load() }
+			}
 		}
 		for {
 			if beyond.past(i) {
@@ -277,12 +301,13 @@ func (r *reading) produce(base int) {
 			if stop {
 				return
 			}
-			if !wait && r.queued.Load() < int64(a) {
+			if !wait && held() < int64(a) {
 				break
 			}
 			t := time.NewTimer(50 * time.Millisecond) // the Gate may grow meanwhile
 			select {
 			case <-r.taken:
+			case <-afterTaken:
 			case <-ext.kick:
 			case <-t.C:
 			case <-ctx.Done():
@@ -472,6 +497,12 @@ func (e *extent) signal() {
 func (r *reading) stop() {
 	r.cancel()
 	r.wg.Wait()
+	// The pages it still held (asked for past the end, or never taken) are let go.
+	r.queued.Store(0)
+	select {
+	case r.taken <- struct{}{}:
+	default:
+	}
 }
 
 // each hands every record of the read on to fn, in order, once, and ends the read.

@@ -260,8 +260,8 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 		// A sheet of leads "archived: all" reads two lists, one after the other. Each read
 		// begins when the sheet does: the second list's first page goes out with the first
 		// one's, and its next pages while the first list ends, instead of one round trip
-		// (or more) after it. The records are handed on in order all the same, and each
-		// read asks for no more pages ahead than it would alone.
+		// (or more) after it. The records are handed on in order all the same, and the two
+		// reads hold no more pages than one would alone (pager.start).
 		var reads []*reading
 		defer func() {
 			for _, r := range reads {
@@ -290,7 +290,11 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 				at := cp.prog.At
 				p.from = &at
 			}
-			reads = append(reads, p.start(ctx))
+			var after *reading
+			if len(reads) > 0 {
+				after = reads[len(reads)-1]
+			}
+			reads = append(reads, p.start(ctx, after))
 		}
 		for k, r := range reads {
 			i, p := cp.prog.Op, r.p
