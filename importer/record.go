@@ -49,10 +49,12 @@ type rowLife struct {
 }
 
 // marksAhead reports whether the marker marks t in flight: a fresh plain create, whose first
-// send needs nothing but the mark.
+// send needs nothing but the mark. A files create (an upload, a remote file) is one too: a
+// row whose file is then refused (missing, empty, too large) is given back like any row
+// marked and not sent, and an upload answered is recorded done with the other answers.
 func (r *run) marksAhead(t task) bool {
 	return r.state != nil && !r.o.DryRun && !r.o.OnlyFailed && !t.inDoubt &&
-		r.job.Mode == jobs.ModeCreate && r.job.Entity != jobs.EntityFiles && r.remote.dated()
+		r.job.Mode == jobs.ModeCreate && r.remote.dated()
 }
 
 // startMarker starts the marker: it takes the feed's rows from admitted, marks those that

@@ -106,6 +106,9 @@ func (j *Job) ResolveFile(rel string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("jobs: resolve file %q: files root: %w", rel, err)
 	}
+	if p, ok := plainPath(root, clean); ok {
+		return p, nil
+	}
 	real, err := filepath.EvalSymlinks(filepath.Join(root, clean))
 	if errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("jobs: resolve file %q: no such file under %s: %w", rel, j.Files.Root, os.ErrNotExist)
@@ -127,11 +130,45 @@ func (j *Job) ResolveFile(rel string) (string, error) {
 	return real, nil
 }
 
+// plainPath is ResolveFile's common case, in one Lstat per part of clean (a local path)
+// below root (a resolved root): when no part is a symlink and the last is a regular file,
+// the path is root/clean itself, inside the root, with its symlinks resolved. Any other
+// case (a symlink, a missing part, not a regular file) returns false, for the full
+// resolution and its reason. filepath.EvalSymlinks of the whole path would Lstat every
+// part of the root again.
+func plainPath(root, clean string) (string, bool) {
+	p := root
+	parts := strings.Split(clean, string(filepath.Separator))
+	for i, part := range parts {
+		p = filepath.Join(p, part)
+		st, err := os.Lstat(p)
+		if err != nil {
+			return "", false
+		}
+		last := i == len(parts)-1
+		if !last && !st.IsDir() || last && !st.Mode().IsRegular() {
+			return "", false // a symlink, or not what the path needs here
+		}
+	}
+	return p, true
+}
+
 // OpenFile opens a file path from a files job's sheet for reading, inside Files.Root, with
-// the same rules as ResolveFile. The open itself goes through os.Root on the resolved path,
-// so a symlink swapped in after the check cannot lead out of the root either. The caller
-// closes the file.
+// the same rules as ResolveFile. The open goes through an os.Root of the files root: the
+// kernel walks the path from the root's descriptor one part at a time and no step may lead
+// out of it, so a symlink swapped in after a check cannot lead out of the root either. The
+// caller closes the file.
 func (j *Job) OpenFile(rel string) (*os.File, error) {
+	clean, err := j.localPath(rel)
+	if err != nil {
+		return nil, err
+	}
+	if f, ok := j.openInRoot(clean); ok {
+		return f, nil
+	}
+	// Not a regular file opened in the root: the full resolution says why, or finds the
+	// file through an absolute symlink that stays inside the root (os.Root follows only
+	// relative ones).
 	real, err := j.ResolveFile(rel)
 	if err != nil {
 		return nil, err
@@ -160,6 +197,31 @@ func (j *Job) OpenFile(rel string) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// openInRoot opens clean (a local path) through an os.Root of Files.Root, when it is a
+// regular file there: a few system calls, where resolving every symlink of the whole path
+// costs an Lstat per part of it, root included. The Stat comes first so that a FIFO or a
+// device is never opened (opening a FIFO blocks). It returns false, and no file, in every
+// other case.
+func (j *Job) openInRoot(clean string) (*os.File, bool) {
+	root, err := os.OpenRoot(j.Files.Root)
+	if err != nil {
+		return nil, false
+	}
+	defer root.Close()
+	if st, err := root.Stat(clean); err != nil || !st.Mode().IsRegular() {
+		return nil, false
+	}
+	f, err := root.Open(clean)
+	if err != nil {
+		return nil, false
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, false
+	}
+	return f, true
 }
 
 // localPath checks that rel names a path below the root, lexically.
@@ -464,9 +526,6 @@ func notRegular(m os.FileMode) string {
 // Options.Uploads.MaxFileSize bytes, and readable. It returns the file's size. Its errors
 // are the row's reject reason.
 func (j *Job) CheckFile(rel string) (int64, error) {
-	if _, err := j.ResolveFile(rel); err != nil {
-		return 0, err
-	}
 	f, err := j.OpenFile(rel)
 	if err != nil {
 		if errors.Is(err, os.ErrPermission) {

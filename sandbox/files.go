@@ -154,11 +154,18 @@ func (s *Server) addFile(w http.ResponseWriter, r *http.Request) {
 	br := blockReader(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
 	defer putBlockReader(br)
 	mr := multipart.NewReader(br, params["boundary"])
+	// The file part is written straight to the file of the id it will have (allocated when
+	// the part starts): one directory entry made per upload, none renamed, and none left by
+	// an upload that fails (its id is then unused, as Pipedrive's ids of failed creates).
 	var tmp *os.File
+	var id int
+	stored := false
 	defer func() {
 		if tmp != nil {
-			_ = tmp.Close()           // already failed or done with; nothing to report
-			_ = os.Remove(tmp.Name()) // gone already after a successful rename
+			_ = tmp.Close() // already failed or done with; nothing to report
+			if !stored {
+				_ = os.Remove(tmp.Name())
+			}
 		}
 	}()
 	vals := map[string]string{}
@@ -178,14 +185,17 @@ func (s *Server) addFile(w http.ResponseWriter, r *http.Request) {
 				badRequest(w, "only one file can be uploaded at a time")
 				return
 			}
-			if tmp, err = os.CreateTemp(s.store.filesDir, "upload-*"); err != nil {
-				internalError(w, s, "add file", err)
-				return
-			}
 			// A file part without a file name is a plain form field, not a file: Pipedrive
 			// answers it as if no file had been sent.
 			if part.FileName() == "" {
 				badRequest(w, "%s", errNoFiles)
+				return
+			}
+			s.store.mu.Lock()
+			id = s.store.allocIntLocked(kindFile)
+			s.store.mu.Unlock()
+			if tmp, err = os.OpenFile(s.store.filePath(id), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+				internalError(w, s, "add file", err)
 				return
 			}
 			name = filepath.Base(strings.ReplaceAll(part.FileName(), "\\", "/"))
@@ -227,12 +237,11 @@ func (s *Server) addFile(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	f.ID = st.allocIntLocked(kindFile)
+	f.ID = id
 	f.RemoteID = "sandbox/" + strconv.Itoa(f.ID)
-	if err = os.Rename(tmp.Name(), st.filePath(f.ID)); err == nil {
-		if err = st.saveLocked(kindFile, strconv.Itoa(f.ID), &f.seq, f); err == nil {
-			st.files[f.ID] = f
-		}
+	if err = st.saveLocked(kindFile, strconv.Itoa(f.ID), &f.seq, f); err == nil {
+		st.files[f.ID] = f
+		stored = true
 	}
 	st.mu.Unlock()
 	if err != nil {
