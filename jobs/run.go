@@ -191,37 +191,38 @@ func (r *Run) MarkDone(ctx context.Context, row int, remoteID, action string) er
 	if err := checkRow("mark done", row); err != nil {
 		return err
 	}
-	err := r.s.do(ctx, func(tx *sql.Tx) error { return r.markDone(tx, row, remoteID, action) })
+	err := r.s.do(ctx, func(tx *sql.Tx) error { return r.markDone(r.s.bind(tx), row, remoteID, action) })
 	if err != nil {
 		return fmt.Errorf("jobs: mark row %d done: %w", row, err)
 	}
 	return nil
 }
 
-func (r *Run) markDone(tx *sql.Tx, row int, remoteID, action string) error {
+func (r *Run) markDone(tx *txHot, row int, remoteID, action string) error {
 	t := now()
 	var key string
 	// A row written through MarkInFlight is recorded already: a plain update (the upsert
 	// would first try, and fail, to insert it).
-	err := tx.Stmt(r.s.hot.doneMarked).QueryRow(remoteID, action, t, r.account, r.job, row).Scan(&key)
+	err := tx.stmt(&tx.doneMarked, r.s.hot.doneMarked).QueryRow(remoteID, action, t, r.account, r.job, row).Scan(&key)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = tx.Stmt(r.s.hot.done).QueryRow(r.account, r.job, row, remoteID, action, t).Scan(&key)
+		err = tx.stmt(&tx.done, r.s.hot.done).QueryRow(r.account, r.job, row, remoteID, action, t).Scan(&key)
 	}
 	if err != nil {
 		return err
 	}
 	if action == "created" && remoteID != "" {
-		if _, err := tx.Stmt(r.s.hot.logCreated).Exec(r.account, r.Entity, remoteID, r.job, row, t); err != nil {
+		if _, err := tx.stmt(&tx.logCreated, r.s.hot.logCreated).Exec(r.account, r.Entity, remoteID, r.job, row, t); err != nil {
 			return err
 		}
 	}
 	switch {
 	case action == "deleted" && remoteID != "":
-		_, err = tx.Stmt(r.s.hot.dropID).Exec(r.account, r.Entity, remoteID)
+		_, err = tx.stmt(&tx.dropID, r.s.hot.dropID).Exec(r.account, r.Entity, remoteID)
 		return err
 	case key != "" && remoteID != "" && r.Entity != "":
 		// Without an Entity (Begin, not BeginJob) the id map is the caller's (PutID).
-		return r.s.putID(tx, r.account, r.Entity, key, remoteID, r.job)
+		_, err = tx.stmt(&tx.putID, r.s.hot.putID).Exec(r.account, r.Entity, key, remoteID, r.job, t)
+		return err
 	}
 	return nil
 }

@@ -177,7 +177,8 @@ func (r *Run) MarkDoneClaimedBatch(ctx context.Context, claims []DoneClaim) (hel
 		}
 	}
 	held = make([]string, len(claims))
-	err = r.s.do(ctx, func(tx *sql.Tx) error {
+	err = r.s.do(ctx, func(sqlTx *sql.Tx) error {
+		tx := r.s.bind(sqlTx)
 		for i, c := range claims {
 			var err error
 			if held[i], err = r.claimDone(tx, c.Row, c.RemoteID, c.Action, c.ClaimEntity, c.Holder); err != nil {
@@ -251,8 +252,8 @@ func (r *Run) ForgetUnsent(ctx context.Context, rows []int) error {
 
 // claimDone claims remoteID for holder and marks row done when the claim is holder's; it
 // returns the other holder that has the record, if any (see MarkDoneClaimed).
-func (r *Run) claimDone(tx *sql.Tx, row int, remoteID, action, claimEntity, holder string) (string, error) {
-	res, err := tx.Stmt(r.s.hot.claim).Exec(r.account, claimEntity, remoteID, holder, r.job, now())
+func (r *Run) claimDone(tx *txHot, row int, remoteID, action, claimEntity, holder string) (string, error) {
+	res, err := tx.stmt(&tx.claim, r.s.hot.claim).Exec(r.account, claimEntity, remoteID, holder, r.job, now())
 	if err != nil {
 		return "", err
 	}
@@ -262,7 +263,7 @@ func (r *Run) claimDone(tx *sql.Tx, row int, remoteID, action, claimEntity, hold
 		return "", r.markDone(tx, row, remoteID, action) // claimed now
 	}
 	var cur string
-	if err := tx.Stmt(r.s.hot.claimed).QueryRow(r.account, claimEntity, remoteID).Scan(&cur); err != nil {
+	if err := tx.stmt(&tx.claimed, r.s.hot.claimed).QueryRow(r.account, claimEntity, remoteID).Scan(&cur); err != nil {
 		return "", err
 	}
 	if cur != holder {

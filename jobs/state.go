@@ -455,6 +455,24 @@ type hotStmts struct {
 	claim, claimed            *sql.Stmt // MarkDoneClaimed's claim
 }
 
+// txHot is one transaction's view of the hot statements, each bound to the transaction
+// (tx.Stmt) once, when first used: a batch of rows runs the same few statements for every row.
+type txHot struct {
+	tx                            *sql.Tx
+	doneMarked, done, logCreated  *sql.Stmt
+	dropID, putID, claim, claimed *sql.Stmt
+}
+
+func (s *State) bind(tx *sql.Tx) *txHot { return &txHot{tx: tx} }
+
+// stmt returns hot bound to the transaction, kept in *bound.
+func (t *txHot) stmt(bound **sql.Stmt, hot *sql.Stmt) *sql.Stmt {
+	if *bound == nil {
+		*bound = t.tx.Stmt(hot)
+	}
+	return *bound
+}
+
 func (h *hotStmts) prepare(db *sql.DB) error {
 	for _, p := range []struct {
 		dst *(*sql.Stmt)
