@@ -179,6 +179,9 @@ func (r *Run) MarkDoneClaimedBatch(ctx context.Context, claims []DoneClaim) (hel
 	held = make([]string, len(claims))
 	err = r.s.do(ctx, func(sqlTx *sql.Tx) error {
 		tx := r.s.bind(sqlTx)
+		if r.setRunnable(claims) {
+			return r.claimCreatedSet(tx, claims, held)
+		}
 		for i, c := range claims {
 			var err error
 			if held[i], err = r.claimDone(tx, c.Row, c.RemoteID, c.Action, c.ClaimEntity, c.Holder); err != nil {

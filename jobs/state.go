@@ -213,6 +213,9 @@ type State struct {
 	// hot holds the writer's statements that run once or more per imported row, prepared once
 	// on the writer connection: SQLite parses their text once per State, not once per row.
 	hot hotStmts
+	// sets are the multi-row statements of MarkDoneClaimedBatch (claimbatch.go), prepared on
+	// the writer connection when first used.
+	sets setStmts
 
 	closeOnce sync.Once
 	closeErr  error
@@ -265,8 +268,10 @@ func OpenState(path string) (*State, error) {
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
 	// The writer's one connection gets the larger page cache (pageCacheKiB); readers keep
-	// SQLite's default.
-	if _, err := wdb.Exec(fmt.Sprintf(`PRAGMA cache_size = -%d`, pageCacheKiB)); err != nil {
+	// SQLite's default. Its temporary tables (the rows a RETURNING clause or an UPDATE … FROM
+	// gathers, a few dozen per statement) stay in memory: in a temporary file they cost a file
+	// opened, written and removed per statement.
+	if _, err := wdb.Exec(fmt.Sprintf(`PRAGMA cache_size = -%d; PRAGMA temp_store = MEMORY`, pageCacheKiB)); err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("jobs: open state %s: %w", path, err)
 	}
@@ -281,8 +286,9 @@ func OpenState(path string) (*State, error) {
 	}
 	rdb.SetMaxOpenConns(4)
 	s := &State{path: abs, rdb: rdb, wdb: wdb, ops: make(chan *op), quit: make(chan struct{}), stopped: make(chan struct{})}
-	if err := s.hot.prepare(wdb); err != nil {
+	if err := errors.Join(s.hot.prepare(wdb), s.sets.prepare(wdb)); err != nil {
 		s.hot.close()
+		s.sets.close()
 		rdb.Close()
 		wdb.Close()
 		return nil, fmt.Errorf("jobs: open state %s: %w", path, err)
@@ -325,6 +331,7 @@ func (s *State) Close() error {
 		close(s.quit)
 		<-s.stopped
 		s.hot.close()
+		s.sets.close()
 		err := s.rdb.Close()
 		if werr := s.wdb.Close(); err == nil {
 			err = werr
