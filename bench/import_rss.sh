@@ -18,7 +18,8 @@
 #      updated;
 #   5. measures each `pdbulk run` under `/usr/bin/time -v` (installed with apt-get when
 #      missing; else VmHWM is polled from /proc/PID/status) and prints its peak RSS in MB and
-#      its rows/s (rows / process wall clock).
+#      its rows/s (rows / process wall clock), and the CPU seconds (user + system) that pdbulk
+#      and the sandbox each spent during the run, with their µs per row.
 #
 # Target on the reference 2-core machine: ≤ 150 MB peak RSS for each run. The script exits 1
 # when a run fails, does not finish every row, or misses the target. Environment:
@@ -118,17 +119,24 @@ done
 export PIPEDRIVE_BASE_URL="http://127.0.0.1:$port/api/v1" PIPEDRIVE_API_TOKEN=$TOKEN
 unset PIPEDRIVE_COMPANY_DOMAIN
 
+# sandbox_cpu prints the sandbox's CPU time so far (user + system) in clock ticks.
+sandbox_cpu() {
+	awk '{print $14 + $15}' "/proc/$sandbox_pid/stat" 2>/dev/null || echo 0
+}
+
 failed=0
 # measure NAME ROWS: runs pdbulk run $WORK/NAME.yaml and prints its figures.
 measure() {
 	local name=$1 rows=$2 log="$WORK/$1.log" tv="$WORK/$1.time"
-	local rc=0 kb secs start end
+	local rc=0 kb secs start end sb0 sb1 cpu=
 	echo "--- pdbulk run $name.yaml ($rows rows)"
+	sb0=$(sandbox_cpu)
 	start=$(date +%s.%N)
 	if [[ -n $TIMER ]]; then
 		"$TIMER" -v -o "$tv" "$WORK/pdbulk" run "$WORK/$name.yaml" >"$log" 2>&1 || rc=$?
 		end=$(date +%s.%N)
 		kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tv")
+		cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$tv")
 	else
 		"$WORK/pdbulk" run "$WORK/$name.yaml" >"$log" 2>&1 &
 		local pid=$! hwm
@@ -141,6 +149,7 @@ measure() {
 		wait "$pid" || rc=$?
 		end=$(date +%s.%N)
 	fi
+	sb1=$(sandbox_cpu)
 	secs=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}')
 	grep -E 'rows read' "$log" | tail -n 1 | sed 's/^/    /' || true
 	if [[ $rc -ne 0 ]]; then
@@ -157,6 +166,14 @@ measure() {
 	fi
 	printf '    %s: peak RSS %s MB (target <= %s MB: %s); %s s wall, %s rows/s (process wall clock)\n' \
 		"$name" "$mb" "$TARGET_MB" "$verdict" "$secs" "$(awk -v r="$rows" -v s="$secs" 'BEGIN {printf "%.0f", r / s}')"
+	# CPU per row of each process (user + system): pdbulk's from time -v, the sandbox's from
+	# /proc/PID/stat before and after the run.
+	awk -v c="$cpu" -v a="$sb0" -v b="$sb1" -v r="$rows" -v t="$(getconf CLK_TCK)" 'BEGIN {
+		s = (b - a) / t
+		if (c != "") printf "    CPU: pdbulk %.1f s (%.0f us/row), ", c, c * 1e6 / r
+		else printf "    CPU: "
+		printf "sandbox %.1f s (%.0f us/row)\n", s, s * 1e6 / r
+	}'
 }
 
 measure bench-create "$CREATE_ROWS"

@@ -191,37 +191,38 @@ func (r *Run) MarkDone(ctx context.Context, row int, remoteID, action string) er
 	if err := checkRow("mark done", row); err != nil {
 		return err
 	}
-	err := r.s.do(ctx, func(tx *sql.Tx) error { return r.markDone(tx, row, remoteID, action) })
+	err := r.s.do(ctx, func(tx *sql.Tx) error { return r.markDone(r.s.bind(tx), row, remoteID, action) })
 	if err != nil {
 		return fmt.Errorf("jobs: mark row %d done: %w", row, err)
 	}
 	return nil
 }
 
-func (r *Run) markDone(tx *sql.Tx, row int, remoteID, action string) error {
+func (r *Run) markDone(tx *txHot, row int, remoteID, action string) error {
 	t := now()
 	var key string
 	// A row written through MarkInFlight is recorded already: a plain update (the upsert
 	// would first try, and fail, to insert it).
-	err := tx.Stmt(r.s.hot.doneMarked).QueryRow(remoteID, action, t, r.account, r.job, row).Scan(&key)
+	err := tx.stmt(&tx.doneMarked, r.s.hot.doneMarked).QueryRow(remoteID, action, t, r.account, r.job, row).Scan(&key)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = tx.Stmt(r.s.hot.done).QueryRow(r.account, r.job, row, remoteID, action, t).Scan(&key)
+		err = tx.stmt(&tx.done, r.s.hot.done).QueryRow(r.account, r.job, row, remoteID, action, t).Scan(&key)
 	}
 	if err != nil {
 		return err
 	}
 	if action == "created" && remoteID != "" {
-		if _, err := tx.Stmt(r.s.hot.logCreated).Exec(r.account, r.Entity, remoteID, r.job, row, t); err != nil {
+		if _, err := tx.stmt(&tx.logCreated, r.s.hot.logCreated).Exec(r.account, r.Entity, remoteID, r.job, row, t); err != nil {
 			return err
 		}
 	}
 	switch {
 	case action == "deleted" && remoteID != "":
-		_, err = tx.Stmt(r.s.hot.dropID).Exec(r.account, r.Entity, remoteID)
+		_, err = tx.stmt(&tx.dropID, r.s.hot.dropID).Exec(r.account, r.Entity, remoteID)
 		return err
 	case key != "" && remoteID != "" && r.Entity != "":
 		// Without an Entity (Begin, not BeginJob) the id map is the caller's (PutID).
-		return r.s.putID(tx, r.account, r.Entity, key, remoteID, r.job)
+		_, err = tx.stmt(&tx.putID, r.s.hot.putID).Exec(r.account, r.Entity, key, remoteID, r.job, t)
+		return err
 	}
 	return nil
 }
@@ -366,27 +367,45 @@ func (r *Run) Created(ctx context.Context) ([]CreatedRecord, error) {
 	return out, nil
 }
 
+// deleteCreatedRowSQL makes pending again the row that created a record (account, job, row,
+// the record's id), found through the created log: rows_by_remote leaves such rows out.
+const deleteCreatedRowSQL = `DELETE FROM rows WHERE account = ? AND job = ? AND row = ? AND remote_id = ? AND action = 'created'`
+
 // MarkUndone records that undo removed the record entity/remoteID that the job created. The
 // record leaves the id map, and the row that created it becomes pending again, so that a
 // later run of the job would create it anew. Marking an undone record again is not an error;
 // a record the job did not create is (ErrUnknownRecord).
 func (r *Run) MarkUndone(ctx context.Context, entity, remoteID string) error {
 	err := r.s.do(ctx, func(tx *sql.Tx) error {
-		res, err := tx.Exec(`UPDATE created SET undone = 1, undone_at = coalesce(undone_at, ?)
-			WHERE account = ? AND (entity = ? OR entity = '') AND remote_id = ? AND job = ?`, now(), r.account, entity, remoteID, r.job)
+		rs, err := tx.Query(`UPDATE created SET undone = 1, undone_at = coalesce(undone_at, ?)
+			WHERE account = ? AND (entity = ? OR entity = '') AND remote_id = ? AND job = ? RETURNING row`, now(), r.account, entity, remoteID, r.job)
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		var rows []int
+		for rs.Next() {
+			var row int
+			if err := rs.Scan(&row); err != nil {
+				rs.Close()
+				return err
+			}
+			rows = append(rows, row)
+		}
+		if err := errors.Join(rs.Err(), rs.Close()); err != nil {
 			return err
-		} else if n == 0 {
+		}
+		if len(rows) == 0 {
 			return ErrUnknownRecord
 		}
 		if _, err := tx.Exec(`DELETE FROM ids INDEXED BY ids_by_remote WHERE account = ? AND entity = ? AND remote_id = ?`, r.account, entity, remoteID); err != nil {
 			return err
 		}
-		_, err = tx.Exec(`DELETE FROM rows INDEXED BY rows_by_remote WHERE account = ? AND job = ? AND remote_id = ? AND action = 'created'`, r.account, r.job, remoteID)
-		return err
+		for _, row := range rows {
+			if _, err := tx.Exec(deleteCreatedRowSQL, r.account, r.job, row, remoteID); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("jobs: mark %s %s undone: %w", entity, remoteID, err)

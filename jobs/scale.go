@@ -122,10 +122,18 @@ func (r *Run) Row(ctx context.Context, row int) (RowState, bool, error) {
 }
 
 // DoneWith returns a row of the job recorded done with the record remoteID, other than
-// except, through the index of rows by remote id.
+// except: a row that created the record through the created log (by its primary key, under
+// the run's entity or the unknown one, as MarkUndone finds it), any other through the index
+// of rows by remote id.
 func (r *Run) DoneWith(ctx context.Context, remoteID string, except int) (row int, ok bool, err error) {
-	err = r.s.rdb.QueryRowContext(ctx, `SELECT row FROM rows INDEXED BY rows_by_remote WHERE account = ? AND job = ? AND remote_id = ?
-		AND status = 'done' AND row <> ? LIMIT 1`, r.account, r.job, remoteID, except).Scan(&row)
+	err = r.s.rdb.QueryRowContext(ctx, `SELECT rows.row FROM created JOIN rows
+			ON rows.account = created.account AND rows.job = created.job AND rows.row = created.row
+		WHERE created.account = ?1 AND created.entity IN (?2, '') AND created.remote_id = ?3 AND created.job = ?4
+			AND rows.remote_id = ?3 AND rows.action = 'created' AND rows.status = 'done' AND rows.row <> ?5
+		UNION ALL
+		SELECT row FROM rows INDEXED BY rows_by_remote WHERE account = ?1 AND job = ?4 AND remote_id = ?3
+			AND `+rowsByRemoteWhere+` AND status = 'done' AND row <> ?5
+		LIMIT 1`, r.account, r.Entity, remoteID, r.job, except).Scan(&row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -169,7 +177,11 @@ func (r *Run) MarkDoneClaimedBatch(ctx context.Context, claims []DoneClaim) (hel
 		}
 	}
 	held = make([]string, len(claims))
-	err = r.s.do(ctx, func(tx *sql.Tx) error {
+	err = r.s.do(ctx, func(sqlTx *sql.Tx) error {
+		tx := r.s.bind(sqlTx)
+		if r.setRunnable(claims) {
+			return r.claimCreatedSet(tx, claims, held)
+		}
 		for i, c := range claims {
 			var err error
 			if held[i], err = r.claimDone(tx, c.Row, c.RemoteID, c.Action, c.ClaimEntity, c.Holder); err != nil {
@@ -243,8 +255,8 @@ func (r *Run) ForgetUnsent(ctx context.Context, rows []int) error {
 
 // claimDone claims remoteID for holder and marks row done when the claim is holder's; it
 // returns the other holder that has the record, if any (see MarkDoneClaimed).
-func (r *Run) claimDone(tx *sql.Tx, row int, remoteID, action, claimEntity, holder string) (string, error) {
-	res, err := tx.Stmt(r.s.hot.claim).Exec(r.account, claimEntity, remoteID, holder, r.job, now())
+func (r *Run) claimDone(tx *txHot, row int, remoteID, action, claimEntity, holder string) (string, error) {
+	res, err := tx.stmt(&tx.claim, r.s.hot.claim).Exec(r.account, claimEntity, remoteID, holder, r.job, now())
 	if err != nil {
 		return "", err
 	}
@@ -254,7 +266,7 @@ func (r *Run) claimDone(tx *sql.Tx, row int, remoteID, action, claimEntity, hold
 		return "", r.markDone(tx, row, remoteID, action) // claimed now
 	}
 	var cur string
-	if err := tx.Stmt(r.s.hot.claimed).QueryRow(r.account, claimEntity, remoteID).Scan(&cur); err != nil {
+	if err := tx.stmt(&tx.claimed, r.s.hot.claimed).QueryRow(r.account, claimEntity, remoteID).Scan(&cur); err != nil {
 		return "", err
 	}
 	if cur != holder {
@@ -304,7 +316,7 @@ func (r *Run) MarkUndoneBatch(ctx context.Context, recs []CreatedRecord) error {
 	err := r.s.do(ctx, func(tx *sql.Tx) error {
 		t := now()
 		up, err := tx.Prepare(`UPDATE created SET undone = 1, undone_at = coalesce(undone_at, ?)
-			WHERE account = ? AND entity = ? AND remote_id = ? AND job = ?`)
+			WHERE account = ? AND entity = ? AND remote_id = ? AND job = ? RETURNING row`)
 		if err != nil {
 			return err
 		}
@@ -314,20 +326,19 @@ func (r *Run) MarkUndoneBatch(ctx context.Context, recs []CreatedRecord) error {
 			return err
 		}
 		defer delID.Close()
-		delRow, err := tx.Prepare(`DELETE FROM rows INDEXED BY rows_by_remote WHERE account = ? AND job = ? AND remote_id = ? AND action = 'created'`)
+		delRow, err := tx.Prepare(deleteCreatedRowSQL)
 		if err != nil {
 			return err
 		}
 		defer delRow.Close()
 		for _, c := range recs {
-			res, err := up.Exec(t, r.account, c.Entity, c.RemoteID, r.job)
+			var row int
+			err := up.QueryRow(t, r.account, c.Entity, c.RemoteID, r.job).Scan(&row)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
 			if err != nil {
 				return err
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return err
-			} else if n == 0 {
-				continue
 			}
 			entity := c.Entity
 			if entity == "" {
@@ -336,7 +347,7 @@ func (r *Run) MarkUndoneBatch(ctx context.Context, recs []CreatedRecord) error {
 			if _, err := delID.Exec(r.account, entity, c.RemoteID); err != nil {
 				return err
 			}
-			if _, err := delRow.Exec(r.account, r.job, c.RemoteID); err != nil {
+			if _, err := delRow.Exec(r.account, r.job, row, c.RemoteID); err != nil {
 				return err
 			}
 		}

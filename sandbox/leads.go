@@ -264,13 +264,13 @@ func (s *Server) addLead(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "%s", msg)
 		return
 	}
-	err := st.saveLeadLocked(nil, l)
+	body, err := st.saveLeadLocked(nil, l)
 	st.mu.Unlock()
 	if err != nil {
 		internalError(w, s, "add lead", err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"success": true, "data": l})
+	writeData(w, http.StatusCreated, body)
 }
 
 func (s *Server) getLead(w http.ResponseWriter, id string) {
@@ -326,13 +326,13 @@ func (s *Server) updateLead(w http.ResponseWriter, r *http.Request, id string) {
 		return
 	}
 	l.UpdateTime = st.now().Format(leadTimeLayout)
-	err = st.saveLeadLocked(&cur, &l)
+	body, err := st.saveLeadLocked(&cur, &l)
 	st.mu.Unlock()
 	if err != nil {
 		internalError(w, s, "update lead", err)
 		return
 	}
-	ok(w, &l)
+	writeData(w, http.StatusOK, body)
 }
 
 func (s *Server) deleteLead(w http.ResponseWriter, id string) {

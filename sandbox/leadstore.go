@@ -155,7 +155,7 @@ func (st *store) migrateLeads() error {
 	}
 	put := tx.Stmt(st.leadSQL.put)
 	for i := range leads {
-		if err := putLead(put, &leads[i]); err != nil {
+		if _, err := putLead(put, &leads[i]); err != nil {
 			return err
 		}
 	}
@@ -173,6 +173,9 @@ const leadInsertColumns = `seq, id, title, title_key, owner_id, creator_id, pers
 // leadInsertArity is the number of leadInsertColumns.
 var leadInsertArity = strings.Count(leadInsertColumns, ",") + 1
 
+// leadBodyArg is the place of body, the lead's JSON, in leadArgs.
+const leadBodyArg = 14
+
 // leadArgs returns the values of leadInsertColumns for l.
 func leadArgs(l *Lead) ([]any, error) {
 	body, err := json.Marshal(l)
@@ -184,16 +187,17 @@ func leadArgs(l *Lead) ([]any, error) {
 		l.AddTime, l.UpdateTime, l.IsArchived, body}, nil
 }
 
-// putLead writes l (insert, or update of the row with l's seq) through stmt.
-func putLead(stmt *sql.Stmt, l *Lead) error {
+// putLead writes l (insert, or update of the row with l's seq) through stmt and returns the
+// JSON it stored as the lead's body.
+func putLead(stmt *sql.Stmt, l *Lead) ([]byte, error) {
 	args, err := leadArgs(l)
 	if err == nil {
 		_, err = stmt.Exec(args...)
 	}
 	if err != nil {
-		return fmt.Errorf("save lead %s: %w", l.ID, err)
+		return nil, fmt.Errorf("save lead %s: %w", l.ID, err)
 	}
-	return nil
+	return args[leadBodyArg].([]byte), nil
 }
 
 func nullInt(p *int) any {
@@ -213,16 +217,18 @@ func nullStr(p *string) any {
 // saveLeadLocked stores l: a new lead (l.seq == 0) gets the next sequence number, an
 // existing one keeps its place. old is the lead as stored before (nil for a new lead),
 // so that remembered page positions move with it. st.mu must be held for writing.
-func (st *store) saveLeadLocked(old, l *Lead) error {
+// It returns the lead's JSON as stored, which is json.Marshal(l): what an answer carries.
+func (st *store) saveLeadLocked(old, l *Lead) ([]byte, error) {
 	if l.seq == 0 {
 		l.seq = st.seq + 1
 	}
-	if err := putLead(st.leadSQL.put, l); err != nil {
-		return err
+	body, err := putLead(st.leadSQL.put, l)
+	if err != nil {
+		return nil, err
 	}
 	st.seq = max(st.seq, l.seq)
 	st.pos.moved(old, l)
-	return nil
+	return body, nil
 }
 
 // deleteLeadLocked deletes the stored lead l. st.mu must be held for writing.
@@ -336,7 +342,7 @@ func (st *store) removeLabelLocked(id string) error {
 				continue // the id appeared elsewhere in the body
 			}
 			l.LabelIDs = slices.DeleteFunc(l.LabelIDs, func(x string) bool { return x == id })
-			if err := putLead(put, l); err != nil {
+			if _, err := putLead(put, l); err != nil {
 				return fmt.Errorf("delete label %s: %w", id, err)
 			}
 		}

@@ -37,6 +37,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b) // the client went away: nothing left to tell it
 }
 
+// writeData answers {"success": true, "data": <data>} with data already encoded as JSON by
+// json.Marshal: the same bytes as writeJSON of that map (whose keys json.Marshal sorts),
+// without encoding the object a second time.
+func writeData(w http.ResponseWriter, status int, data []byte) {
+	const head, tail = `{"data":`, `,"success":true}`
+	b := make([]byte, 0, len(head)+len(data)+len(tail))
+	b = append(append(append(b, head...), data...), tail...)
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b) // the client went away: nothing left to tell it
+}
+
 func writeError(w http.ResponseWriter, status int, msg, info string) {
 	writeJSON(w, status, errBody(msg, info))
 }
