@@ -35,6 +35,20 @@ func (s *sendOrder) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// orderedClient is a client for the sandbox at base whose requests a sendOrder notes.
+func orderedClient(t *testing.T, base string) (*pipedrive.Client, *sendOrder) {
+	t.Helper()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	order := &sendOrder{next: tr}
+	c, err := pipedrive.New(pipedrive.Config{BaseURL: base, Token: testToken,
+		Pacer: ratelimit.New(ratelimit.Options{Limit: 100000}), HTTPClient: &http.Client{Transport: order}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, order
+}
+
 // TestExportArchivedAllReadsListsTogether: a sheet of "archived: all" reads the active and
 // the archived leads, two lists. The archived list's first page goes out while the active
 // list is still being read (not one round trip after its end), and the sheet still holds
@@ -56,14 +70,7 @@ func TestExportArchivedAllReadsListsTogether(t *testing.T) {
 		t.Fatalf("the sample has %d archived leads of %d; the test needs both lists", archived, n)
 	}
 
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	t.Cleanup(tr.CloseIdleConnections)
-	order := &sendOrder{next: tr}
-	c, err := pipedrive.New(pipedrive.Config{BaseURL: base, Token: testToken,
-		Pacer: ratelimit.New(ratelimit.Options{Limit: 100000}), HTTPClient: &http.Client{Transport: order}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, order := orderedClient(t, base)
 	dir := t.TempDir()
 	j := writeJob(t, dir, "kind: export\nentity: leads\nquery: {archived: all}\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title}\n")
 	// 50 records a page, two in flight: the active list is read in several round trips.
@@ -140,14 +147,7 @@ func TestExportFindsTheEndOfTheList(t *testing.T) {
 					active++
 				}
 			}
-			tr := http.DefaultTransport.(*http.Transport).Clone()
-			t.Cleanup(tr.CloseIdleConnections)
-			order := &sendOrder{next: tr}
-			c, err := pipedrive.New(pipedrive.Config{BaseURL: base, Token: testToken,
-				Pacer: ratelimit.New(ratelimit.Options{Limit: 100000}), HTTPClient: &http.Client{Transport: order}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			c, order := orderedClient(t, base)
 			dir := t.TempDir()
 			j := writeJob(t, dir, "kind: export\nentity: leads\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title}\n")
 			res, err := exporter.Run(context.Background(), exporter.Options{Job: j, Client: c, State: openState(t, dir), PageSize: tc.page, Concurrency: tc.conc})

@@ -107,12 +107,7 @@ func TestLegacyCheckpoint(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "state.db")
 	// Write a version-1 database as the previous pdbulk did.
-	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
-	db, err := sql.Open("sqlite", (&url.URL{Scheme: "file", OmitHost: true, Path: path, RawQuery: q.Encode()}).String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRawDB(t, path)
 	for _, stmt := range []string{migrations[0], `PRAGMA user_version = 1`,
 		`INSERT INTO jobs (name, fingerprint, entity, total, started_at, updated_at) VALUES ('leads', 'fp', 'leads', 3, 1, 1)`,
 		`INSERT INTO rows (job, row, key, status, remote_id, action, updated_at) VALUES ('leads', 2, 'k', 'done', '5', 'created', 1)`,
@@ -210,4 +205,17 @@ func TestLock(t *testing.T) {
 	if _, running := a.Running(acctA, "leads"); running {
 		t.Errorf("Running(leads) after every unlock = true")
 	}
+}
+
+// openRawDB opens the SQLite file at path as an earlier pdbulk did, without State: a test
+// writes an older schema through it.
+func openRawDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	db, err := sql.Open("sqlite", (&url.URL{Scheme: "file", OmitHost: true, Path: path, RawQuery: q.Encode()}).String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

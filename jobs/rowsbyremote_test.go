@@ -2,8 +2,6 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
-	"net/url"
 	"path/filepath"
 	"testing"
 )
@@ -15,12 +13,7 @@ import (
 func TestDoneWithAfterMigration(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "state.db")
-	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
-	db, err := sql.Open("sqlite", (&url.URL{Scheme: "file", OmitHost: true, Path: path, RawQuery: q.Encode()}).String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRawDB(t, path)
 	for _, stmt := range []string{migrations[0], migrations[1], `PRAGMA user_version = 2`,
 		`INSERT INTO jobs (name, fingerprint, entity, total, started_at, updated_at) VALUES ('leads', 'fp', 'leads', 4, 1, 1)`,
 		// Row 2 created 6b8c…; row 3 updated a record found by its key; row 4 created a
