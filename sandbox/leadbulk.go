@@ -122,7 +122,7 @@ func (st *store) insertBatchLocked(from, to int, gen func(i int) LeadSeed, now t
 			return fmt.Errorf("lead %d: %w", i, err)
 		}
 		l.seq = seq
-		a, err := leadArgs(&l)
+		a, _, err := leadArgs(&l)
 		if err != nil {
 			return fmt.Errorf("lead %d: %w", i, err)
 		}

@@ -173,31 +173,29 @@ const leadInsertColumns = `seq, id, title, title_key, owner_id, creator_id, pers
 // leadInsertArity is the number of leadInsertColumns.
 var leadInsertArity = strings.Count(leadInsertColumns, ",") + 1
 
-// leadBodyArg is the place of body, the lead's JSON, in leadArgs.
-const leadBodyArg = 14
-
-// leadArgs returns the values of leadInsertColumns for l.
-func leadArgs(l *Lead) ([]any, error) {
-	body, err := json.Marshal(l)
+// leadArgs returns the values of leadInsertColumns for l, and body, the lead's JSON (the
+// last of them).
+func leadArgs(l *Lead) (args []any, body []byte, err error) {
+	body, err = json.Marshal(l)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return []any{l.seq, l.ID, l.Title, strings.ToLower(l.Title), l.OwnerID, l.CreatorID, nullInt(l.PersonID),
 		nullInt(l.OrganizationID), l.WasSeen, nullStr(l.ExpectedCloseDate), nullInt(l.NextActivityID),
-		l.AddTime, l.UpdateTime, l.IsArchived, body}, nil
+		l.AddTime, l.UpdateTime, l.IsArchived, body}, body, nil
 }
 
 // putLead writes l (insert, or update of the row with l's seq) through stmt and returns the
 // JSON it stored as the lead's body.
 func putLead(stmt *sql.Stmt, l *Lead) ([]byte, error) {
-	args, err := leadArgs(l)
+	args, body, err := leadArgs(l)
 	if err == nil {
 		_, err = stmt.Exec(args...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("save lead %s: %w", l.ID, err)
 	}
-	return args[leadBodyArg].([]byte), nil
+	return body, nil
 }
 
 func nullInt(p *int) any {
