@@ -117,6 +117,7 @@ type position struct {
 type fetched struct {
 	off  int // the offset the page was asked for
 	recs []record
+	at   *spilled // where recs were put while the page waited for its turn (reading.ahead)
 	page pipedrive.Page
 	err  error
 }
@@ -167,11 +168,12 @@ type reading struct {
 	taken  chan struct{}
 	c      consumer
 	step   int
-	// after is the read whose records are handed on before this one's (the active list
-	// before the archived one), or nil; planned is closed once the producer asks for no
-	// more pages.
-	after   *reading
-	planned chan struct{}
+	// ahead, for a read whose records are handed on after another read's (the archived
+	// list after the active one), holds the pages fetched before each began handing this
+	// read's on: on disk, so that the two reads hold in memory no more than one would.
+	// consuming is set once each began.
+	ahead     *pageSpill
+	consuming atomic.Bool
 }
 
 // each hands every record on to fn, in order, once. fn runs on the caller's goroutine.
@@ -179,13 +181,11 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 	return p.start(ctx, nil).each(fn)
 }
 
-// start begins the read: pages are asked for before each takes them. A read that comes
-// after another (after, whose records are handed on first) asks for its pages at once too,
-// but holds at most a quarter of the pages one read holds ahead (at least one) until
-// after's pages are all asked for, and then no more than what after leaves of them: the
-// two hold at most a quarter more pages than one read alone. The caller must call each or
-// stop.
-func (p *pager) start(ctx context.Context, after *reading) *reading {
+// start begins the read: pages are asked for before each takes them. A read whose records
+// are handed on after another's is given ahead: it asks for its pages at once too, as far
+// ahead as one read alone, and the pages that come back before its turn wait in ahead, on
+// disk. The read owns ahead from here on. The caller must call each or stop.
+func (p *pager) start(ctx context.Context, ahead *pageSpill) *reading {
 	if p.overlap < 1 {
 		p.overlap = 1
 	}
@@ -193,7 +193,7 @@ func (p *pager) start(ctx context.Context, after *reading) *reading {
 		p.overlap = p.limit / 2
 	}
 	r := &reading{p: p, step: p.limit - p.overlap, queue: make(chan chan fetched, ratelimit.MaxGate), taken: make(chan struct{}, 1),
-		after: after, planned: make(chan struct{})}
+		ahead: ahead}
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	r.c = consumer{p: p}
 	base := 0
@@ -219,35 +219,18 @@ func (p *pager) start(ctx context.Context, after *reading) *reading {
 // Where the list ends: no answer of GET /leads or /files tells how many records there are,
 // and every page sent past the end costs a request of the account's limit and budget for
 // nothing. Where many pages are in flight at once (ahead() ≥ probeFrom, long round trips),
-// the producer sends probes, reads of one record at a page's offset (see extent), and sends
-// a page past what the answers prove to hold records only when no probe is out that could
-// tell. The probes are hints: a list that grew while it was read still ends where a page
-// says no more items follow (the consumer reads on one page at a time), and one that shrank
-// costs pages past its end, no more.
+// the producer probes: it asks for pages out of their turn, far ahead (see extent), and
+// sends a page past what the answers prove to hold records only when no probe is out that
+// could tell. A probe is a whole page: one that holds records is the page itself when its
+// turn comes (no request is spent on it twice), and one past the end tells exactly that.
+// The probes are hints: a list that grew while it was read still ends where a page says no
+// more items follow (the consumer reads on one page at a time), and one that shrank costs
+// pages past its end, no more. A probe's records are held until the consumer reaches
+// them: a few pages more than the queue's.
 func (r *reading) produce(base int) {
 	defer r.wg.Done()
 	defer close(r.queue)
-	defer close(r.planned)
 	p, ctx := r.p, r.ctx
-	// room reports whether a pages ahead leave room for one more: the pages asked for and
-	// not yet handed on count, this read's and, for a read after another (see start), a
-	// quarter of a at most while that one still asks for pages, and then that one's too.
-	room := func(a int) bool {
-		held := r.queued.Load()
-		if r.after == nil {
-			return held < int64(a)
-		}
-		select {
-		case <-r.after.planned:
-			return held+r.after.queued.Load() < int64(a)
-		default:
-			return held < int64(max(1, a/4))
-		}
-	}
-	var afterTaken chan struct{}
-	if r.after != nil {
-		afterTaken = r.after.taken
-	}
 	gate := p.client.Gate()
 	ahead := func() int {
 		if gate.Pinned() {
@@ -257,20 +240,40 @@ func (r *reading) produce(base int) {
 	}
 	offset := func(i int) int { return max(base+i*r.step-int(p.drift.Load()), 0) }
 	ext := extent{kick: make(chan struct{}, 1)}
-	probe := func(pages ...int) {
-		for _, q := range ext.sending(pages) {
-			r.wg.Add(1)
-			go func() {
-				defer r.wg.Done()
-				p.requests.Add(1)
-				list, _, _, err := p.client.RecordsKeep(ctx, p.op, p.query, offset(q), 1, probeKeep)
-				ext.probed(q, err == nil && len(list) > 0, err == nil)
-			}()
-		}
-	}
 	// Where the pages end, once a page says it is the last (or fails); the pages asked for
 	// past it are not sent: those still waiting for the pacer or the Gate give up.
 	var beyond pastEnd
+	// keep hands a fetched page on to the consumer's queue: its records wait on disk while
+	// it is not this read's turn yet (see start).
+	keep := func(f fetched) fetched {
+		if f.err == nil && r.ahead != nil && !r.consuming.Load() {
+			at, err := r.ahead.put(f.recs)
+			f.recs, f.at, f.err = nil, &at, err
+		}
+		return f
+	}
+	// A probe is the whole page at its offset, fetched before its turn: its answer tells
+	// where the list ends and, when the page holds records, is the page itself when the
+	// producer reaches it (probed). Pages before i are already asked for: not probed.
+	probed := map[int]chan fetched{}
+	probe := func(i int, pages ...int) {
+		for _, q := range ext.sending(pages, i) {
+			ch := make(chan fetched, 1)
+			probed[q] = ch
+			pctx := beyond.open(ctx, q)
+			r.wg.Add(1)
+			go func() {
+				defer r.wg.Done()
+				f := p.fetch(pctx, offset(q))
+				beyond.close(q)
+				if f.err == nil && !f.page.More {
+					beyond.endAt(q + 1)
+				}
+				ext.probed(q, f.err == nil, len(f.recs) > 0, f.page.More)
+				ch <- keep(f)
+			}()
+		}
+	}
 	first := make(chan struct{})
 	for i := 0; ; i++ {
 		if i == 0 && ahead() >= probeFrom {
@@ -284,7 +287,7 @@ func (r *reading) produce(base int) {
 					break
 				}
 			}
-			probe(ladder...)
+			probe(i, ladder...)
 		}
 		if i == 1 {
 			// A small list fits one page: ask for more only once the first says so.
@@ -294,25 +297,38 @@ func (r *reading) produce(base int) {
 				return
 			}
 		}
+		if ch, ok := probed[i]; ok {
+			// Asked for already, as a probe.
+			delete(probed, i)
+			if beyond.past(i) {
+				return
+			}
+			r.queued.Add(1)
+			select {
+			case r.queue <- ch:
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
 		for {
 			if beyond.past(i) {
 				return
 			}
 			a := ahead()
 			if a >= probeFrom {
-				probe(ext.next(i, a)...)
+				probe(i, ext.next(i, a)...)
 			}
 			wait, stop := ext.hold(i)
 			if stop {
 				return
 			}
-			if !wait && room(a) {
+			if !wait && r.queued.Load() < int64(a) {
 				break
 			}
 			t := time.NewTimer(50 * time.Millisecond) // the Gate may grow meanwhile
 			select {
 			case <-r.taken:
-			case <-afterTaken:
 			case <-ext.kick:
 			case <-t.C:
 			case <-ctx.Done():
@@ -340,7 +356,7 @@ func (r *reading) produce(base int) {
 			if f.err == nil {
 				ext.paged(i, len(f.recs) > 0, f.page.More)
 			}
-			ch <- f
+			ch <- keep(f)
 			if i == 0 {
 				close(first)
 			}
@@ -360,9 +376,6 @@ const probeFrom = 16
 // 3.67 s from 32); from 48, 67–88 / 2.36–3.16 s at 1 s and 500 a page (67 / 2.34 s from 32).
 const expandFrom = 32
 
-// probeKeep: a probe needs no field of the record it reads.
-var probeKeep = map[string]bool{"id": true}
-
 // bisect: how many probes split the pages where a list ends, once known to lie between two.
 const bisect = 7
 
@@ -378,8 +391,8 @@ type extent struct {
 	kick   chan struct{} // signalled when an answer moves lo or hi, or a probe comes back
 }
 
-// sending records the probes of pages not probed yet and returns them.
-func (e *extent) sending(pages []int) []int {
+// sending records the probes of pages not probed yet, from page i on, and returns them.
+func (e *extent) sending(pages []int, i int) []int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.probes == nil {
@@ -387,7 +400,7 @@ func (e *extent) sending(pages []int) []int {
 	}
 	var out []int
 	for _, q := range pages {
-		if q <= e.lo || (e.hi != 0 && q >= e.hi) || e.probes[q] {
+		if q < i || q <= e.lo || (e.hi != 0 && q >= e.hi) || e.probes[q] {
 			continue
 		}
 		e.probes[q] = true
@@ -451,13 +464,13 @@ func (e *extent) hold(i int) (wait, stop bool) {
 	return false, false
 }
 
-// probed records the answer of the probe of page q: whether it found a record (ok: the
-// probe was answered at all).
-func (e *extent) probed(q int, found, ok bool) {
+// probed records the answer of the probe of page q (ok: it was answered at all): whether
+// it held records and said more follow.
+func (e *extent) probed(q int, ok, found, more bool) {
 	e.mu.Lock()
 	delete(e.out, q)
 	if ok {
-		e.learnLocked(q, found)
+		e.pagedLocked(q, found, more)
 	}
 	e.mu.Unlock()
 	e.signal()
@@ -466,6 +479,12 @@ func (e *extent) probed(q int, found, ok bool) {
 // paged records the answer of page i: whether it held records and said more follow.
 func (e *extent) paged(i int, found, more bool) {
 	e.mu.Lock()
+	e.pagedLocked(i, found, more)
+	e.mu.Unlock()
+	e.signal()
+}
+
+func (e *extent) pagedLocked(i int, found, more bool) {
 	switch {
 	case more:
 		e.learnLocked(i+1, true)
@@ -475,8 +494,6 @@ func (e *extent) paged(i int, found, more bool) {
 	default:
 		e.learnLocked(i, false)
 	}
-	e.mu.Unlock()
-	e.signal()
 }
 
 func (e *extent) learnLocked(q int, found bool) {
@@ -504,6 +521,7 @@ func (e *extent) signal() {
 func (r *reading) stop() {
 	r.cancel()
 	r.wg.Wait()
+	r.ahead.close()
 	// The pages it still held (asked for past the end, or never taken) are let go.
 	r.queued.Store(0)
 	select {
@@ -515,6 +533,7 @@ func (r *reading) stop() {
 // each hands every record of the read on to fn, in order, once, and ends the read.
 func (r *reading) each(fn func(record) error) error {
 	defer r.stop()
+	r.consuming.Store(true)
 	ctx, c, step := r.ctx, &r.c, r.step
 	for ch := range r.queue {
 		var f fetched
@@ -522,6 +541,9 @@ func (r *reading) each(fn func(record) error) error {
 		case f = <-ch:
 		case <-ctx.Done():
 			return ctx.Err()
+		}
+		if f.at != nil && f.err == nil {
+			f.recs, f.err = r.ahead.get(*f.at)
 		}
 		r.queued.Add(-1)
 		select {
@@ -658,12 +680,12 @@ func (b *pastEnd) close(i int) {
 	}
 }
 
-// endAt records that the pages from index end on lie past the last one, unless an earlier
-// page told so first, and cancels their fetches.
+// endAt records that the pages from index end on lie past the last one, unless a page
+// before it is known to be the last already, and cancels their fetches.
 func (b *pastEnd) endAt(end int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.end != 0 {
+	if b.end != 0 && b.end <= end {
 		return
 	}
 	b.end = end

@@ -258,10 +258,11 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 	switch s.Entity {
 	case jobs.EntityLeads, jobs.EntityFiles:
 		// A sheet of leads "archived: all" reads two lists, one after the other. Each read
-		// begins when the sheet does: the second list's first page goes out with the first
-		// one's, and its next pages while the first list ends, instead of one round trip
-		// (or more) after it. The records are handed on in order all the same, and the two
-		// reads hold no more pages than one would alone (pager.start).
+		// begins when the sheet does: both lists' pages go out together, as far ahead as
+		// one list alone, instead of the second list's one round trip (or more) after the
+		// first's end. The records are handed on in order all the same: the second list's
+		// pages wait on disk for their turn (pageSpill), so the two reads hold no more
+		// records in memory than one would.
 		var reads []*reading
 		defer func() {
 			for _, r := range reads {
@@ -290,11 +291,14 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 				at := cp.prog.At
 				p.from = &at
 			}
-			var after *reading
+			var ahead *pageSpill
 			if len(reads) > 0 {
-				after = reads[len(reads)-1]
+				var err error
+				if ahead, err = newPageSpill(filepath.Dir(res.Path)); err != nil {
+					return err
+				}
 			}
-			reads = append(reads, p.start(ctx, after))
+			reads = append(reads, p.start(ctx, ahead))
 		}
 		for k, r := range reads {
 			i, p := cp.prog.Op, r.p
@@ -373,7 +377,7 @@ func (o *Options) newPager(op string, q url.Values, field string, desc, numeric 
 		}
 	}
 	return &pager{client: o.Client, op: op, query: q, field: field, desc: desc, numeric: numeric,
-		limit: limit, overlap: max(limit/10, 2), workers: o.Concurrency}
+		limit: limit, overlap: max(limit/25, 2), workers: o.Concurrency}
 }
 
 // incrementalFilter ends a read by update_time DESC at the bookmark (less the lookback),
