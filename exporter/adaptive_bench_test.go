@@ -15,16 +15,16 @@ import (
 )
 
 // BenchmarkExportAdaptive exports 20,000 leads (pages) from a sandbox that emulates a
-// Growth-like token (120 requests / 2 s) at several latencies, a server that slows from
-// 20 ms to 500 ms halfway through, and one that answers 5 % of requests 5xx, with default
-// settings: the limit learnt from the headers, no concurrency given (the client's Gate
+// Growth-like token (120 requests / 2 s) and an Essential-like one (40 / 2 s) at several
+// latencies, a server that slows from 20 ms to 500 ms halfway through, and one that answers
+// 5 % of requests 5xx, with default settings: the limit learnt from the headers, no concurrency given (the client's Gate
 // decides how many pages are in flight). It reports records/s, the requests per second as
-// a share of the allowed 60/s (every request over the whole exporter.Run wall), its share
+// a share of the allowed rate (every request over the whole exporter.Run wall), its share
 // of the shortest wall any client could reach for as many requests (ratelimit.BestWall),
 // the 429s and the Gate's peak. Like pdbulk export, each case first asks GET /users/me (not
 // counted), whose headers tell the pacer the limit. At 100 records a page the export is 200
 // requests: at 1 s no more than 64 are in flight, and the round trip that drains the last
-// weighs on so short a run (the ceiling is 4 s, 83 % of 60/s).
+// weighs on so short a run (for 200 requests the ceiling is 4 s, 83 % of 60/s).
 //
 //	go test -run '^$' -bench ExportAdaptive -benchtime=1x ./exporter/
 //	PDBULK_PAGE=500 go test -run '^$' -bench ExportAdaptive -benchtime=1x ./exporter/
@@ -38,6 +38,10 @@ func BenchmarkExportAdaptive(b *testing.B) {
 		{"100ms", sandbox.Emulation{RateLimit: 120, Latency: 100 * time.Millisecond}},
 		{"300ms", sandbox.Emulation{RateLimit: 120, Latency: 300 * time.Millisecond}},
 		{"1s", sandbox.Emulation{RateLimit: 120, Latency: time.Second}},
+		{"40/20ms", sandbox.Emulation{RateLimit: 40, Latency: 20 * time.Millisecond}},
+		{"40/100ms", sandbox.Emulation{RateLimit: 40, Latency: 100 * time.Millisecond}},
+		{"40/300ms", sandbox.Emulation{RateLimit: 40, Latency: 300 * time.Millisecond}},
+		{"40/1s", sandbox.Emulation{RateLimit: 40, Latency: time.Second}},
 		{"slowdown-20ms-500ms", sandbox.Emulation{RateLimit: 120, Latency: 20 * time.Millisecond, SlowAfter: 25, SlowLatency: 500 * time.Millisecond}},
 		{"100ms-5pct-5xx", sandbox.Emulation{RateLimit: 120, Latency: 100 * time.Millisecond, Seed: 3, Faults: sandbox.Faults{Error5xx: 0.05}}},
 	}
@@ -76,9 +80,9 @@ func BenchmarkExportAdaptive(b *testing.B) {
 				ps.Requests -= ps0.Requests
 				ps.TooMany -= ps0.TooMany
 				b.ReportMetric(float64(n)/elapsed.Seconds(), "records/s")
-				b.ReportMetric(100*float64(ps.Requests)/elapsed.Seconds()/60, "pct_of_limit")
+				b.ReportMetric(100*float64(ps.Requests)/elapsed.Seconds()/(float64(tc.e.RateLimit)/2), "pct_of_limit")
 				if tc.e.SlowAfter == 0 && tc.e.Faults.Error5xx == 0 {
-					best := ratelimit.BestWall(int(ps.Requests), 120, 2*time.Second, tc.e.Latency, true)
+					best := ratelimit.BestWall(int(ps.Requests), tc.e.RateLimit, 2*time.Second, tc.e.Latency, true)
 					b.ReportMetric(100*best.Seconds()/elapsed.Seconds(), "pct_of_ceiling")
 				}
 				b.ReportMetric(100*float64(ps.TooMany)/float64(ps.Requests), "pct_429")

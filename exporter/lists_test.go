@@ -22,6 +22,7 @@ type sendOrder struct {
 	next   http.RoundTripper
 	mu     sync.Mutex
 	events []string
+	asked  map[string]int // requests sent, by path and query
 }
 
 func (s *sendOrder) note(ev string) {
@@ -32,6 +33,12 @@ func (s *sendOrder) note(ev string) {
 
 func (s *sendOrder) RoundTrip(r *http.Request) (*http.Response, error) {
 	s.note("send " + r.URL.Path)
+	s.mu.Lock()
+	if s.asked == nil {
+		s.asked = map[string]int{}
+	}
+	s.asked[r.URL.Path+"?"+r.URL.Query().Encode()]++
+	s.mu.Unlock()
 	resp, err := s.next.RoundTrip(r)
 	s.note("answer " + r.URL.Path)
 	return resp, err
@@ -196,6 +203,16 @@ func TestExportFindsTheEndOfTheList(t *testing.T) {
 			step := tc.page - max(tc.page/25, 2)
 			pages := 1 + max(active-tc.page+step-1, 0)/step
 			t.Logf("%d active leads, %d pages: %d requests sent", active, pages, sent)
+			// Nobody edits the list: no page is read again, and none is asked for twice
+			// (a probe is the page itself).
+			for q, k := range order.asked {
+				if k > 1 {
+					t.Errorf("%s was asked for %d times", q, k)
+				}
+			}
+			if res.Repairs != 0 {
+				t.Errorf("%d pages read again", res.Repairs)
+			}
 			if sent > pages+tc.spare {
 				t.Errorf("%d GET /leads sent for a list of %d pages: more than %d past its end", sent, pages, tc.spare)
 			}

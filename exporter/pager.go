@@ -254,7 +254,7 @@ func (r *reading) produce(base int) {
 	}
 	// A probe is the whole page at its offset, fetched before its turn: its answer tells
 	// where the list ends and, when the page holds records, is the page itself when the
-	// producer reaches it (probed). Pages before i are already asked for: not probed.
+	// producer reaches it (probed). Pages up to i are asked for as pages: not probed.
 	probed := map[int]chan fetched{}
 	probe := func(i int, pages ...int) {
 		for _, q := range ext.sending(pages, i) {
@@ -391,7 +391,8 @@ type extent struct {
 	kick   chan struct{} // signalled when an answer moves lo or hi, or a probe comes back
 }
 
-// sending records the probes of pages not probed yet, from page i on, and returns them.
+// sending records the probes of pages not probed yet, past page i (the page the producer
+// sends next, as a page), and returns them.
 func (e *extent) sending(pages []int, i int) []int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -400,7 +401,7 @@ func (e *extent) sending(pages []int, i int) []int {
 	}
 	var out []int
 	for _, q := range pages {
-		if q < i || q <= e.lo || (e.hi != 0 && q >= e.hi) || e.probes[q] {
+		if q <= i || q <= e.lo || (e.hi != 0 && q >= e.hi) || e.probes[q] {
 			continue
 		}
 		e.probes[q] = true
