@@ -219,3 +219,108 @@ func TestExportFindsTheEndOfTheList(t *testing.T) {
 		})
 	}
 }
+
+// TestExportAgainKnowsItsLists: a scheduled export runs the same job again and again. Its
+// first run learns how long the list is from the answers of its first page and probes; a
+// later run remembers it (per job, account and list) and asks for the pages it expects at
+// once: in the first round trip it sends as many pages as may be in flight, not the first
+// page and a few probes, and it asks for no page past the end. When the list shrank
+// meanwhile, the pages sent past its end are at most those in flight, and every lead is
+// written once either way.
+func TestExportAgainKnowsItsLists(t *testing.T) {
+	srv, base := startSandbox(t, sandbox.Options{Emulation: sandbox.Emulation{Latency: 50 * time.Millisecond}})
+	const n, page, conc = 1000, 20, 32
+	if err := srv.InsertLeads(context.Background(), n, sandbox.SampleLeads(n, time.Now(), srv.LeadLabelIDs())); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	st := openState(t, dir)
+	j := writeJob(t, dir, "kind: export\nname: nightly\nentity: leads\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title}\n")
+	step := page - max(page/25, 2)
+	// run exports the active leads and returns the requests sent before the first answer
+	// came back, the requests in all, and the pages the list holds.
+	run := func(name string) (firstTrip, sent, pages int) {
+		t.Helper()
+		active := map[string]bool{}
+		for id, l := range allLeads(t, newClient(t, base)) {
+			if !l.IsArchived {
+				active[id] = true
+			}
+		}
+		c, order := orderedClient(t, base)
+		res, err := exporter.Run(context.Background(), exporter.Options{Job: j, Client: c, State: st, PageSize: page, Concurrency: conc})
+		if err != nil {
+			t.Fatalf("%s: Run: %v", name, err)
+		}
+		answered := false
+		for _, ev := range order.events {
+			answered = answered || strings.HasPrefix(ev, "answer ")
+			if ev == "send /api/v1/leads" {
+				sent++
+				if !answered {
+					firstTrip++
+				}
+			}
+		}
+		for q, k := range order.asked {
+			if k > 1 {
+				t.Errorf("%s: %s was asked for %d times", name, q, k)
+			}
+		}
+		_, rows := readRows(t, res.Path)
+		seen := map[string]bool{}
+		for _, r := range rows {
+			if !active[r[0].Text] || seen[r[0].Text] {
+				t.Errorf("%s: lead %s written twice or not an active lead", name, r[0].Text)
+			}
+			seen[r[0].Text] = true
+		}
+		if len(seen) != len(active) {
+			t.Errorf("%s: %d leads written, want the %d active ones", name, len(seen), len(active))
+		}
+		pages = 1 + max(len(active)-page+step-1, 0)/step
+		t.Logf("%s: %d active leads, %d pages: %d requests, %d of them in the first round trip", name, len(active), pages, sent, firstTrip)
+		return firstTrip, sent, pages
+	}
+
+	first, _, _ := run("first run")
+	if first > 4 {
+		t.Errorf("first run: %d requests before the first answer, want the first page and at most 3 probes", first)
+	}
+	again, sent, pages := run("second run")
+	if again < conc*3/4 {
+		t.Errorf("second run: %d requests before the first answer, want about the %d allowed in flight", again, conc)
+	}
+	if sent > pages+1 {
+		t.Errorf("second run: %d requests for a list of %d pages", sent, pages)
+	}
+
+	// Two thirds of the leads are deleted before the next run.
+	c := newClient(t, base)
+	var ids []string
+	for id := range allLeads(t, c) {
+		ids = append(ids, id)
+	}
+	var wg sync.WaitGroup
+	work := make(chan string)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				if _, _, err := c.DeleteLead(context.Background(), id); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	for _, id := range ids[:len(ids)*2/3] {
+		work <- id
+	}
+	close(work)
+	wg.Wait()
+	_, sent, pages = run("after deletes")
+	if sent > pages+conc+2 {
+		t.Errorf("after deletes: %d requests for a list of %d pages, more than the %d in flight past its end", sent, pages, conc)
+	}
+}

@@ -85,6 +85,9 @@ type pager struct {
 	// onPage, when set, is called after the records of each page are handed on, with where
 	// the read stands (for the export's checkpoint).
 	onPage func(position) error
+	// hint, when set, is how many records the list held when last read to its end
+	// (listLengths): the read asks for the pages it expects at once.
+	hint int
 
 	requests atomic.Int64
 	repairs  atomic.Int64
@@ -274,9 +277,18 @@ func (r *reading) produce(base int) {
 			}()
 		}
 	}
+	if p.hint > 0 {
+		// The list held hint records when last read to its end: the pages up to nine
+		// tenths of them are asked for without waiting for probes, and the page that held
+		// its last record is probed at once (its answer tells whether the list still ends
+		// there, grew or shrank).
+		last := max(p.hint-base-1, 0) / r.step
+		ext.expect(last * 9 / 10)
+		probe(0, last)
+	}
 	first := make(chan struct{})
 	for i := 0; ; i++ {
-		if i == 0 && ahead() >= probeFrom {
+		if i == 0 && p.hint == 0 && ahead() >= probeFrom {
 			// With the first page, a ladder of probes (pages 2, 8, 32, … up to what goes
 			// out at once): a list of a few pages is not answered with a burst of pages
 			// past its end.
@@ -289,7 +301,7 @@ func (r *reading) produce(base int) {
 			}
 			probe(i, ladder...)
 		}
-		if i == 1 {
+		if i == 1 && !ext.expected(1) {
 			// A small list fits one page: ask for more only once the first says so.
 			select {
 			case <-first:
@@ -385,6 +397,7 @@ const bisect = 7
 type extent struct {
 	mu     sync.Mutex
 	lo, hi int
+	guess  int          // pages up to this one are expected to hold records (pager.hint)
 	out    map[int]bool // the pages probed whose probe is not answered yet
 	top    int          // the highest page probed
 	probes map[int]bool
@@ -420,7 +433,7 @@ func (e *extent) sending(pages []int, i int) []int {
 func (e *extent) next(i, a int) []int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if len(e.out) > 0 || i+2*a <= e.lo {
+	if len(e.out) > 0 || i+2*a <= max(e.lo, e.guess) {
 		return nil
 	}
 	if e.hi == 0 {
@@ -445,16 +458,16 @@ func (e *extent) next(i, a int) []int {
 	return pages
 }
 
-// hold reports whether page i must wait (it lies past what is known to hold records, and a
-// probe of a page up to i is out, whose answer may show page i lies past the end) or must
-// not be sent (the list ends before it).
+// hold reports whether page i must wait (it lies past what is known or expected to hold
+// records, and a probe of a page up to i is out, whose answer may show page i lies past the
+// end) or must not be sent (the list ends before it).
 func (e *extent) hold(i int) (wait, stop bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.hi != 0 && i >= e.hi {
 		return false, true
 	}
-	if i <= e.lo {
+	if i <= e.lo || i <= e.guess {
 		return false, false
 	}
 	for q := range e.out {
@@ -463,6 +476,21 @@ func (e *extent) hold(i int) (wait, stop bool) {
 		}
 	}
 	return false, false
+}
+
+// expect records that pages up to g are expected to hold records: they are sent without
+// waiting for probes (an answer that shows the list ends before still stops them).
+func (e *extent) expect(g int) {
+	e.mu.Lock()
+	e.guess = g
+	e.mu.Unlock()
+}
+
+// expected reports whether page i is expected to hold records.
+func (e *extent) expected(i int) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return i <= e.guess && (e.hi == 0 || i < e.hi)
 }
 
 // probed records the answer of the probe of page q (ok: it was answered at all): whether

@@ -59,6 +59,7 @@ type checkpointer struct {
 	prog  *progress
 	saved bool // the checkpoint holds a progress entry for the run's temporary file
 	last  time.Time
+	lists *listLengths
 }
 
 // save makes the rows written durable and saves the progress, at most every

@@ -144,7 +144,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, fmt.Errorf("exporter: %w", err)
 		}
 	}
-	cp := &checkpointer{o: &o, out: out, prog: prog, saved: prog != nil, last: time.Now()}
+	cp := &checkpointer{o: &o, out: out, prog: prog, saved: prog != nil, last: time.Now(), lists: o.loadLengths(ctx)}
 	if prog == nil {
 		cp.prog = &progress{Version: progressVersion, Fingerprint: fingerprint(j), Path: res.Path}
 	} else {
@@ -211,6 +211,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := out.close(ctx); err != nil {
 		return fail(fmt.Errorf("exporter: %w", err))
 	}
+	o.saveLengths(context.WithoutCancel(ctx), cp.lists)
 	if cp.saved {
 		if err := o.State.DeleteExportProgress(context.WithoutCancel(ctx), j.Name); err != nil {
 			return res, fmt.Errorf("exporter: the file is written but the checkpoint could not forget the run's position: %w", err)
@@ -291,6 +292,9 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 				at := cp.prog.At
 				p.from = &at
 			}
+			if !o.Job.Export.Incremental {
+				p.hint = cp.lists.hint(listKey(op, p.query))
+			}
 			var ahead *pageSpill
 			if len(reads) > 0 {
 				var err error
@@ -313,6 +317,9 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 			res.Requests, res.Repairs = before+p.requests.Load(), repairsBefore+p.repairs.Load()
 			if err != nil {
 				return err
+			}
+			if !o.Job.Export.Incremental {
+				cp.lists.read(listKey(p.op, p.query), r.c.pos)
 			}
 			cp.prog.Op, cp.prog.At, cp.prog.Records = i+1, position{}, *n
 			if err := cp.save(ctx, res, true); err != nil {
