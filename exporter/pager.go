@@ -470,8 +470,10 @@ func (e *extent) hold(i int) (wait, stop bool) {
 	if i <= e.lo || i <= e.guess {
 		return false, false
 	}
+	// A probe is a whole page: its answer tells whether more follow it, so one at page lo
+	// (known to hold records) still tells where the list ends.
 	for q := range e.out {
-		if q > e.lo && q <= i {
+		if q >= e.lo && q < i {
 			return true, false
 		}
 	}
