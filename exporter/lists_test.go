@@ -225,8 +225,8 @@ func TestExportFindsTheEndOfTheList(t *testing.T) {
 // later run remembers it (per job, account and list) and asks for the pages it expects at
 // once: in the first round trip it sends as many pages as may be in flight, not the first
 // page and a few probes, and it asks for no page past the end. When the list shrank
-// meanwhile, the pages sent past its end are at most those in flight, and every lead is
-// written once either way.
+// meanwhile, the pages sent past its end are at most those in flight; when it grew, the
+// pages past what it held are probed as on a first run; every lead is written once.
 func TestExportAgainKnowsItsLists(t *testing.T) {
 	srv, base := startSandbox(t, sandbox.Options{Emulation: sandbox.Emulation{Latency: 50 * time.Millisecond}})
 	const n, page, conc = 1000, 20, 32
@@ -322,5 +322,15 @@ func TestExportAgainKnowsItsLists(t *testing.T) {
 	_, sent, pages = run("after deletes")
 	if sent > pages+conc+2 {
 		t.Errorf("after deletes: %d requests for a list of %d pages, more than the %d in flight past its end", sent, pages, conc)
+	}
+
+	// The list grows to four times what the last run read: the pages past the hint are
+	// probed as on a first run.
+	if err := srv.InsertLeads(context.Background(), 3*n, sandbox.SampleLeads(3*n, time.Now(), srv.LeadLabelIDs())); err != nil {
+		t.Fatal(err)
+	}
+	_, sent, pages = run("after inserts")
+	if sent > pages+conc {
+		t.Errorf("after inserts: %d requests for a list of %d pages", sent, pages)
 	}
 }
