@@ -17,8 +17,9 @@ import (
 // BenchmarkExportAdaptive exports 20,000 leads (pages) from a sandbox that emulates a
 // Growth-like token (120 requests / 2 s) and an Essential-like one (40 / 2 s) at several
 // latencies, a server that slows from 20 ms to 500 ms halfway through, and one that answers
-// 5 % of requests 5xx, with default settings: the limit learnt from the headers, no concurrency given (the client's Gate
-// decides how many pages are in flight). It reports records/s, the requests per second as
+// 5 % of requests 5xx, with default settings: the limit learnt from the headers, no
+// concurrency given (the client's Gate decides how many pages are in flight). The again-…
+// cases time a job's second run (its lists' lengths known). It reports records/s, the requests per second as
 // a share of the allowed rate (every request over the whole exporter.Run wall), its share
 // of the shortest wall any client could reach for as many requests (ratelimit.BestWall),
 // the 429s and the Gate's peak. Like pdbulk export, each case first asks GET /users/me (not

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
-	"sync"
 )
 
 // listLengths is what an export job knows of its lists from its last complete run: how
@@ -14,9 +13,9 @@ import (
 // otherwise spent on a page and a few probes, and the rolling window carries its gap to the
 // end of the run. A hint only: the pages past what it promises are probed as usual, a list
 // that shrank ends where a page says so (the pages sent past its end, at most those in
-// flight, are the cost), and nothing of the export's completeness rests on it.
+// flight, are the cost), and nothing of the export's completeness rests on it. Used by the
+// goroutine that runs the export only.
 type listLengths struct {
-	mu   sync.Mutex
 	last map[string]int // from the last complete run
 	now  map[string]int // the lists read to their end by this run
 }
@@ -41,15 +40,11 @@ func (o *Options) loadLengths(ctx context.Context) *listLengths {
 
 // hint is how many records the list held when last read to its end; 0 = unknown.
 func (l *listLengths) hint(key string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	return max(l.last[key], 0)
 }
 
 // read records that this run read the list to its end, n records in all.
 func (l *listLengths) read(key string, n int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.now[key] = n
 }
 
@@ -57,8 +52,6 @@ func (l *listLengths) read(key string, n int) {
 // it did not read (another sheet's, skipped on resume). A failure costs the next run its
 // hint, not this run its file: it is logged.
 func (o *Options) saveLengths(ctx context.Context, l *listLengths) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	if len(l.now) == 0 {
 		return
 	}

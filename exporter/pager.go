@@ -246,14 +246,35 @@ func (r *reading) produce(base int) {
 	// Where the pages end, once a page says it is the last (or fails); the pages asked for
 	// past it are not sent: those still waiting for the pacer or the Gate give up.
 	var beyond pastEnd
-	// keep hands a fetched page on to the consumer's queue: its records wait on disk while
-	// it is not this read's turn yet (see start).
-	keep := func(f fetched) fetched {
-		if f.err == nil && r.ahead != nil && !r.consuming.Load() {
-			at, err := r.ahead.put(f.recs)
-			f.recs, f.at, f.err = nil, &at, err
-		}
-		return f
+	first := make(chan struct{}) // closed once page 0 is answered
+	// get fetches page i (out of its turn when probe), tells beyond and ext what its answer
+	// shows, and hands it to ch; its records wait on disk while it is not this read's turn
+	// yet (see start). A page that fails ends the pages planned; a probe that fails only
+	// tells nothing (it fails the read if its turn comes).
+	get := func(i int, ch chan fetched, probe bool) {
+		pctx := beyond.open(ctx, i)
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			f := p.fetch(pctx, offset(i))
+			beyond.close(i)
+			if !f.page.More && (f.err == nil || !probe) {
+				beyond.endAt(i + 1)
+			}
+			if probe {
+				ext.probed(i, f.err == nil, len(f.recs) > 0, f.page.More)
+			} else if f.err == nil {
+				ext.paged(i, len(f.recs) > 0, f.page.More)
+			}
+			if f.err == nil && r.ahead != nil && !r.consuming.Load() {
+				at, err := r.ahead.put(f.recs)
+				f.recs, f.at, f.err = nil, &at, err
+			}
+			ch <- f
+			if i == 0 {
+				close(first)
+			}
+		}()
 	}
 	// A probe is the whole page at its offset, fetched before its turn: its answer tells
 	// where the list ends and, when the page holds records, is the page itself when the
@@ -261,20 +282,8 @@ func (r *reading) produce(base int) {
 	probed := map[int]chan fetched{}
 	probe := func(i int, pages ...int) {
 		for _, q := range ext.sending(pages, i) {
-			ch := make(chan fetched, 1)
-			probed[q] = ch
-			pctx := beyond.open(ctx, q)
-			r.wg.Add(1)
-			go func() {
-				defer r.wg.Done()
-				f := p.fetch(pctx, offset(q))
-				beyond.close(q)
-				if f.err == nil && !f.page.More {
-					beyond.endAt(q + 1)
-				}
-				ext.probed(q, f.err == nil, len(f.recs) > 0, f.page.More)
-				ch <- keep(f)
-			}()
+			probed[q] = make(chan fetched, 1)
+			get(q, probed[q], true)
 		}
 	}
 	if p.hint > 0 {
@@ -286,7 +295,6 @@ func (r *reading) produce(base int) {
 		ext.expect(last * 9 / 10)
 		probe(0, last)
 	}
-	first := make(chan struct{})
 	for i := 0; ; i++ {
 		if i == 0 && p.hint == 0 && ahead() >= probeFrom {
 			// With the first page, a ladder of probes (pages 2, 8, 32, … up to what goes
@@ -356,23 +364,7 @@ func (r *reading) produce(base int) {
 		case <-ctx.Done():
 			return
 		}
-		pctx := beyond.open(ctx, i)
-		r.wg.Add(1)
-		go func(i int) {
-			defer r.wg.Done()
-			f := p.fetch(pctx, offset(i))
-			beyond.close(i)
-			if f.err != nil || !f.page.More {
-				beyond.endAt(i + 1)
-			}
-			if f.err == nil {
-				ext.paged(i, len(f.recs) > 0, f.page.More)
-			}
-			ch <- keep(f)
-			if i == 0 {
-				close(first)
-			}
-		}(i)
+		get(i, ch, false)
 	}
 }
 
