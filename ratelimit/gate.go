@@ -324,5 +324,7 @@ func (p *Pacer) WindowLimit() int {
 // Rate returns the pacer's steady rate for general requests now, in requests per second
 // (it follows the limit learnt from the server and the backoff after 429s).
 func (p *Pacer) Rate() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	return float64(p.main.lim.Limit())
 }

@@ -211,6 +211,19 @@ func burstFor(l *lane) int {
 	return max(1, l.limit)
 }
 
+// fillLocked lets up to room requests of l go at once from now, if its bucket holds fewer
+// (while the pacer is not backed off: after a 429 they go one at a time). The guard still
+// keeps every window at the limit.
+func (p *Pacer) fillLocked(l *lane, room int) {
+	if l.factor < 1 || room <= 0 || float64(room) <= l.lim.Tokens() {
+		return
+	}
+	// The bucket cannot be topped up: a new one starts full, at room, and keeps l's burst.
+	lim := rate.NewLimiter(p.rateFor(l), room)
+	lim.SetBurst(burstFor(l))
+	l.lim = lim
+}
+
 func (p *Pacer) retuneLocked(l *lane) {
 	l.lim.SetLimit(p.rateFor(l))
 	l.lim.SetBurst(burstFor(l))
@@ -257,6 +270,10 @@ func (p *Pacer) wait(ctx context.Context, cost int, lanes ...*lane) error {
 			continue
 		}
 		hold := p.holdLocked(lanes)
+		lims := make([]*rate.Limiter, len(lanes)) // replaced under p.mu (fillLocked)
+		for k, l := range lanes {
+			lims[k] = l.lim
+		}
 		p.mu.Unlock()
 		if hold.After(now) {
 			waited = true
@@ -265,8 +282,8 @@ func (p *Pacer) wait(ctx context.Context, cost int, lanes ...*lane) error {
 			}
 			continue
 		}
-		for _, l := range lanes {
-			r := l.lim.Reserve()
+		for _, lim := range lims {
+			r := lim.Reserve()
 			if d := r.Delay(); d > 0 {
 				waited = true
 				if err := sleep(ctx, d); err != nil {
@@ -510,6 +527,10 @@ func (p *Pacer) Observe(o Observation) {
 	if o.HasWindow && o.Limit > 0 && o.Limit != l.limit {
 		l.limit = o.Limit
 		p.retuneLocked(l)
+		// The bucket was filled for the limit assumed until now (20 at the start): the
+		// room the server says its window has goes at once, as the rest of a window does
+		// (burstFor), less what this pacer sent since that the count may not hold yet.
+		p.fillLocked(l, min(o.Remaining, o.Limit)-len(l.inflight))
 	}
 	if o.HasDaily && o.DailyRemaining >= 0 {
 		// The server's count was taken when it handled this request; the requests still in

@@ -109,6 +109,69 @@ func TestObserveLearnsLimit(t *testing.T) {
 	}
 }
 
+// TestLearntLimitLetsTheWindowsRoomGo: a pacer starts at the 20 a window of the smallest plan
+// allows. When the first answer says the limit is 120 and 119 of them are left in the
+// window, those 119 may go at once, as the rest of any window does: the bucket had filled
+// for 20 only and paced the rest at 60 a second (a short export at 20 ms took 3.3 s instead
+// of 2.4 s, and at 1 s its first round trip carried half of what it could). Fewer left
+// (someone else uses the token) lets fewer go.
+func TestLearntLimitLetsTheWindowsRoomGo(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		remaining  int
+		wantAtOnce int
+	}{
+		{"the window is empty", 119, 119},
+		{"someone else used most of it", 40, 40},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := New(Options{})
+				if err := p.Wait(t.Context(), 1); err != nil { // GET /users/me
+					t.Fatal(err)
+				}
+				p.Observe(Observation{Status: 200, Limit: 120, Remaining: tc.remaining, HasWindow: true, DailyRemaining: -1})
+				start := time.Now()
+				atOnce := 0
+				for range 200 {
+					if err := p.Wait(t.Context(), 1); err != nil {
+						t.Fatal(err)
+					}
+					if time.Since(start) > 0 {
+						break
+					}
+					atOnce++
+				}
+				if atOnce != tc.wantAtOnce {
+					t.Errorf("%d requests went at once after the answer said %d of 120 are left, want %d", atOnce, tc.remaining, tc.wantAtOnce)
+				}
+			})
+		})
+	}
+
+	// Workers waiting for their turn while the answer that teaches the limit comes back
+	// (the bucket is replaced under the pacer's lock; go test -race checks the rest).
+	synctest.Test(t, func(t *testing.T) {
+		p := New(Options{})
+		var wg sync.WaitGroup
+		for range 60 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := p.Wait(t.Context(), 1); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		time.Sleep(500 * time.Millisecond)
+		p.Observe(Observation{Status: 200, Limit: 120, Remaining: 100, HasWindow: true, DailyRemaining: -1})
+		wg.Wait()
+		if got := p.Stats().Requests; got != 60 {
+			t.Errorf("%d requests released, want 60", got)
+		}
+	})
+}
+
 func TestTooManyHoldsEveryWorker(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := New(Options{Limit: 40})
