@@ -30,3 +30,31 @@ func TestExtentHoldsForAProbeAtLo(t *testing.T) {
 		t.Error("page 5 expected to hold records after the list ended at 4")
 	}
 }
+
+// TestExtentSendsTheLastGapBlindAtTheBound: the list is known to end between pages 177 and
+// 193. With 64 pages in flight and more allowed, probes split the gap first (a round trip
+// for a few requests spared is cheap). At the Gate's bound a round trip waited is lost to
+// the read, so the 16 pages go without probes, and none waits.
+func TestExtentSendsTheLastGapBlindAtTheBound(t *testing.T) {
+	known := func() *extent {
+		e := &extent{}
+		e.paged(176, true, true)          // page 177 holds records
+		e.probed(193, true, false, false) // page 193 holds none
+		return e
+	}
+	if got := known().next(160, 64, false); len(got) == 0 {
+		t.Error("below the bound: no probes split the gap of 16 pages")
+	}
+	e := known()
+	if got := e.next(160, 64, true); len(got) != 0 {
+		t.Errorf("at the bound: probes %v, want the gap's 16 pages sent blind", got)
+	}
+	for i := 178; i < 193; i++ {
+		if wait, stop := e.hold(i); wait || stop {
+			t.Errorf("page %d at the bound: wait %v, stop %v; want it sent", i, wait, stop)
+		}
+	}
+	if _, stop := e.hold(193); !stop {
+		t.Error("page 193, known to hold no records: not stopped")
+	}
+}

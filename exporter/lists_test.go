@@ -334,3 +334,97 @@ func TestExportAgainKnowsItsLists(t *testing.T) {
 		t.Errorf("after inserts: %d requests for a list of %d pages", sent, pages)
 	}
 }
+
+// TestExportFirstRunAtTheBound: when the round trips are so long that the requests in flight,
+// not the account's limit, set the pace (at 1 s and 120 / 2 s the 64 allowed in flight), a
+// round trip that carries a page and a few probes is lost to the whole export. There a
+// first run sends its share of the pages in flight blind in the first round trip. On a long
+// list that is the pages it reads anyway, and no page is asked for twice; on a list of one
+// page it is at most the share past the end, and once: the job's next run remembers the
+// length and asks for the one page alone. (A client whose limit no round trip can reach
+// stands in for the long round trips: its Gate is at its bound from the start.)
+func TestExportFirstRunAtTheBound(t *testing.T) {
+	cases := []struct {
+		name        string
+		leads, page int
+	}{
+		{"one page", 25, 50},
+		{"many pages", 3000, 20},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, base := startSandbox(t, sandbox.Options{Emulation: sandbox.Emulation{Latency: 50 * time.Millisecond}})
+			if err := srv.InsertLeads(context.Background(), tc.leads, sandbox.SampleLeads(tc.leads, time.Now(), srv.LeadLabelIDs())); err != nil {
+				t.Fatal(err)
+			}
+			active := map[string]bool{}
+			for id, l := range allLeads(t, newClient(t, base)) {
+				if !l.IsArchived {
+					active[id] = true
+				}
+			}
+			step := tc.page - max(tc.page/25, 2)
+			pages := 1 + max(len(active)-tc.page+step-1, 0)/step
+			dir := t.TempDir()
+			st := openState(t, dir)
+			j := writeJob(t, dir, "kind: export\nname: nightly\nentity: leads\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title}\n")
+			run := func(name string) (firstTrip, sent int) {
+				t.Helper()
+				c, order := orderedClient(t, base)
+				res, err := exporter.Run(context.Background(), exporter.Options{Job: j, Client: c, State: st, PageSize: tc.page})
+				if err != nil {
+					t.Fatalf("%s: Run: %v", name, err)
+				}
+				if g := c.Gate().Stats(); g.Pinned || g.Peak != ratelimit.MaxGate {
+					t.Fatalf("%s: the Gate is %+v, want it adaptive and at its bound", name, g)
+				}
+				answered := false
+				for _, ev := range order.events {
+					answered = answered || strings.HasPrefix(ev, "answer ")
+					if ev == "send /api/v1/leads" {
+						sent++
+						if !answered {
+							firstTrip++
+						}
+					}
+				}
+				for q, k := range order.asked {
+					if k > 1 {
+						t.Errorf("%s: %s was asked for %d times", name, q, k)
+					}
+				}
+				_, rows := readRows(t, res.Path)
+				seen := map[string]bool{}
+				for _, r := range rows {
+					if !active[r[0].Text] || seen[r[0].Text] {
+						t.Errorf("%s: lead %s written twice or not an active lead", name, r[0].Text)
+					}
+					seen[r[0].Text] = true
+				}
+				if len(seen) != len(active) {
+					t.Errorf("%s: %d leads written, want the %d active ones", name, len(seen), len(active))
+				}
+				t.Logf("%s: %d active leads, %d pages: %d requests, %d of them in the first round trip", name, len(active), pages, sent, firstTrip)
+				return firstTrip, sent
+			}
+
+			firstTrip, sent := run("first run")
+			// The share: the bound (64) for the one list, less one; and the ladder's probe
+			// past it (page 128) when the list might be longer.
+			if firstTrip < min(pages, ratelimit.MaxGate/2) {
+				t.Errorf("first run: %d requests in the first round trip for a list of %d pages, want its share of the %d in flight", firstTrip, pages, ratelimit.MaxGate)
+			}
+			switch {
+			case pages < ratelimit.MaxGate && sent > ratelimit.MaxGate+1:
+				t.Errorf("first run: %d requests for a list of %d pages, more than the %d in flight", sent, pages, ratelimit.MaxGate)
+			case pages >= ratelimit.MaxGate && sent > pages+24:
+				// As many as TestExportFindsTheEndOfTheList allows with 64 in flight.
+				t.Errorf("first run: %d requests for a list of %d pages", sent, pages)
+			}
+			_, sent = run("second run")
+			if sent != pages {
+				t.Errorf("second run: %d requests for a list of %d pages, want exactly those", sent, pages)
+			}
+		})
+	}
+}

@@ -88,6 +88,9 @@ type pager struct {
 	// hint, when set, is how many records the list held when last read to its end
 	// (listLengths): the read asks for the pages it expects at once.
 	hint int
+	// unknown, when set, is how many lists of unknown length this read starts with (itself
+	// included): they share the first round trip (see produce).
+	unknown int
 
 	requests atomic.Int64
 	repairs  atomic.Int64
@@ -241,6 +244,10 @@ func (r *reading) produce(base int) {
 		}
 		return min(gate.Limit()+1, ratelimit.MaxGate)
 	}
+	// atBound: an adaptive Gate lets as many requests be in flight as it ever may. Then the
+	// requests in flight bound the pace, and a round trip spent waiting for an answer is
+	// lost to the read (see the blind pages and extent.next).
+	atBound := func() bool { return !gate.Pinned() && gate.Limit() >= gate.Max() }
 	offset := func(i int) int { return max(base+i*r.step-int(p.drift.Load()), 0) }
 	ext := extent{kick: make(chan struct{}, 1)}
 	// Where the pages end, once a page says it is the last (or fails); the pages asked for
@@ -297,12 +304,26 @@ func (r *reading) produce(base int) {
 	}
 	for i := 0; ; i++ {
 		if i == 0 && p.hint == 0 && ahead() >= probeFrom {
+			blind := 0
+			if p.unknown > 0 && atBound() {
+				// The round trips are so long that the requests in flight, not the pacer,
+				// set the pace, and every request the first round trip does not carry is
+				// lost to the whole read: the rolling window hands its room back at the same
+				// phase, no more (at 1 s and 120 / 2 s, 64 then 56 a round trip). So the
+				// first round trip carries the read's share of the bound, blind. On a list
+				// shorter than that, at most the share is sent past its end, and once: a
+				// job's later runs know the list's length (listLengths).
+				blind = ahead()/p.unknown - 1
+				ext.expect(blind)
+			}
 			// With the first page, a ladder of probes (pages 2, 8, 32, … up to what goes
 			// out at once): a list of a few pages is not answered with a burst of pages
-			// past its end.
+			// past its end. Those among the pages sent blind are pages like the others.
 			var ladder []int
 			for q := 2; ; q *= 4 {
-				ladder = append(ladder, q)
+				if q > blind {
+					ladder = append(ladder, q)
+				}
 				if q >= ahead() {
 					break
 				}
@@ -337,7 +358,7 @@ func (r *reading) produce(base int) {
 			}
 			a := ahead()
 			if a >= probeFrom {
-				probe(i, ext.next(i, a)...)
+				probe(i, ext.next(i, a, atBound())...)
 			}
 			wait, stop := ext.hold(i)
 			if stop {
@@ -421,24 +442,31 @@ func (e *extent) sending(pages []int, i int) []int {
 // none while a probe is out or page i is more than two bursts before lo; else, when the end is
 // unknown (and a ≥ expandFrom), one twice as far (at least two bursts past page i); when it
 // lies between lo and hi, probes that split them, as many as the square root of the pages
-// between (at most bisect), when they cost clearly less than the pages they spare.
-func (e *extent) next(i, a int) []int {
+// between (at most bisect), when they cost clearly less than the pages they spare. bound
+// says the a in flight are as many as may ever be (the Gate is at its bound): then the
+// round trip the pages past the probes wait is lost to the read, and a gap of up to half
+// of them is sent blind instead (at 1 s and 120 / 2 s, the last 16 pages of a list: 0.6 s
+// of a 5 s run, for at most 15 requests past its end).
+func (e *extent) next(i, a int, bound bool) []int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if len(e.out) > 0 || i+2*a <= max(e.lo, e.guess) {
 		return nil
 	}
 	if e.hi == 0 {
-		if a < expandFrom {
+		// Page 0 goes with the ladder (a first run) or the probe of the page that held the
+		// last record (a later run): a list that one page holds asks for no more.
+		if a < expandFrom || i == 0 {
 			return nil
 		}
 		return []int{max(2*e.lo, i+2*a, e.top+1)}
 	}
 	// k probes leave about gap/(k+1) pages to send blind; sending them all blind costs
-	// up to min(gap, a) past the end. Probe only where that is clearly more.
+	// up to min(gap, a) past the end. Probe only where that is clearly more, and not at
+	// the bound where the gap fits in half the pages in flight.
 	gap := e.hi - e.lo
 	k := min(bisect, gap-1, int(math.Ceil(math.Sqrt(float64(gap)))))
-	if k < 1 || min(gap, a) <= 2*k {
+	if k < 1 || min(gap, a) <= 2*k || (bound && gap <= a/2) {
 		return nil
 	}
 	var pages []int

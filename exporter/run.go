@@ -264,6 +264,7 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 		// first's end. The records are handed on in order all the same: the second list's
 		// pages wait on disk for their turn (pageSpill), so the two reads hold no more
 		// records in memory than one would.
+		var pagers []*pager
 		var reads []*reading
 		defer func() {
 			for _, r := range reads {
@@ -294,6 +295,20 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 			}
 			if !o.Job.Export.Incremental {
 				p.hint = cp.lists.hint(listKey(op, p.query))
+			}
+			pagers = append(pagers, p)
+		}
+		// The lists of unknown length share the first round trip: an incremental read stops
+		// at its bookmark, usually within a page or two, and is not one of them.
+		unknown := 0
+		for _, p := range pagers {
+			if p.hint == 0 && p.filter == nil {
+				unknown++
+			}
+		}
+		for _, p := range pagers {
+			if p.hint == 0 && p.filter == nil {
+				p.unknown = unknown
 			}
 			var ahead *pageSpill
 			if len(reads) > 0 {
