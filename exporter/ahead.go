@@ -10,10 +10,11 @@ import (
 	"sync"
 )
 
-// pageSpill holds the pages a read fetched ahead of its turn (the archived list of
-// "archived: all", read while the active list is still handed on) in a temporary file
-// instead of in memory, so that the second list can be read at the pace of the first
-// without the two holding twice the records.
+// pageSpill holds the pages a read fetched ahead of its turn in a temporary file instead
+// of in memory: those of the archived list of "archived: all", read while the active list
+// is still handed on (the second list is read at the pace of the first without the two
+// holding twice the records), and those that come back while maxHeld pages already wait
+// for the consumer (at a long round trip dozens come back at once).
 //
 // A page is written as its records in a tagged binary form of the values a list answer
 // decodes to (map[string]any, []any, string, json.Number, bool, nil): every string comes

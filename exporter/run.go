@@ -262,8 +262,9 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 		// begins when the sheet does: both lists' pages go out together, as far ahead as
 		// one list alone, instead of the second list's one round trip (or more) after the
 		// first's end. The records are handed on in order all the same: the second list's
-		// pages wait on disk for their turn (pageSpill), so the two reads hold no more
-		// records in memory than one would.
+		// pages wait on disk for their turn (pageSpill), as do a list's pages answered
+		// while maxHeld already wait, so the reads hold no more than maxHeld pages in
+		// memory each, whatever the round trip.
 		var pagers []*pager
 		var reads []*reading
 		defer func() {
@@ -310,12 +311,9 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 			if p.hint == 0 && p.filter == nil {
 				p.unknown = unknown
 			}
-			var ahead *pageSpill
-			if len(reads) > 0 {
-				var err error
-				if ahead, err = newPageSpill(filepath.Dir(res.Path)); err != nil {
-					return err
-				}
+			ahead, err := newPageSpill(filepath.Dir(res.Path))
+			if err != nil {
+				return err
 			}
 			reads = append(reads, p.start(ctx, ahead))
 		}
