@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pdbulk/pdbulk/exporter"
+	"github.com/pdbulk/pdbulk/jobs"
 	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/ratelimit"
 	"github.com/pdbulk/pdbulk/sandbox"
@@ -228,58 +229,11 @@ func TestExportFindsTheEndOfTheList(t *testing.T) {
 // meanwhile, the pages sent past its end are at most those in flight; when it grew, the
 // pages past what it held are probed as on a first run; every lead is written once.
 func TestExportAgainKnowsItsLists(t *testing.T) {
-	srv, base := startSandbox(t, sandbox.Options{Emulation: sandbox.Emulation{Latency: 50 * time.Millisecond}})
 	const n, page, conc = 1000, 20, 32
-	if err := srv.InsertLeads(context.Background(), n, sandbox.SampleLeads(n, time.Now(), srv.LeadLabelIDs())); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	st := openState(t, dir)
-	j := writeJob(t, dir, "kind: export\nname: nightly\nentity: leads\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title}\n")
-	step := page - max(page/25, 2)
-	// run exports the active leads and returns the requests sent before the first answer
-	// came back, the requests in all, and the pages the list holds.
+	srv, base, j, st := nightlyExport(t, n)
 	run := func(name string) (firstTrip, sent, pages int) {
 		t.Helper()
-		active := map[string]bool{}
-		for id, l := range allLeads(t, newClient(t, base)) {
-			if !l.IsArchived {
-				active[id] = true
-			}
-		}
-		c, order := orderedClient(t, base)
-		res, err := exporter.Run(context.Background(), exporter.Options{Job: j, Client: c, State: st, PageSize: page, Concurrency: conc})
-		if err != nil {
-			t.Fatalf("%s: Run: %v", name, err)
-		}
-		answered := false
-		for _, ev := range order.events {
-			answered = answered || strings.HasPrefix(ev, "answer ")
-			if ev == "send /api/v1/leads" {
-				sent++
-				if !answered {
-					firstTrip++
-				}
-			}
-		}
-		for q, k := range order.asked {
-			if k > 1 {
-				t.Errorf("%s: %s was asked for %d times", name, q, k)
-			}
-		}
-		_, rows := readRows(t, res.Path)
-		seen := map[string]bool{}
-		for _, r := range rows {
-			if !active[r[0].Text] || seen[r[0].Text] {
-				t.Errorf("%s: lead %s written twice or not an active lead", name, r[0].Text)
-			}
-			seen[r[0].Text] = true
-		}
-		if len(seen) != len(active) {
-			t.Errorf("%s: %d leads written, want the %d active ones", name, len(seen), len(active))
-		}
-		pages = 1 + max(len(active)-page+step-1, 0)/step
-		t.Logf("%s: %d active leads, %d pages: %d requests, %d of them in the first round trip", name, len(active), pages, sent, firstTrip)
+		firstTrip, sent, pages, _ = exportRun(t, name, base, j, st, page, conc)
 		return firstTrip, sent, pages
 	}
 
@@ -353,62 +307,17 @@ func TestExportFirstRunAtTheBound(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, base := startSandbox(t, sandbox.Options{Emulation: sandbox.Emulation{Latency: 50 * time.Millisecond}})
-			if err := srv.InsertLeads(context.Background(), tc.leads, sandbox.SampleLeads(tc.leads, time.Now(), srv.LeadLabelIDs())); err != nil {
-				t.Fatal(err)
-			}
-			active := map[string]bool{}
-			for id, l := range allLeads(t, newClient(t, base)) {
-				if !l.IsArchived {
-					active[id] = true
-				}
-			}
-			step := tc.page - max(tc.page/25, 2)
-			pages := 1 + max(len(active)-tc.page+step-1, 0)/step
-			dir := t.TempDir()
-			st := openState(t, dir)
-			j := writeJob(t, dir, "kind: export\nname: nightly\nentity: leads\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title}\n")
-			run := func(name string) (firstTrip, sent int) {
+			_, base, j, st := nightlyExport(t, tc.leads)
+			run := func(name string) (firstTrip, sent, pages int) {
 				t.Helper()
-				c, order := orderedClient(t, base)
-				res, err := exporter.Run(context.Background(), exporter.Options{Job: j, Client: c, State: st, PageSize: tc.page})
-				if err != nil {
-					t.Fatalf("%s: Run: %v", name, err)
-				}
+				firstTrip, sent, pages, c := exportRun(t, name, base, j, st, tc.page, 0)
 				if g := c.Gate().Stats(); g.Pinned || g.Peak != ratelimit.MaxGate {
 					t.Fatalf("%s: the Gate is %+v, want it adaptive and at its bound", name, g)
 				}
-				answered := false
-				for _, ev := range order.events {
-					answered = answered || strings.HasPrefix(ev, "answer ")
-					if ev == "send /api/v1/leads" {
-						sent++
-						if !answered {
-							firstTrip++
-						}
-					}
-				}
-				for q, k := range order.asked {
-					if k > 1 {
-						t.Errorf("%s: %s was asked for %d times", name, q, k)
-					}
-				}
-				_, rows := readRows(t, res.Path)
-				seen := map[string]bool{}
-				for _, r := range rows {
-					if !active[r[0].Text] || seen[r[0].Text] {
-						t.Errorf("%s: lead %s written twice or not an active lead", name, r[0].Text)
-					}
-					seen[r[0].Text] = true
-				}
-				if len(seen) != len(active) {
-					t.Errorf("%s: %d leads written, want the %d active ones", name, len(seen), len(active))
-				}
-				t.Logf("%s: %d active leads, %d pages: %d requests, %d of them in the first round trip", name, len(active), pages, sent, firstTrip)
-				return firstTrip, sent
+				return firstTrip, sent, pages
 			}
 
-			firstTrip, sent := run("first run")
+			firstTrip, sent, pages := run("first run")
 			// The share: the bound (64) for the one list, less one; and the ladder's probe
 			// past it (page 128) when the list might be longer.
 			if firstTrip < min(pages, ratelimit.MaxGate/2) {
@@ -421,10 +330,73 @@ func TestExportFirstRunAtTheBound(t *testing.T) {
 				// As many as TestExportFindsTheEndOfTheList allows with 64 in flight.
 				t.Errorf("first run: %d requests for a list of %d pages", sent, pages)
 			}
-			_, sent = run("second run")
+			_, sent, _ = run("second run")
 			if sent != pages {
 				t.Errorf("second run: %d requests for a list of %d pages, want exactly those", sent, pages)
 			}
 		})
 	}
+}
+
+// exportRun is one run of an export job of the active leads (pages of page records) on the
+// checkpoint st, through a client that notes its requests: it checks that the sheet holds
+// every active lead once and that no page was asked for twice, and returns the GET /leads
+// sent before the first answer came back, those sent in all, the pages the list holds, and
+// the client (for its Gate).
+func exportRun(t *testing.T, name, base string, j *jobs.Job, st *jobs.State, page, conc int) (firstTrip, sent, pages int, c *pipedrive.Client) {
+	t.Helper()
+	active := map[string]bool{}
+	for id, l := range allLeads(t, newClient(t, base)) {
+		if !l.IsArchived {
+			active[id] = true
+		}
+	}
+	c, order := orderedClient(t, base)
+	res, err := exporter.Run(context.Background(), exporter.Options{Job: j, Client: c, State: st, PageSize: page, Concurrency: conc})
+	if err != nil {
+		t.Fatalf("%s: Run: %v", name, err)
+	}
+	answered := false
+	for _, ev := range order.events {
+		answered = answered || strings.HasPrefix(ev, "answer ")
+		if ev == "send /api/v1/leads" {
+			sent++
+			if !answered {
+				firstTrip++
+			}
+		}
+	}
+	for q, k := range order.asked {
+		if k > 1 {
+			t.Errorf("%s: %s was asked for %d times", name, q, k)
+		}
+	}
+	_, rows := readRows(t, res.Path)
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if !active[r[0].Text] || seen[r[0].Text] {
+			t.Errorf("%s: lead %s written twice or not an active lead", name, r[0].Text)
+		}
+		seen[r[0].Text] = true
+	}
+	if len(seen) != len(active) {
+		t.Errorf("%s: %d leads written, want the %d active ones", name, len(seen), len(active))
+	}
+	step := page - max(page/25, 2)
+	pages = 1 + max(len(active)-page+step-1, 0)/step
+	t.Logf("%s: %d active leads, %d pages: %d requests, %d of them in the first round trip", name, len(active), pages, sent, firstTrip)
+	return firstTrip, sent, pages, c
+}
+
+// nightlyExport starts a sandbox at 50 ms holding n sample leads, and writes a job that
+// exports its active leads, with its checkpoint.
+func nightlyExport(t *testing.T, n int) (*sandbox.Server, string, *jobs.Job, *jobs.State) {
+	t.Helper()
+	srv, base := startSandbox(t, sandbox.Options{Emulation: sandbox.Emulation{Latency: 50 * time.Millisecond}})
+	if err := srv.InsertLeads(context.Background(), n, sandbox.SampleLeads(n, time.Now(), srv.LeadLabelIDs())); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	j := writeJob(t, dir, "kind: export\nname: nightly\nentity: leads\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title}\n")
+	return srv, base, j, openState(t, dir)
 }
