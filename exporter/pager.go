@@ -463,8 +463,8 @@ func (e *extent) sending(pages []int, i int) []int {
 // between (at most bisect), when they cost clearly less than the pages they spare. bound
 // says the a in flight are as many as may ever be (the Gate is at its bound): then the
 // round trip the pages past the probes wait is lost to the read, and a gap of up to half
-// of them is sent blind instead (at 1 s and 120 / 2 s, the last 16 pages of a list: 0.6 s
-// of a 5 s run, for at most 15 requests past its end).
+// of them is sent blind instead (at 1 s and 120 / 2 s, the last 16 pages of a list, at most
+// 15 of them past its end, rather than a round trip more).
 func (e *extent) next(i, a int, bound bool) []int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
