@@ -197,10 +197,11 @@ func (p *pager) each(ctx context.Context, fn func(record) error) error {
 	return p.start(ctx, nil).each(fn)
 }
 
-// start begins the read: pages are asked for before each takes them. A read whose records
-// are handed on after another's is given ahead: it asks for its pages at once too, as far
-// ahead as one read alone, and the pages that come back before its turn wait in ahead, on
-// disk. The read owns ahead from here on. The caller must call each or stop.
+// start begins the read: pages are asked for before each takes them. Given ahead (an
+// export's reads), the pages that come back before each began, or while maxHeld pages
+// already wait in memory, wait there, on disk: a read whose records are handed on after
+// another's asks for its pages at once too, as far ahead as one read alone. The read owns
+// ahead from here on. The caller must call each or stop.
 func (p *pager) start(ctx context.Context, ahead *pageSpill) *reading {
 	if p.overlap < 1 {
 		p.overlap = 1
@@ -265,9 +266,9 @@ func (r *reading) produce(base int) {
 	var beyond pastEnd
 	first := make(chan struct{}) // closed once page 0 is answered
 	// get fetches page i (out of its turn when probe), tells beyond and ext what its answer
-	// shows, and hands it to ch; its records wait on disk while it is not this read's turn
-	// yet (see start). A page that fails ends the pages planned; a probe that fails only
-	// tells nothing (it fails the read if its turn comes).
+	// shows, and hands it to ch; its records wait on disk before each began or while
+	// maxHeld pages wait in memory (see start). A page that fails ends the pages planned; a
+	// probe that fails only tells nothing (it fails the read if its turn comes).
 	get := func(i int, ch chan fetched, probe bool) {
 		pctx := beyond.open(ctx, i)
 		r.wg.Add(1)
@@ -428,7 +429,7 @@ const bisect = 7
 type extent struct {
 	mu     sync.Mutex
 	lo, hi int
-	guess  int          // pages up to this one are expected to hold records (pager.hint)
+	guess  int          // pages up to this one are expected to hold records (pager.hint, or sent blind)
 	out    map[int]bool // the pages probed whose probe is not answered yet
 	top    int          // the highest page probed
 	probes map[int]bool

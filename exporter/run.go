@@ -301,16 +301,16 @@ func (o *Options) readSheet(ctx context.Context, s jobs.ExportSheet, bm bookmark
 		}
 		// The lists of unknown length share the first round trip: an incremental read stops
 		// at its bookmark, usually within a page or two, and is not one of them.
-		unknown := 0
+		var unknown []*pager
 		for _, p := range pagers {
 			if p.hint == 0 && p.filter == nil {
-				unknown++
+				unknown = append(unknown, p)
 			}
 		}
+		for _, p := range unknown {
+			p.unknown = len(unknown)
+		}
 		for _, p := range pagers {
-			if p.hint == 0 && p.filter == nil {
-				p.unknown = unknown
-			}
 			ahead, err := newPageSpill(filepath.Dir(res.Path))
 			if err != nil {
 				return err
