@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -37,21 +38,22 @@ type Writer interface {
 }
 
 // EscapeFormula protects text against formula injection (OWASP "CSV
-// injection"): text whose first character after leading white space is
-// = + - @ TAB or CR is prefixed with a single quote ', so that no spreadsheet
-// program runs it as a formula. The quote is visible in the cell; a reader of
-// the file can strip it. Typed numbers are never escaped (-5 stays a number).
+// injection"): text that starts with = + - @ (or their full-width forms ＝ ＋
+// － ＠, which spreadsheets in East Asian locales read as the signs) after
+// leading white space, control and invisible format characters (a byte-order
+// mark, a zero-width space), or whose leading run holds a TAB or CR, is
+// prefixed with a single quote ', so that no spreadsheet program runs it as a
+// formula. The quote is visible in the cell; a reader of the file can strip
+// it. Typed numbers are never escaped (-5 stays a number).
 func EscapeFormula(s string) string {
-	t := strings.TrimLeft(s, " \u00a0")
-	if t == "" {
-		if s != "" && (s[len(s)-1] == '\t' || s[len(s)-1] == '\r') {
+	for _, r := range s {
+		switch r {
+		case '=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠':
 			return "'" + s
 		}
-		return s
-	}
-	switch t[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
+		if !unicode.IsSpace(r) && !unicode.IsControl(r) && !unicode.Is(unicode.Cf, r) {
+			return s
+		}
 	}
 	return s
 }

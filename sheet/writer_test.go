@@ -26,6 +26,21 @@ func TestEscapeFormula(t *testing.T) {
 		{"", ""},
 		{"   ", "   "},
 		{"0012", "0012"},
+		// Full-width signs, and what a reader does not see before a sign.
+		{"＝HYPERLINK(\"http://x/\")", "'＝HYPERLINK(\"http://x/\")"},
+		{"＋1", "'＋1"},
+		{"－1", "'－1"},
+		{"＠SUM(A1)", "'＠SUM(A1)"},
+		{"\n=1+1", "'\n=1+1"},
+		{"\u3000=cmd|' /C calc'!A0", "'\u3000=cmd|' /C calc'!A0"},
+		{"\u2003=1", "'\u2003=1"},
+		{"\ufeff=1", "'\ufeff=1"},
+		{"\u200b@x", "'\u200b@x"},
+		{"\v=1", "'\v=1"},
+		{"\f-1", "'\f-1"},
+		{" \tx", "' \tx"},
+		{"\u3000text", "\u3000text"},
+		{"text＝", "text＝"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
