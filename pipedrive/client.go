@@ -106,19 +106,24 @@ func New(cfg Config) (*Client, error) {
 	red := redactor{token: cfg.Token}
 	u, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("pipedrive: new client: base url %q is not an absolute url", red.redact(cfg.BaseURL))
+		shown, _, _ := strings.Cut(cfg.BaseURL, "?")
+		shown, _, _ = strings.Cut(shown, "#")
+		return nil, fmt.Errorf("pipedrive: new client: base url %q is not an absolute url", red.redact(shown))
 	}
+	// The messages show the URL without what may carry a credential (user info, a query,
+	// a fragment), in any encoding.
+	shown := red.redact((&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String())
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !isLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("pipedrive: new client: base url %q: plain http is allowed to a loopback host only; use https", red.redact(u.Redacted()))
+			return nil, fmt.Errorf("pipedrive: new client: base url %q: plain http is allowed to a loopback host only; use https", shown)
 		}
 	default:
-		return nil, fmt.Errorf("pipedrive: new client: base url %q: scheme must be https", red.redact(u.Redacted()))
+		return nil, fmt.Errorf("pipedrive: new client: base url %q: scheme must be https", shown)
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("pipedrive: new client: base url %q must not carry credentials, a query or a fragment", red.redact(u.Redacted()))
+		return nil, fmt.Errorf("pipedrive: new client: base url %q must not carry credentials, a query or a fragment", shown)
 	}
 	c := &Client{
 		base:       u,
@@ -167,9 +172,14 @@ func (c *Client) LastRateLimit() RateLimit {
 	return c.last
 }
 
-// guardRedirects returns a copy of hc (nil means a default client) that drops the token
-// header when a redirect leaves the base URL's scheme and host: a download redirected to
-// storage must not carry it, and Go copies custom headers to any redirect target.
+// guardRedirects returns a copy of hc (nil means a default client) that follows only the
+// redirects that cannot leak what a request carries:
+//   - a write (POST, PUT, PATCH, DELETE) is never sent again elsewhere: a 307 or 308 would
+//     send its body to the new address, and a 301–303 would turn it into a GET whose answer
+//     would read as the write's. Its 3xx answer is the answer (a create is left in doubt);
+//   - a read goes on only to https, or plain http to a loopback host (as New allows), and
+//     drops the token header when it leaves the base URL's scheme and host: a download
+//     redirected to storage must not carry it, and Go copies custom headers to any target.
 func guardRedirects(hc *http.Client, base *url.URL) *http.Client {
 	var cp http.Client
 	if hc != nil {
@@ -180,6 +190,12 @@ func guardRedirects(hc *http.Client, base *url.URL) *http.Client {
 	}
 	prev := cp.CheckRedirect
 	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if m := via[0].Method; m != http.MethodGet && m != http.MethodHead {
+			return http.ErrUseLastResponse
+		}
+		if to := req.URL; to.Scheme != "https" && (to.Scheme != "http" || !isLoopback(to.Hostname())) {
+			return fmt.Errorf("%w to %s://%s: plain http is allowed to a loopback host only", errRedirect, to.Scheme, to.Host)
+		}
 		if req.URL.Scheme != base.Scheme || !strings.EqualFold(req.URL.Host, base.Host) {
 			req.Header.Del("x-api-token")
 		}
@@ -193,6 +209,10 @@ func guardRedirects(hc *http.Client, base *url.URL) *http.Client {
 	}
 	return &cp
 }
+
+// errRedirect: the server redirected a read where the client does not follow. Sending it
+// again would meet the same redirect.
+var errRedirect = errors.New("redirect refused")
 
 // sharedTransport is http.DefaultTransport with room for a worker pool: the default keeps
 // 2 idle connections per host, so 16 workers against one API host would open and close a

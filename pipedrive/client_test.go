@@ -51,6 +51,34 @@ func TestNewBaseURLRule(t *testing.T) {
 	}
 }
 
+// TestNewBaseURLErrorShowsNoCredential: a base URL refused for what it carries is quoted
+// without it, whatever its spelling (a credential of another account than the token's).
+func TestNewBaseURLErrorShowsNoCredential(t *testing.T) {
+	const secret = "URLSECRET99"
+	for _, base := range []string{
+		"http://127.0.0.1:28713/api/v1?api%5Ftoken=" + secret,
+		"http://127.0.0.1:28713/api/v1?%61pi_token=" + secret,
+		"https://" + secret + "@acme.pipedrive.com/api/v1",
+		"https://user:" + secret + "@acme.pipedrive.com/api/v1",
+		"https://acme.pipedrive.com/api/v1#token=" + secret,
+		"http://acme.pipedrive.com/api/v1?t=" + secret,
+		"ftp://acme.pipedrive.com/?t=" + secret,
+		"http://[::1/v1?api_token=" + secret,
+	} {
+		_, err := New(Config{BaseURL: base, Token: testToken})
+		if err == nil {
+			t.Errorf("New(%q) accepted", base)
+			continue
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("New(%q): %v", base, err)
+		}
+		if !strings.Contains(err.Error(), "base url") {
+			t.Errorf("New(%q): %v, want it to say which setting is wrong", base, err)
+		}
+	}
+}
+
 func TestConfigFromEnv(t *testing.T) {
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "token")

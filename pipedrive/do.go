@@ -386,6 +386,8 @@ func (c *Client) transportFailure(ctx, actx context.Context, ep spec.Endpoint, p
 		if !idempotent(ep.Method) && !isDialError(inner) {
 			o.err = &InDoubtError{Op: ep.Op, Err: te}
 		}
+	case errors.Is(inner, errRedirect):
+		// The answer was a redirect the client refuses: not retried.
 	case isDialError(inner):
 		o.retry = true // nothing was sent
 	case idempotent(ep.Method):

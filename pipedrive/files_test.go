@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -359,5 +360,50 @@ func TestStreamTimeoutIsIdleTime(t *testing.T) {
 				t.Errorf("server saw %d requests, want 1", got)
 			}
 		})
+	}
+}
+
+// TestRedirectsThatWouldLeakAreRefused: a read redirected to plain http on a host that is
+// not loopback goes nowhere (not even retried), and a write redirected anywhere is not sent
+// again: a 307 would carry its body to the other host, a 302 would turn it into a GET
+// whose answer would read as the write's.
+func TestRedirectsThatWouldLeakAreRefused(t *testing.T) {
+	var other atomic.Int64
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		other.Add(1)
+		writeJSON(w, http.StatusOK, `{"success":true,"data":{"id":"11111111-1111-1111-1111-111111111111","name":"fake","color":"green"}}`)
+	}))
+	defer elsewhere.Close()
+	var hits atomic.Int64
+	to := ""
+	code := http.StatusFound
+	fake := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Redirect(w, r, to, code)
+	})
+	c, _ := fake.client(t, nil)
+
+	to = "http://pdbulk-redirect.invalid/steal"
+	_, _, err := c.CurrentUser(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "redirect refused to http://pdbulk-redirect.invalid: plain http is allowed to a loopback host only") {
+		t.Errorf("read redirected to plain http: err = %v", err)
+	}
+	if n := hits.Load(); n != 1 {
+		t.Errorf("read redirected to plain http: %d requests, want 1 (no retry)", n)
+	}
+
+	for _, code = range []int{http.StatusTemporaryRedirect, http.StatusPermanentRedirect, http.StatusFound, http.StatusSeeOther} {
+		to = elsewhere.URL + "/collect"
+		_, _, err := c.CreateLeadLabel(context.Background(), LeadLabelInput{Name: "Confidential customer", Color: "green"})
+		if err == nil {
+			t.Errorf("create answered %d: no error; the other host's answer was taken for the create's", code)
+		}
+		var doubt *InDoubtError
+		if !errors.As(err, &doubt) {
+			t.Errorf("create answered %d: err = %v, want the create in doubt", code, err)
+		}
+	}
+	if n := other.Load(); n != 0 {
+		t.Errorf("the other host received %d requests, want 0", n)
 	}
 }

@@ -273,3 +273,24 @@ func TestLeadsMigrateFromObjects(t *testing.T) {
 		t.Errorf("a new lead does not come after the moved ones")
 	}
 }
+
+// TestDataFileIsPrivate: the rows a sandbox keeps under DataDir (names, e-mail addresses,
+// amounts) are readable by their user only, even in a folder others may read.
+func TestDataFileIsPrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, Options{DataDir: dir})
+	e.must(201, "POST", "/leads", validLead(map[string]any{"title": "Private"}))
+	for _, name := range []string{"sandbox.db", "sandbox.db-wal", "sandbox.db-shm"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if m := fi.Mode().Perm(); m&0o077 != 0 {
+			t.Errorf("%s has mode %o: others may read it", name, m)
+		}
+	}
+}

@@ -57,6 +57,16 @@ func openStore(dataDir, filesDir string, clock func() time.Time) (*store, error)
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
 			return nil, err
 		}
+		// The rows rehearsed hold names, e-mail addresses and amounts: the file is private
+		// to the user even in a folder that others may read (MkdirAll keeps an existing
+		// folder's mode). SQLite gives its -wal and -shm files the database file's mode.
+		f, err := os.OpenFile(filepath.Join(dataDir, "sandbox.db"), os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		if err := f.Close(); err != nil {
+			return nil, err
+		}
 		dsn = "file:" + filepath.Join(dataDir, "sandbox.db") +
 			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)"
 	}
