@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -260,6 +261,29 @@ func TestHostileTokens(t *testing.T) {
 	tokenFile := writeFile(t, t.TempDir(), "token", wrong+"\n")
 	r = pdbulk(t, environ{"PIPEDRIVE_BASE_URL": base}, "run", "--token-file", tokenFile, job)
 	wantContains(t, "stderr", r.stderr, "the token file "+tokenFile)
+
+	// validate with a wrong token fails as run does (its plan would check nothing a run
+	// needs), and, like every dry run, writes no checkpoint beside the job.
+	vdir := t.TempDir()
+	vjob := leadsJob(t, vdir)
+	r = pdbulk(t, connectedTo(base, wrong), "validate", vjob)
+	wantCode(t, r, cli.ExitFatal)
+	wantContains(t, "stderr", r.stderr, "the API token was refused (401 Unauthorized)", "PIPEDRIVE_API_TOKEN")
+	writeFile(t, vdir, "labels.csv", "Name,Color\nHot,red\n")
+	labels := writeFile(t, vdir, "labels.yaml", "kind: import\nentity: lead_labels\nsource: labels.csv\nmode: create\ncolumns: {name: Name, color: Color}\n")
+	r = pdbulk(t, connectedTo(base, wrong), "validate", labels) // no lookups: nothing else would fail
+	wantCode(t, r, cli.ExitFatal)
+	wantContains(t, "stderr", r.stderr, "the API token was refused (401 Unauthorized)")
+	if strings.Contains(r.stdout+r.stderr, "plan:") {
+		t.Errorf("validate with a refused token printed a plan:\n%s", r.stderr)
+	}
+	r = pdbulk(t, connectedTo(base, testToken), "validate", vjob)
+	wantCode(t, r, cli.ExitRejected) // rows 3, 4 and 5
+	r = pdbulk(t, nil, "validate", vjob)
+	wantCode(t, r, cli.ExitRejected)
+	if _, err := os.Stat(filepath.Join(vdir, ".pdbulk")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("validate left a checkpoint behind (stat: %v)", err)
+	}
 
 	inPath := strings.Replace(base, "/api/v1", "/"+testToken+"/api/v1", 1)
 	for _, args := range [][]string{{"run", job}, {"run", "--json", job}, {"validate", job}} {

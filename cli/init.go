@@ -56,7 +56,7 @@ func initCmd(env Env, o initOptions, pos []string) error {
 		fmt.Fprintf(env.Stderr, "pdbulk: %s\n", n)
 	}
 	fmt.Fprintf(env.Stderr, "pdbulk: %s: header on row %d, %d columns; %d data rows sampled for types and formats\n",
-		filepath.Base(pos[0]), max(src.HeaderRow, 1), len(src.Header), len(src.Rows))
+		pos[0], max(src.HeaderRow, 1), len(src.Header), len(src.Rows))
 	if o.out == "" {
 		_, err = env.Stdout.Write(draft)
 		return err
@@ -74,6 +74,12 @@ func initCmd(env Env, o initOptions, pos []string) error {
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("init: %w", err)
+	}
+	if _, err := jobs.Load(o.out); err != nil {
+		// The header did not name a field the entity needs: the draft says what it found,
+		// and validate's reason says what to map.
+		fmt.Fprintf(env.Stderr, "pdbulk: wrote %s; it needs a hand before it validates: %v\n", o.out, err)
+		return nil
 	}
 	fmt.Fprintf(env.Stderr, "pdbulk: wrote %s; check its mapping, then: pdbulk validate %s\n", o.out, o.out)
 	return nil

@@ -264,3 +264,26 @@ func TestOnlyFailedReadsUTF8Report(t *testing.T) {
 		t.Errorf("labels %q, want José and Zoë Müller spelled right", names)
 	}
 }
+
+// TestInitDraftOfUnknownHeaderSaysWhatToMap: a header that names no field the entity
+// needs still gets a draft (its columns listed, to map by hand), and both init and
+// validate say which field is missing, not that the YAML is malformed.
+func TestInitDraftOfUnknownHeaderSaysWhatToMap(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "export from drive.csv")
+	if err := os.WriteFile(src, []byte("Drive file ID,Attach to\n1vQ2-MSA,person\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	job := filepath.Join(dir, "files.yaml")
+	r := pdbulk(t, nil, "init", "--entity", "files", "-o", job, src)
+	wantCode(t, r, cli.ExitOK)
+	wantContains(t, "init", r.stderr, src+": header on row 1", `needs a hand before it validates`, `field "file" is required to create files`)
+	draft, err := os.ReadFile(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantContains(t, "draft", string(draft), "columns: {}", "#   Drive file ID", "#   Attach to")
+	v := pdbulk(t, nil, "validate", job)
+	wantCode(t, v, cli.ExitUsage)
+	wantContains(t, "validate", v.stderr, `field "file" is required to create files`)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -195,6 +196,19 @@ func connect(env Env, o runOptions, list []*jobs.Job) (*connection, error) {
 	if statePath == "" {
 		statePath = jobs.DefaultStatePath(list[0])
 	}
+	if o.dryRun {
+		if _, err := os.Stat(statePath); errors.Is(err, os.ErrNotExist) {
+			// A dry run writes nothing: with no checkpoint yet, it plans against an empty
+			// one that goes away with it (a run would start from nothing as well).
+			tmp, err := os.MkdirTemp("", "pdbulk-dry-run-")
+			if err != nil {
+				_ = c.close()
+				return nil, err
+			}
+			c.cleanup = append(c.cleanup, func() error { return os.RemoveAll(tmp) })
+			statePath = filepath.Join(tmp, "state.db")
+		}
+	}
 	st, err := jobs.OpenState(statePath)
 	if err != nil {
 		_ = c.close()
@@ -205,13 +219,18 @@ func connect(env Env, o runOptions, list []*jobs.Job) (*connection, error) {
 	if c.client != nil {
 		if err := identify(env.Stop, c.client, st); err != nil {
 			err = refusedToken(err, o, c.client.BaseURL())
-			if o.dryRun {
-				// A dry run writes nothing; it only cannot resolve ids of the id map.
-				fmt.Fprintf(env.Stderr, "pdbulk: %v\n", err)
-				return c, nil
+			var ee *ExitError
+			if ierr := identifyError(err); !o.dryRun || errors.As(ierr, &ee) && ee.Code == ExitFatal {
+				// A refused token or a wrong address fails a dry run too: its plan would
+				// check nothing that a run needs.
+				_ = c.close()
+				return nil, redactErr(ierr, cfg.Token)
 			}
-			_ = c.close()
-			return nil, redactErr(identifyError(err), cfg.Token)
+			// The API is out of reach for now: the dry run checks everything but lookups,
+			// as with no connection at all.
+			fmt.Fprintf(env.Stderr, "pdbulk: %v; lookups cannot be checked\n", err)
+			c.client = nil
+			return c, nil
 		}
 	}
 	return c, nil
@@ -244,7 +263,11 @@ func refusedToken(err error, o runOptions, base string) error {
 func identifyError(err error) error {
 	var te *pipedrive.TransportError
 	var ae *pipedrive.APIError
+	var dns *net.DNSError
 	switch {
+	case errors.As(err, &dns) && dns.IsNotFound:
+		// No such host: a mistyped company domain, which no later run would mend.
+		return &ExitError{Code: ExitFatal, Err: fmt.Errorf("%w; nothing was sent: no host of that name: check %s (or %s)", err, pipedrive.EnvCompanyDomain, pipedrive.EnvBaseURL)}
 	case errors.As(err, &te), errors.As(err, &ae) && (ae.Status == 429 || ae.Status >= 500):
 		return &ExitError{Code: ExitResumable, Err: fmt.Errorf("%w; nothing was sent: run the same command again later", err)}
 	case errors.Is(err, pipedrive.ErrNotFound):
