@@ -202,8 +202,30 @@ func TestSignalFIFOSource(t *testing.T) {
 	c.waitLine(t, "in-process sandbox")
 	c.waitFIFOOpen(t)
 	code, _ := c.exit(t, c.signal(t, syscall.SIGTERM))
-	if code != cli.ExitInterrupted || !strings.Contains(c.stderr.String(), "interrupted while reading the source") {
-		t.Errorf("exit %d, want %d with the source named", code, cli.ExitInterrupted)
+	if code != cli.ExitResumable || !strings.Contains(c.stderr.String(), "interrupted while reading the source") {
+		t.Errorf("exit %d, want %d with the source named", code, cli.ExitResumable)
+	}
+}
+
+// TestSignalHashingLargeSource: a source so large that hashing it (the checkpoint's
+// fingerprint) takes minutes; SIGTERM during the hash stops pdbulk at once, resumable.
+// The file is sparse: 64 GiB that take no room on disk.
+func TestSignalHashingLargeSource(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "big.csv")
+	if err := os.WriteFile(p, []byte("Name,Color\nHot,red\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(p, 64<<30); err != nil {
+		t.Skipf("no sparse file here: %v", err)
+	}
+	job := writeJob(t, dir, "big.csv")
+	c := startPdbulk(t, dir, nil, "run", "--sandbox", job)
+	c.waitLine(t, "in-process sandbox")
+	time.Sleep(500 * time.Millisecond) // into the hash
+	code, _ := c.exit(t, c.signal(t, syscall.SIGTERM))
+	if code != cli.ExitResumable || !strings.Contains(c.stderr.String(), "interrupted") {
+		t.Errorf("exit %d, want %d saying it was interrupted", code, cli.ExitResumable)
 	}
 }
 
@@ -216,8 +238,8 @@ func TestSignalFIFOJobFile(t *testing.T) {
 	c.waitLine(t, "ready")
 	c.waitFIFOOpen(t)
 	code, _ := c.exit(t, c.signal(t, os.Interrupt))
-	if code != cli.ExitInterrupted {
-		t.Errorf("exit %d, want %d", code, cli.ExitInterrupted)
+	if code != cli.ExitResumable {
+		t.Errorf("exit %d, want %d", code, cli.ExitResumable)
 	}
 	for _, l := range strings.Split(strings.TrimSpace(c.stderr.String()), "\n")[1:] {
 		if !json.Valid([]byte(l)) {

@@ -231,6 +231,21 @@ func longFlags(root *cobra.Command, args []string) []string {
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd(args...)
 	for _, c := range root.Commands() {
+		if c.Name() == "help" && c.Run != nil {
+			// help of a command that does not exist is a bad command line (exit 2), like the
+			// command itself; cobra's own says "Unknown help topic" and exits 0.
+			show := c.Run
+			c.Run = nil
+			c.RunE = func(cmd *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					if found, _, err := root.Find(args); err != nil || found == root {
+						return unknownCommand(root, args)
+					}
+				}
+				show(cmd, args)
+				return nil
+			}
+		}
 		if c.Name() == "completion" {
 			// An unknown shell is a bad command line (exit 2), as everywhere else.
 			for _, sub := range c.Commands() {

@@ -74,7 +74,7 @@ func loadJobs(env Env, files []string) ([]*jobs.Job, error) {
 	for _, f := range files {
 		j, err := jobs.LoadContext(env.Stop, f)
 		if isInterrupt(err) {
-			return nil, &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted while reading the job file %s; nothing was sent", f)}
+			return nil, &ExitError{Code: ExitResumable, Err: fmt.Errorf("interrupted while reading the job file %s; nothing was sent: run the same command again", f)}
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -236,13 +236,14 @@ func connect(env Env, o runOptions, list []*jobs.Job) (*connection, error) {
 	return c, nil
 }
 
-// interrupted turns the error of a step cut short by the first Ctrl-C into an interruption
-// (exit 130): nothing was sent yet.
+// interrupted turns the error of a step cut short by the first Ctrl-C (or SIGTERM) into an
+// interruption: nothing was sent yet, and the same command starts the job again (exit 75,
+// as every first signal; 130 is for the second).
 func interrupted(env Env, err error, doing string) error {
 	if env.Stop.Err() == nil || !isInterrupt(err) {
 		return err
 	}
-	return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted while %s; nothing was sent", doing)}
+	return &ExitError{Code: ExitResumable, Err: fmt.Errorf("interrupted while %s; nothing was sent: run the same command again", doing)}
 }
 
 // refusedToken says, for an error of a 401 answer, that the API token was refused and where
@@ -360,7 +361,7 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 	}
 	restore, err := spoolSource(env.Stop, env, conn.statePath, j)
 	if isInterrupt(err) {
-		return ExitInterrupted, &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("%s: interrupted while reading the source; nothing was sent", j.Name)}
+		return ExitResumable, &ExitError{Code: ExitResumable, Err: fmt.Errorf("%s: interrupted while reading the source; nothing was sent: run the same command again", j.Name)}
 	}
 	if err != nil {
 		return ExitFatal, &ExitError{Code: ExitFatal, Err: fmt.Errorf("%s: %w", j.Name, err)}
@@ -370,6 +371,10 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 		var in inputFacts
 		if !o.dryRun {
 			in = budgetNotice(env, o, conn, j)
+			if env.Stop.Err() != nil {
+				// The signal came while the source was hashed or counted.
+				return ExitResumable, &ExitError{Code: ExitResumable, Err: fmt.Errorf("%s: interrupted while reading the source; nothing was sent: run the same command again", j.Name)}
+			}
 		}
 		stats := importer.NewStats(conn.pacer, o.dryRun)
 		if !o.onlyFailed {
@@ -402,6 +407,9 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 			return ExitResumable, &ExitError{Code: ExitResumable, Err: fmt.Errorf("%s: interrupted; the work in flight did not end within %s and was cancelled: %s", j.Name, StopGrace, resumeAdvice(o))}
 		case err != nil && env.Abort.Err() != nil:
 			return ExitInterrupted, &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("aborted; %s", resumeAdvice(o))}
+		case err != nil && env.Stop.Err() != nil && isInterrupt(err):
+			// The first signal, before a row was sent (the source hashed or counted).
+			return ExitResumable, &ExitError{Code: ExitResumable, Err: fmt.Errorf("%s: interrupted before anything was sent: run the same command again", j.Name)}
 		case err != nil:
 			return ExitFatal, &ExitError{Code: ExitFatal, Err: refusedToken(err, o, baseURL(conn))}
 		}
@@ -501,7 +509,7 @@ type inputFacts struct {
 // the source's and the source is not read again to count them.
 func examineInput(ctx context.Context, o runOptions, conn *connection, j *jobs.Job) (inputFacts, error) {
 	var in inputFacts
-	fp, err := j.Fingerprint()
+	fp, err := j.FingerprintContext(ctx)
 	if err != nil {
 		return in, err
 	}
@@ -521,7 +529,7 @@ func examineInput(ctx context.Context, o runOptions, conn *connection, j *jobs.J
 // budgetNotice says before a run whether the job's remaining rows fit today's budget. It
 // returns what it learnt of the input (examineInput), for the run not to read it again.
 func budgetNotice(env Env, o runOptions, conn *connection, j *jobs.Job) inputFacts {
-	in, err := examineInput(context.Background(), o, conn, j)
+	in, err := examineInput(env.Stop, o, conn, j)
 	if err != nil {
 		return inputFacts{fingerprint: in.fingerprint} // the run reports the input's problem
 	}

@@ -438,6 +438,7 @@ func TestUsage(t *testing.T) {
 	}{
 		{"no command", nil, cli.ExitUsage, []string{"Usage:", "pdbulk [command]", "run ", "sandbox "}},
 		{"unknown command", []string{"import", job}, cli.ExitUsage, []string{`unknown command "import"`, "pdbulk --help"}},
+		{"help of an unknown command", []string{"help", "rnu"}, cli.ExitUsage, []string{`unknown command "rnu": did you mean run?`}},
 		{"unknown flag", []string{"run", "--bogus", job}, cli.ExitUsage, []string{"unknown flag: --bogus", "Usage:\n  pdbulk run", "--dry-run"}},
 		{"unknown flag after job", []string{"run", job, "--dryrun"}, cli.ExitUsage, []string{"unknown flag: --dryrun; did you mean --dry-run?"}},
 		{"run without job", []string{"run", "--sandbox"}, cli.ExitUsage, []string{"no job file given"}},
@@ -521,4 +522,17 @@ func TestSettleFlag(t *testing.T) {
 	r = pdbulk(t, nil, "run", "--settle", "soon", job)
 	wantCode(t, r, cli.ExitUsage)
 	wantContains(t, "stderr", r.stderr, "settle")
+}
+
+// TestOnlyFailedBeforeAnyRun: --only-failed on a job that never ran says there is no
+// rejects report yet and how to get one (a usage error: nothing sent), not a stat error.
+func TestOnlyFailedBeforeAnyRun(t *testing.T) {
+	base := startSandbox(t, sandbox.Options{})
+	job := leadsJob(t, t.TempDir())
+	r := pdbulk(t, connectedTo(base, testToken), "run", "--only-failed", job)
+	wantCode(t, r, cli.ExitUsage)
+	wantContains(t, "stderr", r.stderr, "leads.rejects.csv: no rejects report", "run it without --only-failed first")
+	if strings.Contains(r.stderr, "stat ") {
+		t.Errorf("stderr shows a system call:\n%s", r.stderr)
+	}
 }

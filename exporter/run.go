@@ -217,6 +217,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return res, fmt.Errorf("exporter: the file is written but the checkpoint could not forget the run's position: %w", err)
 		}
 	}
+	o.saveLast(context.WithoutCancel(ctx), res)
 	if x.Download != "" {
 		if res.Remote > 0 {
 			o.Logf("%d files are links to files kept elsewhere (Google Drive): their rows are written, their contents are not downloaded", res.Remote)

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -187,7 +189,17 @@ func sourceOptions(j *jobs.Job, rejects bool) sheet.Options {
 func (r *run) run(stop, abort context.Context) (*Result, error) {
 	ctx, cancel := context.WithCancelCause(abort)
 	defer cancel(nil)
+	// Until the first row is sent, the first signal ends the run as well: reading a large
+	// source to hash or count it stops at once.
+	before, cancelBefore := context.WithCancel(ctx)
+	defer cancelBefore()
+	defer context.AfterFunc(stop, cancelBefore)()
 
+	if r.o.OnlyFailed {
+		if _, err := os.Stat(r.inputPath()); errors.Is(err, fs.ErrNotExist) {
+			return nil, &JobError{Path: r.inputPath(), Err: errors.New("no rejects report: --only-failed sends again the rows a run rejected, and no run of this job wrote them here yet (run it without --only-failed first)")}
+		}
+	}
 	in, err := sheet.Open(r.inputPath(), r.sheetOptions())
 	if err != nil {
 		return nil, fmt.Errorf("importer: %w", err)
@@ -215,7 +227,7 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 		r.stats.Total.Store(int64(n))
 	}
 	if !r.o.DryRun {
-		if err := r.begin(ctx); err != nil {
+		if err := r.begin(ctx, before); err != nil {
 			return nil, err
 		}
 		width := len(r.header)
@@ -378,11 +390,11 @@ type changedError string
 func (e changedError) Error() string        { return string(e) }
 func (e changedError) Is(target error) bool { return target == jobs.ErrChanged }
 
-func (r *run) begin(ctx context.Context) error {
+func (r *run) begin(ctx, before context.Context) error {
 	fp := r.o.Fingerprint
 	if fp == "" {
 		var err error
-		if fp, err = r.job.Fingerprint(); err != nil {
+		if fp, err = r.job.FingerprintContext(before); err != nil {
 			return fmt.Errorf("importer: %w", err)
 		}
 	}

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -55,7 +56,11 @@ func (j *Job) rel(p string) string {
 // Fingerprint returns a hex SHA-256 over a canonical form of the job (not its comments or
 // layout) and the bytes of its source file, which it streams. The state store refuses to
 // resume a job whose fingerprint changed.
-func (j *Job) Fingerprint() (string, error) {
+func (j *Job) Fingerprint() (string, error) { return j.FingerprintContext(context.Background()) }
+
+// FingerprintContext is Fingerprint, stopped within a buffer of reading the source when ctx
+// ends (a signal during the hash of a large file): the error then wraps ctx.Err().
+func (j *Job) FingerprintContext(ctx context.Context) (string, error) {
 	fields := make([]mapping.Field, len(j.Mapping.Fields))
 	copy(fields, j.Mapping.Fields)
 	for i := range fields {
@@ -86,10 +91,23 @@ func (j *Job) Fingerprint() (string, error) {
 		return "", fmt.Errorf("jobs: fingerprint %s: %w", j.Name, err)
 	}
 	defer f.Close()
-	if _, err := io.Copy(h, f); err != nil {
+	if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {
 		return "", fmt.Errorf("jobs: fingerprint %s: read source: %w", j.Name, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// ctxReader reads r until ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // ResolveFile turns a file path from a files job's sheet into an absolute path inside
