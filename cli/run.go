@@ -522,7 +522,7 @@ func examineInput(ctx context.Context, o runOptions, conn *connection, j *jobs.J
 		in.rows, in.settled = sum.Total, sum.Done+sum.Rejected
 		return in, nil
 	}
-	in.rows, err = sheet.CountRows(j.Source.Path, j.Source.ReaderOptions())
+	in.rows, err = sheet.CountRowsContext(ctx, j.Source.Path, j.Source.ReaderOptions())
 	return in, err
 }
 

@@ -211,8 +211,12 @@ func printExportAccount(w io.Writer, j *jobs.Job, st *jobs.State, a jobs.Account
 		if l.Since != "" {
 			since = fmt.Sprintf(" (leads updated since %s)", l.Since)
 		}
-		fmt.Fprintf(w, "last run:  finished %s: %d records%s written to %s (%d list requests)\n",
-			l.Finished.Local().Format(at), l.Records(), since, l.Path, l.Requests)
+		requests := "list requests"
+		if l.Requests == 1 {
+			requests = "list request"
+		}
+		fmt.Fprintf(w, "last run:  finished %s: %d records%s written to %s (%d %s)\n",
+			l.Finished.Local().Format(at), l.Records(), since, l.Path, l.Requests, requests)
 		if len(l.Sheets) > 1 {
 			var parts []string
 			for _, sh := range l.Sheets {

@@ -156,7 +156,7 @@ func Estimate(j *jobs.Job, rows int) Plan {
 // a run (or a resume) still has to send; and how many data rows j's source has, which a
 // caller can hand to Run (Options.SourceRows) so that the file is not counted twice.
 func RemainingRows(ctx context.Context, j *jobs.Job, st *jobs.State) (remaining, total int, err error) {
-	total, err = sheet.CountRows(j.Source.Path, sourceOptions(j, false))
+	total, err = sheet.CountRowsContext(ctx, j.Source.Path, sourceOptions(j, false))
 	if err != nil {
 		return 0, 0, err
 	}

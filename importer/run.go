@@ -223,7 +223,7 @@ func (r *run) run(stop, abort context.Context) (*Result, error) {
 
 	if r.o.SourceRows > 0 && !r.o.OnlyFailed {
 		r.stats.Total.Store(int64(r.o.SourceRows))
-	} else if n, err := sheet.CountRows(r.inputPath(), r.sheetOptions()); err == nil {
+	} else if n, err := sheet.CountRowsContext(before, r.inputPath(), r.sheetOptions()); err == nil {
 		r.stats.Total.Store(int64(n))
 	}
 	if !r.o.DryRun {

@@ -3,6 +3,7 @@ package sheet
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -11,9 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 )
 
@@ -31,6 +30,9 @@ type csvReader struct {
 	checkUTF8 bool
 	comma     rune
 	regular   bool // a regular file, which can be opened again; not a pipe or a device
+	// reopen opens the file again, its reads ending with the context the reader was
+	// opened with (to check its encoding, to recover from a quote never closed).
+	reopenFile func() (io.ReadCloser, error)
 
 	file       io.Closer     // the open file
 	br         *bufio.Reader // decoded text
@@ -46,9 +48,10 @@ type csvReader struct {
 }
 
 // openCSV starts reading the CSV file path, whose first bytes src holds; f is the open
-// file, regular tells whether it can be opened again.
-func openCSV(path string, o Options, f io.Closer, src *bufio.Reader, regular bool) (*csvReader, error) {
-	r := &csvReader{path: path, o: o, comma: o.Delimiter, regular: regular}
+// file, regular tells whether it can be opened again. Every read of the file ends when
+// ctx ends.
+func openCSV(ctx context.Context, path string, o Options, f io.Closer, src *bufio.Reader, regular bool) (*csvReader, error) {
+	r := newCSVReader(ctx, path, o, regular)
 	if err := r.start(f, src, 0); err != nil {
 		f.Close()
 		return nil, err
@@ -58,6 +61,18 @@ func openCSV(path string, o Options, f io.Closer, src *bufio.Reader, regular boo
 		return nil, err
 	}
 	return r, nil
+}
+
+// newCSVReader returns a reader of path, to be started.
+func newCSVReader(ctx context.Context, path string, o Options, regular bool) *csvReader {
+	return &csvReader{path: path, o: o, comma: o.Delimiter, regular: regular,
+		reopenFile: func() (io.ReadCloser, error) {
+			f, err := os.Open(path)
+			if err != nil {
+				return nil, err
+			}
+			return newCtxFile(ctx, f), nil
+		}}
 }
 
 func (r *csvReader) fileErr(line int, err error) error {
@@ -74,7 +89,7 @@ func (r *csvReader) start(f io.Closer, src *bufio.Reader, skipLines int) error {
 	}
 	var text io.Reader = src
 	if dec != nil {
-		text = transform.NewReader(src, dec.NewDecoder())
+		text = transform.NewReader(src, dec)
 	}
 	r.br = bufio.NewReaderSize(text, bufSize)
 	if r.checkUTF8 {
@@ -101,7 +116,7 @@ func (r *csvReader) reopen(skipLines int) error {
 		r.file.Close()
 		r.file = nil
 	}
-	f, err := os.Open(r.path)
+	f, err := r.reopenFile()
 	if err != nil {
 		return r.fileErr(0, err)
 	}
@@ -109,21 +124,34 @@ func (r *csvReader) reopen(skipLines int) error {
 }
 
 // skipText consumes up to n lines of br, in bounded memory, and returns how
-// many it consumed (fewer at the end of the text).
+// many it consumed (fewer at the end of the text). Lines end as csvScanner counts
+// them: with \n, \r\n or a bare \r.
 func skipText(br *bufio.Reader, n int) int {
-	done := 0
+	done, inLine := 0, false
 	for done < n {
-		b, err := br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue // same line continues
-		}
-		if err != nil {
-			if len(b) > 0 {
+		b, _ := br.Peek(1)
+		if len(b) == 0 {
+			if inLine {
 				done++ // last line, without a line ending
 			}
 			break
 		}
+		b, _ = br.Peek(br.Buffered())
+		i := bytes.IndexAny(b, "\r\n")
+		if i < 0 {
+			br.Discard(len(b)) // same line continues
+			inLine = true
+			continue
+		}
+		c := b[i]
+		br.Discard(i + 1)
+		if c == '\r' {
+			if nx, _ := br.Peek(1); len(nx) == 1 && nx[0] == '\n' {
+				br.Discard(1)
+			}
+		}
 		done++
+		inLine = false
 	}
 	return done
 }
@@ -133,8 +161,9 @@ func validDelim(c rune) bool {
 }
 
 // decoder resolves the encoding (once), consumes a BOM and returns the
-// decoder to apply, nil for UTF-8.
-func (r *csvReader) decoder(raw *bufio.Reader) (encoding.Encoding, error) {
+// decoder to apply, nil for UTF-8. What a decoder cannot decode it passes on as text that
+// is not valid UTF-8, for Next to refuse the row (see undecodable).
+func (r *csvReader) decoder(raw *bufio.Reader) (transform.Transformer, error) {
 	head, _ := raw.Peek(4)
 	bom := func(p string) bool { return bytes.HasPrefix(head, []byte(p)) }
 	enc := r.enc
@@ -190,15 +219,15 @@ func (r *csvReader) decoder(raw *bufio.Reader) (encoding.Encoding, error) {
 		if bom("\xFF\xFE") {
 			raw.Discard(2)
 		}
-		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), nil
+		return utf16Decoder{}, nil
 	case "utf-16be":
 		if bom("\xFE\xFF") {
 			raw.Discard(2)
 		}
-		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), nil
+		return utf16Decoder{bigEndian: true}, nil
 	}
-	if d := singleByte(enc); d != nil {
-		return d, nil
+	if t := singleByte(enc); t != nil {
+		return byteDecoder{table: t}, nil
 	}
 	return nil, r.fileErr(0, detail(ErrEncoding, "unsupported encoding %q", enc))
 }
@@ -209,19 +238,21 @@ func detectDelimiter(br *bufio.Reader) rune {
 	// The lines buffered once the first one is whole: a stream whose writer pauses after
 	// its header is not waited for.
 	b, err := br.Peek(1)
-	for err == nil && bytes.IndexByte(b, '\n') < 0 && len(b) < bufSize {
+	for err == nil && bytes.IndexAny(b, "\r\n") < 0 && len(b) < bufSize {
 		b, err = br.Peek(len(b) + 1)
 		b, _ = br.Peek(br.Buffered())
 	}
 	cands := []byte{',', ';', '\t', '|'}
 	counts := make([]int, len(cands))
-	inQuote, lines := false, 0
+	inQuote, lines, prevCR := false, 0, false
 	for _, c := range b {
+		cr := prevCR
+		prevCR = c == '\r'
 		switch {
 		case c == '"':
 			inQuote = !inQuote
 		case inQuote:
-		case c == '\n':
+		case c == '\r', c == '\n' && !cr: // \r\n is one line ending
 			lines++
 		default:
 			if i := bytes.IndexByte(cands, c); i >= 0 {
@@ -272,9 +303,9 @@ func (r *csvReader) readHeader() error {
 			return r.fileErr(line, detail(ErrRowTooLarge, "the header is %d bytes, limit %d", rec.rowLen, r.o.maxRow()))
 		}
 		fields := rec.fields()
-		for _, s := range fields {
-			if r.checkUTF8 && !utf8.ValidString(s) {
-				return r.fileErr(line, detail(ErrEncoding, "header is not valid utf-8; set encoding: windows-1252"))
+		for i, s := range fields {
+			if why, bad := undecodable(r.enc, s); bad {
+				return r.fileErr(line, detail(ErrEncoding, "header column %d: %s", i+1, why))
 			}
 			if strings.IndexByte(s, 0) >= 0 {
 				return r.fileErr(line, detail(ErrNUL, "header"))
@@ -461,14 +492,14 @@ func (r *csvReader) Next() (Row, error) {
 		return Row{}, err
 	}
 	cells := make([]Cell, len(rec.fields))
-	badText := -1 // the first field that is not valid UTF-8
+	badText, why := -1, "" // the first field that could not be decoded, and why
 	for i, s := range rec.fields {
-		if r.checkUTF8 && !utf8.ValidString(s) {
+		if w, bad := undecodable(r.enc, s); bad {
 			// The row goes to a reject report, which is UTF-8 whatever the source.
 			if badText < 0 {
-				badText = i
+				badText, why = i, w
 			}
-			s = validText(s)
+			s = r.validText(s)
 		}
 		cells[i] = Cell{Text: s}
 		if s != "" {
@@ -498,7 +529,10 @@ func (r *csvReader) Next() (Row, error) {
 			plural(rec.nfields, "field"), len(r.header), nameList(r.header[rec.nfields:])))
 	}
 	if badText >= 0 {
-		return rowErr(r.column(badText), detail(ErrInvalidUTF8, "set encoding: windows-1252 if the file was saved by excel on windows"))
+		if r.enc == "utf-8" {
+			return rowErr(r.column(badText), detail(ErrInvalidUTF8, "%s", why))
+		}
+		return rowErr(r.column(badText), detail(ErrEncoding, "%s", why))
 	}
 	for i, c := range cells {
 		if err := r.checkField(c.Text); err != nil {
@@ -515,8 +549,8 @@ func (r *csvReader) checkField(s string) error {
 	return nil
 }
 
-func countCSV(f io.Closer, src *bufio.Reader, path string, o Options) (int, error) {
-	r, err := openCSV(path, o, f, src, true)
+func countCSV(ctx context.Context, f io.Closer, src *bufio.Reader, path string, o Options) (int, error) {
+	r, err := openCSV(ctx, path, o, f, src, true)
 	if err != nil {
 		return 0, err
 	}
@@ -547,12 +581,12 @@ func (r *csvReader) sniffUTF8(raw *bufio.Reader) (string, error) {
 	if r.regular {
 		// Most files are valid UTF-8: checked first at utf8.Valid's speed, the counting
 		// scan below reads only files that are not.
-		if ok, err := fileIsUTF8(r.path); err != nil {
+		if ok, err := r.fileIsUTF8(); err != nil {
 			return "", r.fileErr(0, err)
 		} else if ok {
 			return "utf-8", nil
 		}
-		f, err := os.Open(r.path)
+		f, err := r.reopenFile()
 		if err != nil {
 			return "", r.fileErr(0, err)
 		}
@@ -594,10 +628,11 @@ func (r *csvReader) sniffUTF8(raw *bufio.Reader) (string, error) {
 
 // utf8Stats counts what a scan of text as UTF-8 found.
 type utf8Stats struct {
-	lines     int // line endings before the scan position
-	invalid   int // bytes that start no valid UTF-8 character
-	multi     int // valid characters of two bytes or more
-	firstLine int // the line of the first invalid byte
+	lines     int  // line endings (\n, \r\n, a bare \r) before the scan position
+	cr        bool // the last byte scanned was a \r
+	invalid   int  // bytes that start no valid UTF-8 character
+	multi     int  // valid characters of two bytes or more
+	firstLine int  // the line of the first invalid byte
 	firstByte byte
 }
 
@@ -607,12 +642,14 @@ func (st *utf8Stats) scan(b []byte, last bool) []byte {
 	for i := 0; i < len(b); {
 		c := b[i]
 		if c < utf8.RuneSelf {
-			if c == '\n' {
+			if c == '\r' || c == '\n' && !st.cr {
 				st.lines++
 			}
+			st.cr = c == '\r'
 			i++
 			continue
 		}
+		st.cr = false
 		if !last && !utf8.FullRune(b[i:]) {
 			return b[i:]
 		}
@@ -629,6 +666,16 @@ func (st *utf8Stats) scan(b []byte, last bool) []byte {
 		i += size
 	}
 	return nil
+}
+
+// validText returns s, read with the reader's encoding, as valid UTF-8 for a report: see
+// validText. In another encoding than UTF-8, what could not be decoded becomes U+FFFD (the
+// row's error names it).
+func (r *csvReader) validText(s string) string {
+	if r.enc == "utf-8" {
+		return validText(s)
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // validText returns s with each byte that is not valid UTF-8 read as windows-1252, so
@@ -651,10 +698,10 @@ func validText(s string) string {
 	return b.String()
 }
 
-// fileIsUTF8 reports whether the file at path is valid UTF-8 text, reading it once in
+// fileIsUTF8 reports whether the reader's file is valid UTF-8 text, reading it once in
 // bounded memory.
-func fileIsUTF8(path string) (bool, error) {
-	f, err := os.Open(path)
+func (r *csvReader) fileIsUTF8() (bool, error) {
+	f, err := r.reopenFile()
 	if err != nil {
 		return false, err
 	}

@@ -17,7 +17,9 @@ var skipLimit int64 = MaxSkipBytes
 
 // csvScanner splits decoded CSV text into records the way encoding/csv does (RFC 4180:
 // fields quoted with ", a quote inside a quoted field doubled, \r\n read as \n, blank lines
-// skipped, no lazy quotes), but it never holds more than the limits: a field beyond
+// skipped, no lazy quotes), except that a bare \r (not followed by \n) ends a line as \n
+// does, as Excel and LibreOffice read the files of old Excel for Mac; inside quotes it is
+// kept as data but still counts as a line. It never holds more than the limits: a field beyond
 // maxField, the fields of a record beyond maxRow, and the fields beyond MaxColumns are
 // counted and not kept, and the scanner goes on to the end of the record. It keeps the
 // raw text of the current record while it fits maxRow, for the reader to re-read a record
@@ -31,7 +33,6 @@ type csvScanner struct {
 	rows     int  // rows begun, as a spreadsheet program counts them: records and blank lines
 	rawBase  int  // len(rec.raw) before the chunk being scanned
 	atLine   bool // the last byte read ended a line
-	crAtEnd  bool // the last byte read was a \r dropped at the end of the text
 
 	rec record // the record being read
 }
@@ -139,14 +140,9 @@ func (s *csvScanner) scan() error {
 		chunk, _ = s.br.Peek(s.br.Buffered())
 		s.rawBase = len(rec.raw)
 		n, done, next := s.step(st, chunk)
-		if last := n - 1; n > 0 {
-			if s.crAtEnd {
-				last-- // a dropped \r is no text on its line
-			}
-			if last >= 0 {
-				s.atLine = chunk[last] == '\n'
-			}
-			s.crAtEnd = false
+		if n > 0 {
+			// Every \r is a line ending, alone or before a \n.
+			s.atLine = chunk[n-1] == '\n' || chunk[n-1] == '\r'
 		}
 		if done || next != stStart {
 			s.keepRaw(chunk[:n]) // not the blank lines before a record
@@ -228,17 +224,14 @@ func (s *csvScanner) step(st scanState, chunk []byte) (int, bool, scanState) {
 					return i + 1, false, stStart
 				}
 				if c == '\r' {
-					if la, ok := s.lookahead(chunk, i, 2); !ok {
+					// \r\n, or a bare \r: a blank line.
+					n, ok := s.crLen(chunk, i)
+					if !ok {
 						return i, false, st
-					} else if len(la) == 1 || la[1] == '\n' {
-						// \r\n, or a \r before the end of the text: a blank line.
-						if len(la) == 1 {
-							return i + 1, false, stStart
-						}
-						s.line++
-						s.rows++
-						return i + 2, false, stStart
 					}
+					s.line++
+					s.rows++
+					return i + n, false, stStart
 				}
 				rec.start = s.line + 1
 				s.rows++
@@ -257,19 +250,13 @@ func (s *csvScanner) step(st scanState, chunk []byte) (int, bool, scanState) {
 				s.endLine(i, i+1)
 				return i + 1, true, stStart
 			case c == '\r':
-				la, ok := s.lookahead(chunk, i, 2)
+				n, ok := s.crLen(chunk, i)
 				if !ok {
 					return i, false, st
 				}
-				if len(la) == 1 { // dropped before the end of the text
-					continue
-				}
-				if la[1] == '\n' {
-					s.endField()
-					s.endLine(i, i+2)
-					return i + 2, true, stStart
-				}
-				s.addByte(c)
+				s.endField()
+				s.endLine(i, i+n)
+				return i + n, true, stStart
 			case c == s.comma[0]:
 				if len(s.comma) > 1 {
 					la, ok := s.lookahead(chunk, i, len(s.comma))
@@ -295,21 +282,17 @@ func (s *csvScanner) step(st scanState, chunk []byte) (int, bool, scanState) {
 			case '"':
 				st = stQuote
 			case '\r':
-				la, ok := s.lookahead(chunk, i, 2)
+				n, ok := s.crLen(chunk, i)
 				if !ok {
 					return i, false, st
 				}
-				if len(la) == 2 && la[1] == '\n' {
+				if n == 2 {
 					s.addByte('\n')
-					s.endLine(i, i+2)
-					i++
-					continue
+				} else {
+					s.addByte(c) // a bare \r in quotes is data, on a line of its own
 				}
-				if len(la) == 1 {
-					s.crAtEnd = true // dropped before the end of the text
-					return i + 1, false, st
-				}
-				s.addByte(c)
+				s.endLine(i, i+n)
+				i += n - 1
 			case '\n':
 				s.addByte(c)
 				s.endLine(i, i+1)
@@ -326,20 +309,13 @@ func (s *csvScanner) step(st scanState, chunk []byte) (int, bool, scanState) {
 				s.endLine(i, i+1)
 				return i + 1, true, stStart
 			case c == '\r':
-				la, ok := s.lookahead(chunk, i, 2)
+				n, ok := s.crLen(chunk, i)
 				if !ok {
 					return i, false, st
 				}
-				if len(la) == 1 {
-					continue
-				}
-				if la[1] == '\n' {
-					s.endField()
-					s.endLine(i, i+2)
-					return i + 2, true, stStart
-				}
-				rec.quoteErr, rec.quoteLine = csv.ErrQuote, s.line+1
-				st = stSkip
+				s.endField()
+				s.endLine(i, i+n)
+				return i + n, true, stStart
 			case c == s.comma[0] && len(s.comma) == 1:
 				s.endField()
 				st = stField
@@ -361,9 +337,17 @@ func (s *csvScanner) step(st scanState, chunk []byte) (int, bool, scanState) {
 				st = stSkip
 			}
 		case stSkip:
-			if c == '\n' {
+			switch c {
+			case '\n':
 				s.endLine(i, i+1)
 				return i + 1, true, stStart
+			case '\r':
+				n, ok := s.crLen(chunk, i)
+				if !ok {
+					return i, false, st
+				}
+				s.endLine(i, i+n)
+				return i + n, true, stStart
 			}
 		}
 	}
@@ -381,6 +365,19 @@ func (s *csvScanner) lookahead(chunk []byte, i, n int) ([]byte, bool) {
 		return nil, false
 	}
 	return chunk[i:], true
+}
+
+// crLen returns the length of the line ending that the \r at chunk[i] starts: 2 for
+// \r\n, 1 for a bare \r (also at the end of the text). ok is false as for lookahead.
+func (s *csvScanner) crLen(chunk []byte, i int) (int, bool) {
+	la, ok := s.lookahead(chunk, i, 2)
+	if !ok {
+		return 0, false
+	}
+	if len(la) == 2 && la[1] == '\n' {
+		return 2, true
+	}
+	return 1, true
 }
 
 // special reports whether c may end a field or a line in state st (stPlain or stQuoted).

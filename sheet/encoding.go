@@ -1,11 +1,14 @@
 package sheet
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
-	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/transform"
 )
 
 // Encodings lists the canonical names of the CSV text encodings Open
@@ -52,9 +55,9 @@ func EncodingName(name string) (canon string, ok bool) {
 	return canon, ok
 }
 
-// singleByte returns the decoder of a single-byte canonical encoding, nil
-// for the Unicode ones.
-func singleByte(canon string) encoding.Encoding {
+// singleByte returns the table of a single-byte canonical encoding, nil for the
+// Unicode ones.
+func singleByte(canon string) *charmap.Charmap {
 	switch canon {
 	case "windows-1252":
 		return charmap.Windows1252
@@ -66,4 +69,141 @@ func singleByte(canon string) encoding.Encoding {
 		return charmap.Macintosh
 	}
 	return nil
+}
+
+// The decoders below never put U+FFFD in place of what they cannot decode, as those of
+// golang.org/x/text do: they pass it on as text that is not valid UTF-8, for the reader
+// to refuse the row that holds it, naming the bytes (see undecodable). A U+FFFD that the
+// file really holds is decoded as any other character.
+
+// byteDecoder decodes a single-byte encoding. A byte the table does not define (0x81 in
+// windows-1252) is passed on as it is: a byte of 0x80 or more alone is not UTF-8.
+type byteDecoder struct {
+	transform.NopResetter
+	table *charmap.Charmap
+}
+
+func (d byteDecoder) Transform(dst, src []byte, atEOF bool) (nDst, nSrc int, err error) {
+	for nSrc < len(src) {
+		c := src[nSrc]
+		if c < utf8.RuneSelf {
+			if nDst == len(dst) {
+				return nDst, nSrc, transform.ErrShortDst
+			}
+			dst[nDst] = c
+			nDst++
+			nSrc++
+			continue
+		}
+		r := d.table.DecodeByte(c)
+		if r == utf8.RuneError {
+			if nDst == len(dst) {
+				return nDst, nSrc, transform.ErrShortDst
+			}
+			dst[nDst] = c
+			nDst++
+			nSrc++
+			continue
+		}
+		if nDst+utf8.RuneLen(r) > len(dst) {
+			return nDst, nSrc, transform.ErrShortDst
+		}
+		nDst += utf8.EncodeRune(dst[nDst:], r)
+		nSrc++
+	}
+	return nDst, nSrc, nil
+}
+
+// utf16Decoder decodes UTF-16 without a BOM (the reader consumes it). An unpaired
+// surrogate is passed on as its three-byte UTF-8 form, which is not valid UTF-8; an odd
+// byte b at the end of the text as 0xFE, 0x80|b>>4, 0x80|b&0xF, which is not either.
+type utf16Decoder struct {
+	transform.NopResetter
+	bigEndian bool
+}
+
+func (d utf16Decoder) unit(b []byte) rune {
+	if d.bigEndian {
+		return rune(b[0])<<8 | rune(b[1])
+	}
+	return rune(b[1])<<8 | rune(b[0])
+}
+
+func (d utf16Decoder) Transform(dst, src []byte, atEOF bool) (nDst, nSrc int, err error) {
+	for nSrc < len(src) {
+		rest := src[nSrc:]
+		if len(rest) < 2 {
+			if !atEOF {
+				return nDst, nSrc, transform.ErrShortSrc
+			}
+			if nDst+3 > len(dst) {
+				return nDst, nSrc, transform.ErrShortDst
+			}
+			b := rest[0] // an odd byte at the end
+			copy(dst[nDst:], []byte{0xFE, 0x80 | b>>4, 0x80 | b&0xF})
+			return nDst + 3, nSrc + 1, nil
+		}
+		u, size := d.unit(rest), 2
+		switch {
+		case utf16.IsSurrogate(u) && u < 0xDC00: // a high surrogate: a low one must follow
+			if len(rest) < 4 && !atEOF {
+				return nDst, nSrc, transform.ErrShortSrc
+			}
+			if len(rest) >= 4 {
+				if r := utf16.DecodeRune(u, d.unit(rest[2:])); r != utf8.RuneError {
+					u, size = r, 4
+				}
+			}
+		}
+		var buf [utf8.UTFMax]byte
+		var enc []byte
+		if utf16.IsSurrogate(u) {
+			enc = append(buf[:0], 0xED, byte(0x80|(u>>6)&0x3F), byte(0x80|u&0x3F))
+		} else {
+			enc = utf8.AppendRune(buf[:0], u)
+		}
+		if nDst+len(enc) > len(dst) {
+			return nDst, nSrc, transform.ErrShortDst
+		}
+		nDst += copy(dst[nDst:], enc)
+		nSrc += size
+	}
+	return nDst, nSrc, nil
+}
+
+// undecodable describes the first bytes of s that are not valid UTF-8, as the decoder of
+// the encoding enc left them: a byte the file has but the encoding does not define. ok is
+// false when s is valid UTF-8.
+func undecodable(enc, s string) (why string, ok bool) {
+	i := 0
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r != utf8.RuneError || size > 1 {
+			i += size
+			continue
+		}
+		break
+	}
+	if i == len(s) {
+		return "", false
+	}
+	c := s[i]
+	switch {
+	case enc == "utf-8":
+		return fmt.Sprintf("byte 0x%02X is not valid utf-8: set encoding: windows-1252 if the file was saved by excel on windows, or the encoding it was saved with", c), true
+	case strings.HasPrefix(enc, "utf-16"):
+		if c == 0xED && i+3 <= len(s) && s[i+1] >= 0xA0 && s[i+1] <= 0xBF {
+			u := rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F) | 0xD000
+			return fmt.Sprintf("the %s code unit 0x%04X is half of a character (an unpaired surrogate): the file is damaged or not %s; save it again as unicode text, or set encoding: to the one it was saved with", enc, u, enc), true
+		}
+		if c == 0xFE && i+3 <= len(s) {
+			c = (s[i+1]&0xF)<<4 | s[i+2]&0xF
+		}
+		return fmt.Sprintf("the file ends with the odd byte 0x%02X, half of a %s character: the file is cut or not %s; save it again, or set encoding: to the one it was saved with", c, enc, enc), true
+	}
+	why = fmt.Sprintf("byte 0x%02X is not a character in %s: set encoding: to the encoding the file was saved with", c, enc)
+	if r := charmap.Windows1252.DecodeByte(c); enc != "windows-1252" && r != utf8.RuneError {
+		why += fmt.Sprintf(" (in windows-1252 it is %q)", r)
+	}
+	return why, true
 }

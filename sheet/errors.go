@@ -27,7 +27,8 @@ var (
 	ErrLegacyXLS = errors.New("old excel 97-2003 .xls format is not supported: save it as .xlsx or .csv")
 	// ErrEncrypted: the workbook is password-protected.
 	ErrEncrypted = errors.New("workbook is password-protected: save an unprotected copy")
-	// ErrEncoding: the file cannot be decoded with the chosen encoding.
+	// ErrEncoding: the file, or a field of a row, cannot be decoded with the
+	// chosen encoding.
 	ErrEncoding = errors.New("invalid text encoding")
 	// ErrTooManyFields: a record has more non-empty fields than the header.
 	ErrTooManyFields = errors.New("more fields than header columns")

@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -203,7 +204,7 @@ func openFolder(dir string, o Options) (Reader, error) {
 	if err != nil {
 		return nil, &FileError{Path: dir, Err: err}
 	}
-	entries, err := listFolder(dir, glob)
+	entries, err := listFolder(context.Background(), dir, glob)
 	if err != nil {
 		return nil, &FileError{Path: dir, Err: err}
 	}
@@ -221,7 +222,8 @@ func openFolder(dir string, o Options) (Reader, error) {
 
 // listFolder walks dir through an os.Root and returns the regular files (and symlinks,
 // and special files, so that they are rejected with a reason) that glob matches, sorted.
-func listFolder(dir, glob string) ([]folderEntry, error) {
+// It stops when ctx ends, with ctx's error.
+func listFolder(ctx context.Context, dir, glob string) ([]folderEntry, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, err
@@ -238,6 +240,9 @@ func listFolder(dir, glob string) ([]folderEntry, error) {
 	err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("read %s: %w", p, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 		if d.IsDir() {
 			return nil // a symlink to a folder is not a dir entry here: never walked into
@@ -296,11 +301,15 @@ func (r *folderReader) Next() (Row, error) {
 
 func (r *folderReader) Close() error { return nil }
 
-// countFolder is CountRows for a folder.
-func countFolder(dir string, o Options) (int, error) {
-	rd, err := openFolder(dir, o)
+// countFolder is CountRowsContext for a folder.
+func countFolder(ctx context.Context, dir string, o Options) (int, error) {
+	_, _, glob, err := compileFolder(o.Folder)
 	if err != nil {
-		return 0, err
+		return 0, &FileError{Path: dir, Err: err}
 	}
-	return len(rd.(*folderReader).entries), nil
+	entries, err := listFolder(ctx, dir, glob)
+	if err != nil {
+		return 0, &FileError{Path: dir, Err: err}
+	}
+	return len(entries), nil
 }

@@ -40,7 +40,7 @@ func Peek(ctx context.Context, path string, o Options, n int) (*Peeked, error) {
 		f.stop()
 		return peekXLSX(fh, path, o, n)
 	}
-	r := &csvReader{path: path, o: o, comma: o.Delimiter, regular: regular}
+	r := newCSVReader(ctx, path, o, regular)
 	if err := r.start(f, src, 0); err != nil {
 		f.Close()
 		return nil, err
@@ -62,7 +62,7 @@ func Peek(ctx context.Context, path string, o Options, n int) (*Peeked, error) {
 		fields := rec.fields()
 		cells := make([]Cell, len(fields))
 		for i, s := range fields {
-			s = validText(strings.ReplaceAll(s, "\x00", ""))
+			s = r.validText(strings.ReplaceAll(s, "\x00", ""))
 			cells[i] = Cell{Text: s}
 			if s != "" {
 				cells[i].Kind = KindString

@@ -55,18 +55,29 @@ func OpenContext(ctx context.Context, path string, o Options) (Reader, error) {
 		f.stop() // the workbook reads fh at offsets
 		return openXLSX(fh, path, o)
 	}
-	return openCSV(path, o, f, src, regular)
+	return openCSV(ctx, path, o, f, src, regular)
 }
 
-// CountRows returns the number of data rows after the header, for a progress
+// CountRows is CountRowsContext without a context.
+func CountRows(path string, o Options) (int, error) {
+	return CountRowsContext(context.Background(), path, o)
+}
+
+// CountRowsContext returns the number of data rows after the header, for a progress
 // estimate. For CSV it is exact (records, blank lines not counted, a record
 // with bad quotes counted once). For XLSX it counts the row elements below
 // the header, so rows whose cells are all blank are counted too: an upper
 // bound of what Next returns. A pipe or a device cannot be read twice: it is
 // not opened, and the error wraps ErrNotSeekable.
-func CountRows(path string, o Options) (int, error) {
+//
+// When ctx ends, counting stops within a buffer's work (64 KiB of a CSV, of a workbook's
+// compressed bytes, or one file of a folder), and the error wraps ctx's error.
+func CountRowsContext(ctx context.Context, path string, o Options) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, &FileError{Path: path, Err: err}
+	}
 	if o.Folder != nil {
-		return countFolder(path, o)
+		return countFolder(ctx, path, o)
 	}
 	st, err := os.Stat(path)
 	if err != nil {
@@ -79,15 +90,15 @@ func CountRows(path string, o Options) (int, error) {
 	if err != nil {
 		return 0, &FileError{Path: path, Err: err}
 	}
-	f, src, _, format, err := sniff(context.Background(), path, fh)
+	f, src, _, format, err := sniff(ctx, path, fh)
 	if err != nil {
 		return 0, err
 	}
 	if format == formatXLSX {
 		f.stop()
-		return countXLSX(fh, path, o)
+		return countXLSX(ctx, fh, path, o)
 	}
-	return countCSV(f, src, path, o)
+	return countCSV(ctx, f, src, path, o)
 }
 
 // sniff reads the first bytes of the open file fh and tells its format. It returns the

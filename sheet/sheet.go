@@ -113,9 +113,12 @@ type Options struct {
 	// that EncodingName accepts ("utf-16" takes the byte order from the BOM,
 	// little endian without one). Any other name, or a UTF-16 BOM with an
 	// encoding that is not UTF-16, gives a FileError wrapping ErrEncoding.
-	// Text read as UTF-8 is checked: a header that is not valid UTF-8 gives a
-	// FileError wrapping ErrEncoding, a field a RowError wrapping
-	// ErrInvalidUTF8, both suggesting windows-1252.
+	// The text is checked in every encoding: a header that cannot be decoded
+	// gives a FileError wrapping ErrEncoding, a field a RowError (wrapping
+	// ErrInvalidUTF8 in UTF-8, ErrEncoding in the others) naming the byte (a
+	// byte windows-1252 does not define, an unpaired UTF-16 surrogate) and
+	// suggesting encoding:. Nothing is replaced with U+FFFD; a U+FFFD the
+	// file holds is read as it is.
 	Encoding string
 	// MaxCellBytes is the largest cell accepted, in bytes; 0 means
 	// DefaultMaxCellBytes. A larger cell gives a RowError wrapping
@@ -165,6 +168,9 @@ const (
 	// MaxZipEntries bounds the number of parts of a workbook (its zip directory is read
 	// into memory).
 	MaxZipEntries = 10000
+	// MaxSheets bounds the sheets a workbook lists (each is a part of the package, so no
+	// real workbook has more than MaxZipEntries).
+	MaxSheets = MaxZipEntries
 	// MaxSkipBytes bounds how far a CSV reader scans for the end of a row that broke
 	// MaxRowBytes (or of a quote never closed) before it gives up on the file.
 	MaxSkipBytes = 1 << 30

@@ -86,6 +86,27 @@ func (c *ctxFile) Close() error {
 	return c.f.Close()
 }
 
+// ctxReaderAt reads a file at offsets until ctx ends: no read starts after it. It serves
+// a workbook, whose parts are read through it.
+type ctxReaderAt struct {
+	ctx context.Context
+	r   io.ReaderAt
+}
+
+func (c ctxReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.ReadAt(p, off)
+}
+
+// ended reports whether err comes from a context that ended: cancelled or past its
+// deadline. Such an error is wrapped with %w wherever it is reported, for the caller to
+// tell a stop from a damaged file.
+func ended(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
 // OpenStream opens path for reading, as OpenContext does before it reads a spreadsheet:
 // opening a FIFO waits for its writer, and that wait, like any read blocked on a pipe or
 // a terminal, ends when ctx ends (the read then returns ctx's error). It serves the

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/xml"
 	"errors"
@@ -46,25 +47,33 @@ func (p *xlsxPkg) fileErr(sheet string, err error) error {
 // is closed on error, and by close), and loads its workbook, styles and shared strings.
 // The directory's size and the inflated size it declares are checked first.
 func openPkg(f *os.File, filePath string, o Options) (*xlsxPkg, error) {
-	return openPkgWith(f, filePath, o, true)
+	return openPkgWith(context.Background(), f, filePath, o, true)
 }
 
 // openPkgWith is openPkg that loads the shared strings only when withSST is true: counting
-// rows needs none of them, and a table of 800,000 strings would be read for nothing.
-func openPkgWith(f *os.File, filePath string, o Options, withSST bool) (*xlsxPkg, error) {
+// rows needs none of them, and a table of 800,000 strings would be read for nothing. Every
+// read of the package's bytes fails with ctx's error once ctx ends.
+func openPkgWith(ctx context.Context, f *os.File, filePath string, o Options, withSST bool) (*xlsxPkg, error) {
 	p := &xlsxPkg{path: filePath, o: o, file: f, noSST: !withSST}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
 		return nil, p.fileErr("", err)
 	}
-	if err := checkZipDirectory(f, st.Size()); err != nil {
+	var ra io.ReaderAt = f
+	if ctx.Done() != nil {
+		ra = ctxReaderAt{ctx: ctx, r: f}
+	}
+	if err := checkZipDirectory(ra, st.Size()); err != nil {
 		f.Close()
 		return nil, p.fileErr("", err)
 	}
-	zr, err := zip.NewReader(f, st.Size())
+	zr, err := zip.NewReader(ra, st.Size())
 	if err != nil {
 		f.Close()
+		if ended(err) {
+			return nil, p.fileErr("", fmt.Errorf("open zip: %w", err))
+		}
 		return nil, p.fileErr("", detail(ErrNotSpreadsheet, "open zip: %v", err))
 	}
 	p.zr = zr
@@ -111,24 +120,6 @@ func checkZipDirectory(f io.ReaderAt, size int64) error {
 	return nil
 }
 
-type xRels struct {
-	Rels []struct {
-		ID     string `xml:"Id,attr"`
-		Type   string `xml:"Type,attr"`
-		Target string `xml:"Target,attr"`
-	} `xml:"Relationship"`
-}
-
-type xWorkbook struct {
-	Pr struct {
-		Date1904 string `xml:"date1904,attr"`
-	} `xml:"workbookPr"`
-	Sheets []struct {
-		Name  string     `xml:"name,attr"`
-		Attrs []xml.Attr `xml:",any,attr"`
-	} `xml:"sheets>sheet"`
-}
-
 type xStyles struct {
 	NumFmts []struct {
 		ID   int    `xml:"numFmtId,attr"`
@@ -141,56 +132,129 @@ type xStyles struct {
 
 func (p *xlsxPkg) load() error {
 	wbPart := "xl/workbook.xml"
-	var root xRels
-	if ok, err := p.unmarshal("_rels/.rels", &root); err != nil {
+	if _, err := p.readRels("_rels/.rels", func(id, typ, target string) {
+		if strings.HasSuffix(typ, "/officeDocument") {
+			wbPart = resolvePart("", target)
+		}
+	}); err != nil {
 		return err
-	} else if ok {
-		for _, r := range root.Rels {
-			if strings.HasSuffix(r.Type, "/officeDocument") {
-				wbPart = resolvePart("", r.Target)
+	}
+	type listed struct{ name, id string }
+	var sheets []listed
+	ok, err := p.walk(wbPart, func(se xml.StartElement, parent string, depth int) error {
+		switch {
+		case depth == 2 && se.Name.Local == "workbookPr":
+			d := attr(se, "date1904")
+			p.date1904 = d == "1" || d == "true"
+		case depth == 3 && parent == "sheets" && se.Name.Local == "sheet":
+			if len(sheets) == MaxSheets {
+				return detail(ErrTooLarge, "the workbook lists more than %d sheets", MaxSheets)
+			}
+			if id := attr(se, "id"); id != "" {
+				sheets = append(sheets, listed{name: attr(se, "name"), id: id})
 			}
 		}
-	}
-	var wb xWorkbook
-	if ok, err := p.unmarshal(wbPart, &wb); err != nil {
+		return nil
+	})
+	if err != nil {
 		return err
-	} else if !ok {
+	}
+	if !ok {
 		return p.fileErr("", detail(ErrNotSpreadsheet, "zip file has no workbook part"))
 	}
-	p.date1904 = wb.Pr.Date1904 == "1" || wb.Pr.Date1904 == "true"
+	wanted := make(map[string]string, len(sheets)) // r:id of a sheet -> its part
+	for _, s := range sheets {
+		wanted[s.id] = ""
+	}
 	dir := path.Dir(wbPart)
-	var rels xRels
-	if _, err := p.unmarshal(path.Join(dir, "_rels", path.Base(wbPart)+".rels"), &rels); err != nil {
+	var sstPart, stylesPart string
+	if _, err := p.readRels(path.Join(dir, "_rels", path.Base(wbPart)+".rels"), func(id, typ, target string) {
+		switch {
+		case strings.HasSuffix(typ, "/sharedStrings"):
+			if sstPart == "" {
+				sstPart = resolvePart(dir, target)
+			}
+		case strings.HasSuffix(typ, "/styles"):
+			if stylesPart == "" {
+				stylesPart = resolvePart(dir, target)
+			}
+		}
+		if t, ok := wanted[id]; ok && t == "" {
+			wanted[id] = resolvePart(dir, target)
+		}
+	}); err != nil {
 		return err
 	}
-	targets := make(map[string]string, len(rels.Rels))
-	for _, r := range rels.Rels {
-		targets[r.ID] = resolvePart(dir, r.Target)
-		switch {
-		case strings.HasSuffix(r.Type, "/sharedStrings"):
-			if p.noSST {
-				continue
-			}
-			if err := p.loadSST(targets[r.ID]); err != nil {
-				return err
-			}
-		case strings.HasSuffix(r.Type, "/styles"):
-			if err := p.loadStyles(targets[r.ID]); err != nil {
-				return err
-			}
+	if sstPart != "" && !p.noSST {
+		if err := p.loadSST(sstPart); err != nil {
+			return err
 		}
 	}
-	for _, s := range wb.Sheets {
-		for _, a := range s.Attrs {
-			if a.Name.Local == "id" {
-				p.sheets = append(p.sheets, sheetRef{name: s.Name, part: targets[a.Value]})
-			}
+	if stylesPart != "" {
+		if err := p.loadStyles(stylesPart); err != nil {
+			return err
 		}
+	}
+	for _, s := range sheets {
+		p.sheets = append(p.sheets, sheetRef{name: s.name, part: wanted[s.id]})
 	}
 	if len(p.sheets) == 0 {
 		return p.fileErr("", detail(ErrNotSpreadsheet, "workbook has no sheets"))
 	}
 	return nil
+}
+
+// walk streams the small part (within MaxMetadataBytes) and calls fn with each start
+// element, the local name of the element at depth 2 that holds it (when it is deeper) and
+// its depth (the root element is at depth 1). Nothing but what fn keeps is held: a part of
+// millions of elements costs no memory. ok is false when the part does not exist; an error
+// of fn ends the walk and is returned as a FileError.
+func (p *xlsxPkg) walk(part string, fn func(se xml.StartElement, parent string, depth int) error) (ok bool, _ error) {
+	rc, ok, err := p.open(part, MaxMetadataBytes)
+	if !ok || err != nil {
+		return ok, err
+	}
+	defer rc.Close()
+	dec := newXMLDecoder(rc, p.o.maxCell())
+	depth, parent := 0, ""
+	for {
+		tok, err := dec.RawToken()
+		if err == io.EOF {
+			if depth != 0 {
+				return true, p.fileErr("", detail(ErrMalformed, "read %s: the xml ends inside an element", part))
+			}
+			return true, nil
+		}
+		if err != nil {
+			return true, p.fileErr("", xmlError(part, err))
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			if depth == 2 {
+				parent = t.Name.Local
+			}
+			if err := fn(t, parent, depth); err != nil {
+				return true, p.fileErr("", fmt.Errorf("read %s: %w", part, err))
+			}
+		case xml.EndElement:
+			if depth == 0 {
+				return true, p.fileErr("", detail(ErrMalformed, "read %s: an end tag </%s> without its start", part, t.Name.Local))
+			}
+			depth--
+		}
+	}
+}
+
+// readRels streams the relationships part and calls fn with the Id, Type and Target of
+// each relationship; ok is false when the part does not exist.
+func (p *xlsxPkg) readRels(part string, fn func(id, typ, target string)) (ok bool, _ error) {
+	return p.walk(part, func(se xml.StartElement, _ string, depth int) error {
+		if depth == 2 && se.Name.Local == "Relationship" {
+			fn(attr(se, "Id"), attr(se, "Type"), attr(se, "Target"))
+		}
+		return nil
+	})
 }
 
 func resolvePart(dir, target string) string {
@@ -212,6 +276,9 @@ func (p *xlsxPkg) open(part string, limit int64) (io.ReadCloser, bool, error) {
 	}
 	rc, err := f.Open()
 	if err != nil {
+		if ended(err) {
+			return nil, true, p.fileErr("", fmt.Errorf("open %s: %w", part, err))
+		}
 		return nil, true, p.fileErr("", detail(ErrMalformed, "open %s: %v", part, err))
 	}
 	return rc, true, nil
@@ -231,7 +298,7 @@ func (p *xlsxPkg) unmarshal(part string, v any) (bool, error) {
 
 // xmlError names the part in an error of its XML: a limit of the guard, or damage.
 func xmlError(part string, err error) error {
-	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrMalformed) {
+	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrMalformed) || ended(err) {
 		return fmt.Errorf("read %s: %w", part, err)
 	}
 	return detail(ErrMalformed, "read %s: %v", part, err)
@@ -489,8 +556,8 @@ func (p *xlsxPkg) chooseSheet(o Options) (sheetRef, error) {
 	return p.sheets[0], nil
 }
 
-func countXLSX(f *os.File, filePath string, o Options) (int, error) {
-	p, err := openPkgWith(f, filePath, o, false)
+func countXLSX(ctx context.Context, f *os.File, filePath string, o Options) (int, error) {
+	p, err := openPkgWith(ctx, f, filePath, o, false)
 	if err != nil {
 		return 0, err
 	}
@@ -516,6 +583,9 @@ func countXLSX(f *os.File, filePath string, o Options) (int, error) {
 			}
 			if err == io.EOF {
 				return n, nil
+			}
+			if ended(err) {
+				return n, p.fileErr(sh.name, fmt.Errorf("read %s: %w", sh.part, err))
 			}
 			return n, p.fileErr(sh.name, detail(ErrMalformed, "read %s: %v", sh.part, err))
 		}

@@ -63,17 +63,29 @@ func serialTime(x float64, date1904 bool) (time.Time, bool) {
 	return base.AddDate(0, 0, int(days)).Add(time.Duration(ms) * time.Millisecond), true
 }
 
-func parseISODate(v string) (time.Time, bool) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02", "15:04:05.999999999"} {
+// dateCellISO builds the cell of the ISO 8601 value v of a t="d" cell formatted as k (see
+// serialCell). A time of day alone ("10:00:00") holds no date: in a cell formatted as a
+// date it is refused, as serial 0.5 is; otherwise it is the cell of that serial, a time
+// of day on Excel's day 0 (1899-12-31) that a date column refuses.
+func dateCellISO(v string, k Kind) (Cell, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02"} {
 		if t, err := time.Parse(layout, v); err == nil {
 			if t.Location() != time.UTC {
 				// Keep the wall clock, as for serial dates.
 				t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 			}
-			return t, true
+			return dateCell(t, k), nil
 		}
 	}
-	return time.Time{}, false
+	t, err := time.Parse("15:04:05.999999999", v)
+	if err != nil {
+		return Cell{}, detail(ErrBadDate, "%q is not an ISO 8601 date", clip(v))
+	}
+	if k == KindDate {
+		return Cell{}, detail(ErrBadDate, "%q is a time of day without a date", clip(v))
+	}
+	t = time.Date(1899, 12, 31, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+	return Cell{Text: t.Format("15:04:05.999"), Kind: KindDateTime, Time: t}, nil
 }
 
 // builtinFormatKind classifies Excel's built-in number formats.

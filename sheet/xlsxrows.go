@@ -432,11 +432,11 @@ func (p *xlsxPkg) cell(typ, style, v, inline string) (Cell, error) {
 		if v == "" {
 			return Cell{}, nil
 		}
-		t, ok := parseISODate(v)
-		if !ok {
-			return bad(detail(ErrBadDate, "%q is not an ISO 8601 date", clip(v)))
+		c, err := dateCellISO(v, p.styleKind(style))
+		if err != nil {
+			return bad(err)
 		}
-		return dateCell(t, p.styleKind(style)), nil
+		return c, nil
 	}
 	v = strings.TrimSpace(v)
 	if v == "" {
