@@ -402,6 +402,11 @@ func (l *loader) fieldFlags(f *mapping.Field, props map[string]*yaml.Node) {
 			l.errAt(v, "field %q: %s applies to type date or datetime only", path, k)
 		}
 	}
+	if err := mapping.CheckDateFormats(f.Formats); err != nil {
+		// Both orders of one shape would read each value with the first that fits: day-first
+		// and month-first mixed row by row.
+		l.errAt(props["formats"], "field %q: %v", path, err)
+	}
 	if v := props["serial"]; v != nil {
 		l.serial(f, v)
 	}

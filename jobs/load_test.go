@@ -87,6 +87,9 @@ func TestLoadRejects(t *testing.T) {
 		{"files_outside.yaml", []want{{3, "files applies to entity files only"}}},
 		{"empty.yaml", []want{{0, "the job file is empty"}}},
 		{"bad_search_api.yaml", []want{{7, `search_api "v3" is not one of auto, v1, v2`}}},
+		// Day-first and month-first in one list would read each value with the first that
+		// fits: 03/04 as 3 April and 04/13 as 13 April, in one column.
+		{"mixed_date_orders.yaml", []want{{6, `formats DD/MM/YYYY and MM/DD/YYYY read the same text as different dates`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

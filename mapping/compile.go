@@ -201,8 +201,19 @@ func (m *Mapper) compileField(fs Field, header []string, cols *headerIndex) (*fi
 	if len(fs.Formats) > 0 && f.typ != TypeDate && f.typ != TypeDateTime {
 		bad("date formats apply to date and datetime fields, not %s", typeName(f.typ))
 	}
+	badLayout := false
 	for _, l := range fs.Formats {
 		if err := checkLayout(l); err != nil {
+			errs = append(errs, err)
+			badLayout = true
+		}
+	}
+	if !badLayout {
+		// Two formats that read one text as two dates would mix orders row by row.
+		if err := CheckDateFormats(fs.Formats); err != nil {
+			if fs.Column != "" {
+				err = fmt.Errorf("column %q: %w", fs.Column, err)
+			}
 			errs = append(errs, err)
 		}
 	}

@@ -201,7 +201,7 @@ func toDate(c Cell, text string, layouts []string, serial int) (string, error) {
 		}
 	} else {
 		for _, l := range layouts {
-			t, err := time.Parse(GoLayout(l), text)
+			t, err := ParseDate(l, text)
 			if err == nil {
 				return formatDate(t.Date()), nil
 			}
@@ -227,33 +227,40 @@ func toDate(c Cell, text string, layouts []string, serial int) (string, error) {
 	} else {
 		msg += " (want " + wantLayouts(layouts, "YYYY-MM-DD") + ")"
 	}
-	if hint := orderHint(text); hint != "" {
+	failed := layouts
+	if len(failed) == 0 {
+		failed = []string{time.DateOnly, time.RFC3339}
+	}
+	if hint := orderHint(dateOrders(text), failed); hint != "" {
 		msg += "; " + hint
 	}
 	return "", reason(ErrBadDate, "%s", msg)
 }
 
-// dateTimeHint names the date_format under which text, a date and a time of day
-// ("07/21/2027 18:30"), reads; "" when its date reads in no order or in several.
-func dateTimeHint(text string) string {
+// dateTimeHint is orderHint for text, a date and a time of day ("07/21/2027 18:30"),
+// when the formats that failed do not read it.
+func dateTimeHint(text string, failed []string) string {
 	date, clock, ok := strings.Cut(strings.TrimSpace(text), " ")
-	orders := DateOrders(date)
-	if !ok || len(orders) != 1 {
+	if !ok {
 		return ""
 	}
-	var f string
+	var suffix string
 	switch strings.Count(clock, ":") {
 	case 1:
-		f = orders[0] + " HH:mm"
+		suffix = " HH:mm"
 	case 2:
-		f = orders[0] + " HH:mm:ss"
+		suffix = " HH:mm:ss"
 	default:
 		return ""
 	}
-	if _, err := time.Parse(GoLayout(f), text); err != nil {
-		return ""
+	var fits []reading
+	for _, r := range dateOrders(date) {
+		f := r.format + suffix
+		if t, err := ParseDate(f, text); err == nil {
+			fits = append(fits, reading{f, t})
+		}
 	}
-	return "it reads as " + f + ": set date_format: " + f
+	return orderHint(fits, failed)
 }
 
 // rangeSentence turns a layout's out-of-range parse error into a sentence, "" for any
@@ -300,7 +307,7 @@ func toDateTime(c Cell, text string, layouts []string, serial int) (string, erro
 	}
 	var sentences []string
 	for _, l := range try {
-		t, err := time.Parse(GoLayout(l), text)
+		t, err := ParseDate(l, text)
 		if err == nil {
 			return t.UTC().Format(time.RFC3339), nil
 		}
@@ -325,7 +332,7 @@ func toDateTime(c Cell, text string, layouts []string, serial int) (string, erro
 	} else {
 		msg += " (want " + wantLayouts(layouts, "YYYY-MM-DD HH:mm:ss, or RFC 3339 such as 2027-07-21T09:30:00Z") + ")"
 	}
-	if hint := dateTimeHint(text); hint != "" {
+	if hint := dateTimeHint(text, try); hint != "" {
 		msg += "; " + hint
 	}
 	return "", reason(ErrBadTime, "%s", msg)
