@@ -100,7 +100,7 @@ func hostileCorpus() []hostileCase {
 		{name: "blank lines only", source: lines("in.csv", "\n\r\n\n"), code: cli.ExitFatal, says: []string{"no header row"}, read: none},
 		{name: "duplicate header", source: lines("in.csv", "Title,Close,Title\nA,2024-01-01,1\n"), code: cli.ExitFatal, says: []string{`duplicate column name in header: "Title" in columns 1 and 3`}, read: none},
 		{name: "empty header name", source: lines("in.csv", "Title,,Close,Amount\n"), code: cli.ExitFatal, says: []string{"empty column name in header: column 2"}, read: none},
-		{name: "header not utf-8", source: lines("in.csv", "T\xeftle,Close,Amount\n"), source2: "encoding: utf-8", code: cli.ExitFatal, says: []string{"header is not valid utf-8; set encoding: windows-1252"}, read: none},
+		{name: "header not utf-8", source: lines("in.csv", "T\xeftle,Close,Amount\n"), source2: "encoding: utf-8", code: cli.ExitFatal, says: []string{"header column 1: byte 0xEF is not valid utf-8: set encoding: windows-1252"}, read: none},
 		{name: "header row past the end", source: lines("in.csv", head+"A,2024-01-01,1\n\nB,2024-01-02,2\n"), source2: "header_row: 9",
 			code: cli.ExitFatal, says: []string{"header row 9 is past the end of the file (it has 4 rows)"}, read: none},
 		{name: "header cell over the cell limit", source: generated("in.csv", csvGen("Title,Close,Amount,", hostile.Padded("", "H", 2<<20, ""), "\n")),

@@ -26,6 +26,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/pdbulk/pdbulk/ratelimit"
 )
 
@@ -87,6 +89,8 @@ type Client struct {
 
 	clock serverClock // offset of the server's clock, from the Date headers
 
+	answers *semaphore.Weighted // bytes of the success answers being read (answer.go)
+
 	notice func(msg string) // Config.Notice
 	search searchFallback   // whether the server lacks v2 search
 
@@ -137,6 +141,7 @@ func New(cfg Config) (*Client, error) {
 		notice:     cfg.Notice,
 		now:        time.Now,
 		sleep:      sleepCtx,
+		answers:    newAnswerBudget(),
 	}
 	c.http = guardRedirects(cfg.HTTPClient, u)
 	if c.gate == nil {

@@ -30,11 +30,9 @@ type Response struct {
 	Attempts  int
 }
 
-// maxJSONBody caps what is read of a JSON answer; maxErrorBody of an error answer.
-const (
-	maxJSONBody  = 64 << 20
-	maxErrorBody = 64 << 10
-)
+// maxErrorBody caps what is read of an error answer (64 in flight: 4 MiB at most); a
+// success answer is bounded by its operation and the client's budget (answer.go).
+const maxErrorBody = 64 << 10
 
 // call is one API operation to perform.
 type call struct {
@@ -327,8 +325,19 @@ func (c *Client) success(ctx, actx context.Context, ep spec.Endpoint, path strin
 		}
 		return o
 	}
-	data, err := io.ReadAll(io.LimitReader(hr.Body, maxJSONBody))
-	if err != nil {
+	data, release, err := c.readAnswer(actx, ep, hr)
+	defer release() // once decoded: the bytes are dropped on return
+	var tooLarge *TooLargeError
+	switch {
+	case errors.As(err, &tooLarge):
+		// The same request would get the same answer: not retried. A create's record
+		// may have been made.
+		o.err = tooLarge
+		if !idempotent(ep.Method) {
+			o.err = &InDoubtError{Op: ep.Op, Err: tooLarge, Answered: true}
+		}
+		return o
+	case err != nil:
 		f := c.transportFailure(ctx, actx, ep, path, err)
 		f.status, f.rl = hr.StatusCode, rl
 		return f
