@@ -132,7 +132,7 @@ func TestStatusExportPartWayAndBookmark(t *testing.T) {
 		t.Errorf("status after the resumed run still says part-way:\n%s", out)
 	}
 
-	inc := writeFile(t, dir, "inc.yaml", "kind: export\nname: inc\nentity: leads\nincremental: true\ntarget: out/inc.csv\ncolumns: {id: ID, title: Title}\n")
+	inc := writeFile(t, dir, "inc.yaml", "kind: export\nname: inc\nentity: leads\nincremental: true\ntarget: {path: out/inc.csv, append: true}\ncolumns: {id: ID, title: Title}\n")
 	wantContains(t, "status", status(inc), "inc: never run", "write them to "+filepath.Join(dir, "out", "inc.csv"), "incremental")
 	wantCode(t, pdbulk(t, e, "run", "--state", state, inc), cli.ExitOK)
 	out = status(inc)

@@ -3,6 +3,7 @@ package exporter
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ type row struct {
 	lookups map[string]names // by ExportColumn.Lookup
 	csv     bool             // a CSV target: a date_format writes dates as that text
 	paths   [][]string       // each column's field, split at its dots once
+	times   []bool           // each column's field holds API dates or times (timeField)
 	cells   []sheet.Cell
 }
 
@@ -32,10 +34,36 @@ func newRow(s jobs.ExportSheet, loc *time.Location, lookups map[string]names, cs
 		}
 	}
 	paths := make([][]string, len(cols))
+	times := make([]bool, len(cols))
 	for i, c := range cols {
 		paths[i] = strings.Split(c.Field, ".")
+		times[i] = timeField(s.Entity, paths[i])
 	}
-	return &row{cols: cols, loc: loc, lookups: lookups, csv: csv, paths: paths, cells: make([]sheet.Cell, len(cols))}
+	return &row{cols: cols, loc: loc, lookups: lookups, csv: csv, paths: paths, times: times, cells: make([]sheet.Cell, len(cols))}
+}
+
+// customField matches the key of a Pipedrive custom field (40 hex digits), as jobs does.
+var customField = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+// timeField reports whether an auto column of field path (split at its dots) holds the
+// API's dates and times, which are written as dates and date-times: a field whose last
+// part ends in _time or _date (add_time, update_time, expected_close_date), a goal's
+// duration.start and duration.end, and a custom field (its type unknown to the export).
+// Any other field (a title, a name, a note) keeps its text, even when it looks like a time.
+func timeField(e jobs.Entity, path []string) bool {
+	last := path[len(path)-1]
+	if strings.HasSuffix(last, "_time") || strings.HasSuffix(last, "_date") {
+		return true
+	}
+	if e == jobs.EntityGoals && len(path) == 2 && path[0] == "duration" && (last == "start" || last == "end") {
+		return true
+	}
+	for _, p := range path {
+		if customField.MatchString(p) {
+			return true
+		}
+	}
+	return false
 }
 
 func (w *row) header() []string {
@@ -50,7 +78,7 @@ func (w *row) header() []string {
 func (w *row) cellsOf(r record) ([]sheet.Cell, error) {
 	for i, c := range w.cols {
 		v := lookupParts(r, w.paths[i])
-		cell, err := w.cell(c, v)
+		cell, err := w.cell(c, v, w.times[i])
 		if err != nil {
 			return nil, fmt.Errorf("record %v: field %s: %w", r["id"], c.Field, err)
 		}
@@ -76,8 +104,9 @@ func lookupParts(r record, parts []string) any {
 	return v
 }
 
-// cell converts one value to the column's type.
-func (w *row) cell(c jobs.ExportColumn, v any) (sheet.Cell, error) {
+// cell converts one value to the column's type. times says whether an auto column's field
+// holds API dates and times (timeField).
+func (w *row) cell(c jobs.ExportColumn, v any, times bool) (sheet.Cell, error) {
 	if v == nil {
 		return sheet.Cell{}, nil
 	}
@@ -122,24 +151,41 @@ func (w *row) cell(c jobs.ExportColumn, v any) (sheet.Cell, error) {
 	case jobs.CellDate, jobs.CellDateTime:
 		return w.timeCell(c, s)
 	}
-	// auto: numbers and booleans as such, timestamps as date-times, the rest as text.
+	// auto: numbers and booleans as such, the API's timestamps and dates as date-times and
+	// dates, the rest as text. Auto never fails a row: what it cannot read stays text.
 	switch x := v.(type) {
 	case json.Number:
 		n, err := x.Float64()
-		if err != nil || len(strings.TrimLeft(x.String(), "-")) > 15 {
-			return text(x.String()), nil // beyond a spreadsheet's 15 digits: keep every one
+		if err != nil || wholeBeyondExcel(x.String()) {
+			return text(x.String()), nil // an id or a whole number past 15 digits: keep every one
 		}
 		return sheet.Cell{Kind: sheet.KindNumber, Number: n, Text: x.String()}, nil
 	case bool:
 		return boolCell(x), nil
 	}
-	if looksLikeTime(s) {
-		return w.timeCell(jobs.ExportColumn{Type: jobs.CellDateTime, DateFormat: c.DateFormat}, s)
+	if !times {
+		return text(s), nil
 	}
-	if looksLikeDate(s) {
-		return w.timeCell(jobs.ExportColumn{Type: jobs.CellDate, DateFormat: c.DateFormat}, s)
+	t := jobs.CellDateTime
+	switch {
+	case looksLikeDate(s):
+		t = jobs.CellDate
+	case !looksLikeTime(s):
+		return text(s), nil
+	}
+	if cell, err := w.timeCell(jobs.ExportColumn{Type: t, DateFormat: c.DateFormat}, s); err == nil {
+		return cell, nil
 	}
 	return text(s), nil
+}
+
+// wholeBeyondExcel reports whether the JSON number n is a whole number of more than 15
+// digits, which a spreadsheet would round (an id, a big count): it is written as text. A
+// number with a fraction or an exponent is written as a number, whatever its length
+// (33.333333333333336 is a number to SUM, not a code).
+func wholeBeyondExcel(n string) bool {
+	digits := strings.TrimLeft(n, "-")
+	return !strings.ContainsAny(digits, ".eE") && len(digits) > 15
 }
 
 func text(s string) sheet.Cell {

@@ -251,7 +251,7 @@ func TestExportResumeIncremental(t *testing.T) {
 	_, base := startSandbox(t, sandbox.Options{})
 	c := newClient(t, base)
 	leads := createLeads(t, c, 400, "Lead %03d", nil)
-	job := "kind: export\nentity: leads\nincremental: true\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title, update_time: Updated}\n"
+	job := "kind: export\nentity: leads\nincremental: true\ntarget: out/leads-{datetime}.csv\ncolumns: {id: ID, title: Title, update_time: Updated}\n"
 	refDir := t.TempDir()
 	ref, err := exporter.Run(context.Background(), exporter.Options{Job: writeJob(t, refDir, job), Client: c, State: openState(t, refDir), PageSize: 20})
 	if err != nil {
@@ -262,7 +262,9 @@ func TestExportResumeIncremental(t *testing.T) {
 	dir := t.TempDir()
 	j := writeJob(t, dir, job)
 	st := openState(t, dir)
-	opts := exporter.Options{Job: j, State: st, PageSize: 20, Concurrency: 2, CheckpointEvery: -1}
+	var runs atomic.Int64 // each run names its own file, a minute after the one before
+	now := func() time.Time { return time.Date(2026, 11, 30, 10, int(runs.Add(1)), 0, 0, time.UTC) }
+	opts := exporter.Options{Job: j, State: st, PageSize: 20, Concurrency: 2, CheckpointEvery: -1, Now: now}
 	ic, ctx := interruptedClient(t, base, 9)
 	o := opts
 	o.Client = ic

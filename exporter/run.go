@@ -108,6 +108,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, fmt.Errorf("exporter: %w", err)
 	}
 	res := &Result{Path: path}
+	if err := refuseReplace(x, path); err != nil {
+		return nil, err
+	}
 
 	lookups, err := readLookups(ctx, o.Client, x.Sheets)
 	if err != nil {
@@ -115,14 +118,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	var bm bookmark
 	if x.Incremental {
-		if v, ok, err := o.State.Bookmark(ctx, j.Name); err != nil {
-			return nil, fmt.Errorf("exporter: %w", err)
-		} else if ok {
-			if err := json.Unmarshal([]byte(v), &bm); err != nil {
-				return nil, fmt.Errorf("exporter: the bookmark of %s is unreadable (%v): run with --restart to export everything again", j.Name, err)
-			}
-			res.Since = bm.UpdateTime
+		if bm, err = o.loadBookmark(ctx); err != nil {
+			return nil, err
 		}
+		res.Since = bm.UpdateTime
 	}
 
 	if err := os.MkdirAll(filepath.Dir(res.Path), 0o755); err != nil {
@@ -227,6 +226,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	if x.Incremental && next.UpdateTime != "" {
+		next.Read = readKey(x)
 		b, err := json.Marshal(next)
 		if err == nil {
 			err = o.State.SetBookmark(context.WithoutCancel(ctx), j.Name, string(b))
@@ -244,14 +244,6 @@ func sum(list []int) int {
 		n += v
 	}
 	return n
-}
-
-// bookmark is where an incremental export of leads stopped: the newest update_time it saw,
-// and the ids of the leads updated at that very time (written already; a lead updated in the
-// same millisecond later is not among them and is exported by the next run).
-type bookmark struct {
-	UpdateTime string   `json:"update_time"`
-	IDs        []string `json:"ids"`
 }
 
 // readSheet hands every record of sheet s on to write, in order.
@@ -630,6 +622,9 @@ func (o *Options) openOutput(ctx context.Context, path string, prog *progress) (
 	x := o.Job.Export
 	out := &output{ctx: ctx, path: path, opts: sheet.ExportOptions{
 		Delimiter: x.Target.Delimiter, BOM: x.Target.BOM, Append: x.Target.Append, AllowFormulas: x.Target.KeepFormulas,
+		// Whole seconds, as jobs.ExportColumn documents: every row of a column the same
+		// width, not .123 on some rows and nothing on the lead saved at .000.
+		DateTimeLayout: "2006-01-02 15:04:05",
 	}}
 	var err error
 	switch {

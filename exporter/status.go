@@ -74,6 +74,9 @@ type Bookmark struct {
 	UpdateTime string // the newest update_time written
 	IDs        int    // leads written at that very time (not written again)
 	Saved      time.Time
+	// Stale is not "" when the bookmark was saved for another query than the job's: why
+	// the next run reads every lead of the job's query instead of stopping at it.
+	Stale string
 }
 
 // ListLength is how many records a list held when a run last read it to its end.
@@ -102,6 +105,9 @@ func StatusIn(ctx context.Context, st *jobs.State, a jobs.Account, j *jobs.Job) 
 			return nil, fmt.Errorf("exporter: the bookmark of %s is unreadable (run with --restart to export everything again): %w", j.Name, err)
 		}
 		s.Bookmark = &Bookmark{UpdateTime: b.UpdateTime, IDs: len(b.IDs), Saved: e.Bookmark.Saved}
+		if now := readKey(j.Export); b.Read != "" && b.Read != now {
+			s.Bookmark.Stale = fmt.Sprintf("it was saved for %s, the job now reads %s", b.Read, now)
+		}
 	}
 	if e.Progress.Value != "" {
 		s.Stopped = stopped(j, e.Progress)

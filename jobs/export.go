@@ -507,6 +507,34 @@ func (l *loader) incremental(n *yaml.Node) {
 	if x.Incremental && len(x.Sheets) == 1 && x.Sheets[0].Archived == "all" {
 		l.errAt(n, "an incremental export reads active or archived leads, not both")
 	}
+	if x.Incremental && x.Target.Path != "" && !x.Target.Append && !eachRunNamed(x.Target.Path) {
+		at := l.lines["target"]
+		if at != nil && at.Kind == yaml.MappingNode {
+			at = valueOf(at, "path")
+		}
+		l.errAt(at, "an incremental export writes only what changed since the last run, so each run needs its own file: "+
+			"put {datetime} (or {date} and {time}) in the target's name, like out/leads-{datetime}.csv, or append to one CSV "+
+			"with target: {path: out/leads.csv, append: true}; this name would replace the last run's file")
+	}
+}
+
+// eachRunNamed reports whether the target path template names a different file for every
+// run: it holds {datetime}, or both {date} and {time}, which change with every second. A
+// fixed name, or {date} alone (two runs in a day), or {time} alone (a daily run at one
+// time), names the same file twice.
+func eachRunNamed(path string) bool {
+	ph := placeholder.FindAllString(path, -1)
+	return slices.Contains(ph, "{datetime}") || slices.Contains(ph, "{date}") && slices.Contains(ph, "{time}")
+}
+
+// valueOf returns the value of key k in mapping n, or n when there is none.
+func valueOf(n *yaml.Node, k string) *yaml.Node {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == k {
+			return n.Content[i+1]
+		}
+	}
+	return n
 }
 
 // listSchema is the seed's answer schema of each export entity's list operation.
