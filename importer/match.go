@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pdbulk/pdbulk/jobs"
+	"github.com/pdbulk/pdbulk/mapping"
 )
 
 // Records read back from the API are compared with mapped rows in the form the server
@@ -32,6 +33,27 @@ func record(v any) (map[string]any, error) {
 func matches(rec, match map[string]any) bool {
 	for path, want := range match {
 		if !sameStored(path, lookupPath(rec, path), want) {
+			return false
+		}
+	}
+	return true
+}
+
+// keyMatches reports whether rec is a record a row's match_on fields (match) name: text is
+// compared as a key, folded by mapping.CanonicalKey (Unicode form, case and white space, as
+// the duplicates check of the sheet folds it), every other value in its stored form. It finds
+// the records of update, upsert, delete and archive; the records a create in doubt may have
+// made are compared by matches, in stored form, so that a row never adopts a record whose
+// text differs from what it sent.
+func keyMatches(rec, match map[string]any) bool {
+	for path, want := range match {
+		got := lookupPath(rec, path)
+		if sameStored(path, got, want) {
+			continue
+		}
+		g, gok := got.(string)
+		w, wok := want.(string)
+		if !gok || !wok || mapping.CanonicalKey(g) != mapping.CanonicalKey(w) {
 			return false
 		}
 	}

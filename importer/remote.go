@@ -4,11 +4,16 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/pdbulk/pdbulk/jobs"
+	"github.com/pdbulk/pdbulk/mapping"
 	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/spec"
 )
@@ -108,7 +113,8 @@ type errUnsupported struct{ what string }
 
 func (e *errUnsupported) Error() string { return e.what }
 
-// filterRecords returns the ids of recs that match, sorted for a stable choice.
+// filterRecords returns the ids of recs that match (keyMatches: text folded as keys), sorted
+// for a stable choice.
 func filterRecords[T any](items []T, id func(T) string, match map[string]any) ([]string, error) {
 	var ids []string
 	for _, it := range items {
@@ -116,7 +122,7 @@ func filterRecords[T any](items []T, id func(T) string, match map[string]any) ([
 		if err != nil {
 			return nil, err
 		}
-		if matches(rec, match) {
+		if keyMatches(rec, match) {
 			ids = append(ids, id(it))
 		}
 	}
@@ -195,19 +201,32 @@ func existsBy(get func() error) (bool, error) {
 }
 
 // find looks leads up by title through search (narrowed by person and organization when
-// matched on), then compares every matched field with the lead itself.
+// matched on), then compares every matched field with the lead itself, text folded as keys
+// (keyMatches). Search with exact_match ignores case but not the Unicode form of a letter nor
+// the runs of white space inside a title, so the title is searched in each form that differs
+// (as written, NFC, NFD, inner white space collapsed: a title in plain ASCII with single
+// spaces costs one search). A stored title whose inner spacing differs from every one of
+// those forms ("Big  Space Deal" for a row's "Big Space Deal") is not found: a search by word
+// would find it, at one more search for every row an upsert creates, which would double the
+// search cost of a first run. Every lead the row's title folds to is returned: several are
+// the row's to reject as ambiguous, never one picked.
 func (r *leadsRemote) find(ctx context.Context, match map[string]any) ([]string, error) {
 	person, _ := intOf(match["person_id"])
 	org, _ := intOf(match["organization_id"])
 	var candidates []string
-	if title, ok := match["title"].(string); ok && title != "" {
-		q := pipedrive.LeadSearchV2Query{Term: title, Fields: []string{"title"}, ExactMatch: true, PersonID: person, OrganizationID: org}
-		for hit, err := range r.c.FindLeads(ctx, r.api, q) {
-			if err != nil {
-				return nil, err
-			}
-			if hit.Item.Title == title {
-				candidates = append(candidates, hit.Item.ID)
+	if title, ok := match["title"].(string); ok && strings.TrimSpace(title) != "" {
+		key := mapping.CanonicalKey(title)
+		seen := map[string]bool{}
+		for _, term := range titleTerms(title) {
+			q := pipedrive.LeadSearchV2Query{Term: term, Fields: []string{"title"}, ExactMatch: true, PersonID: person, OrganizationID: org}
+			for hit, err := range r.c.FindLeads(ctx, r.api, q) {
+				if err != nil {
+					return nil, err
+				}
+				if id := hit.Item.ID; !seen[id] && mapping.CanonicalKey(hit.Item.Title) == key {
+					seen[id] = true
+					candidates = append(candidates, id)
+				}
 			}
 		}
 	} else if person != 0 || org != 0 {
@@ -233,12 +252,26 @@ func (r *leadsRemote) find(ctx context.Context, match map[string]any) ([]string,
 		if err != nil {
 			return nil, err
 		}
-		if matches(rec, match) {
+		if keyMatches(rec, match) {
 			ids = append(ids, id)
 		}
 	}
 	sort.Strings(ids)
 	return ids, nil
+}
+
+// titleTerms are the distinct forms of title an exact search is asked for: as written
+// (trimmed), NFC, NFD, and with inner white space collapsed. A title in plain ASCII with
+// single spaces has one.
+func titleTerms(title string) []string {
+	t := strings.TrimSpace(title)
+	var out []string
+	for _, s := range []string{t, norm.NFC.String(t), norm.NFD.String(t), strings.Join(strings.Fields(norm.NFC.String(t)), " ")} {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func (r *leadsRemote) dated() bool { return true }

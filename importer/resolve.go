@@ -21,7 +21,7 @@ type resolver struct {
 	run *run
 
 	mu     sync.Mutex
-	labels map[string]string // lead label name → id, loaded once, then kept up to date
+	labels map[string][]label // by name folded (mapping.CanonicalKey); loaded once, then kept up to date
 
 	noConn sync.Once // says once that a dry run without a connection skips lookups
 }
@@ -86,8 +86,12 @@ func (rs *resolver) idMap(ctx context.Context, entity, key string) (any, error) 
 	return id, nil
 }
 
-// label finds a lead label by name (exactly, else ignoring case when only one matches), and
-// creates it (gray) when asked to.
+// label is a lead label of the account, as label lookups compare them.
+type label struct{ name, id string }
+
+// label finds the lead label whose name folds (mapping.CanonicalKey: Unicode form, case, white
+// space) to name's, and creates it (gray) when there is none and it is asked to. When several
+// labels fold to name the lookup is ambiguous, naming them: none is picked and none created.
 func (rs *resolver) label(ctx context.Context, name string, create bool) (any, error) {
 	r := rs.run
 	rs.mu.Lock()
@@ -97,15 +101,12 @@ func (rs *resolver) label(ctx context.Context, name string, create bool) (any, e
 			return nil, err
 		}
 	}
-	if id, ok := findLabel(rs.labels, name); ok {
-		return id, nil
-	}
-	if !create {
-		return nil, mapping.ErrNotFound
+	if id, err := findLabel(rs.labels, name); err == nil || !errors.Is(err, mapping.ErrNotFound) || !create {
+		return id, err
 	}
 	if r.o.DryRun {
 		r.plan.addLookup("addLeadLabel")
-		rs.labels[name] = plannedLabelID
+		rs.addLabelLocked(name, plannedLabelID)
 		return plannedLabelID, nil
 	}
 	l, _, err := r.o.Client.CreateLeadLabelRaw(ctx, map[string]any{"name": name, "color": "gray"})
@@ -114,15 +115,20 @@ func (rs *resolver) label(ctx context.Context, name string, create bool) (any, e
 		if lerr := rs.loadLabelsLocked(ctx); lerr != nil {
 			return nil, lerr
 		}
-		if id, ok := rs.labels[name]; ok {
-			return id, nil
+		if id, ferr := findLabel(rs.labels, name); !errors.Is(ferr, mapping.ErrNotFound) {
+			return id, ferr
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create lead label %q: %w", name, err)
 	}
-	rs.labels[name] = l.ID
+	rs.addLabelLocked(name, l.ID)
 	return l.ID, nil
+}
+
+func (rs *resolver) addLabelLocked(name, id string) {
+	k := mapping.CanonicalKey(name)
+	rs.labels[k] = append(rs.labels[k], label{name: name, id: id})
 }
 
 func (rs *resolver) loadLabelsLocked(ctx context.Context) error {
@@ -131,27 +137,29 @@ func (rs *resolver) loadLabelsLocked(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rs.labels = make(map[string]string, len(labels))
+	rs.labels = make(map[string][]label, len(labels))
 	for _, l := range labels {
-		rs.labels[l.Name] = l.ID
+		rs.addLabelLocked(l.Name, l.ID)
 	}
 	return nil
 }
 
-func findLabel(labels map[string]string, name string) (string, bool) {
-	if id, ok := labels[name]; ok {
-		return id, true
+// findLabel is the id of the one label of labels (by folded name) whose name folds to name's;
+// an error matching mapping.ErrNotFound when there is none, mapping.ErrAmbiguous naming them
+// when there are several.
+func findLabel(labels map[string][]label, name string) (any, error) {
+	found := labels[mapping.CanonicalKey(name)]
+	switch len(found) {
+	case 0:
+		return nil, mapping.ErrNotFound
+	case 1:
+		return found[0].id, nil
 	}
-	var found []string
-	for n, id := range labels {
-		if strings.EqualFold(n, name) {
-			found = append(found, id)
-		}
+	named := make([]string, len(found))
+	for i, l := range found {
+		named[i] = fmt.Sprintf("%q (%s)", l.name, l.id)
 	}
-	if len(found) == 1 {
-		return found[0], true
-	}
-	return "", false
+	return nil, fmt.Errorf("%d lead labels have a name that folds to %q: %s: %w", len(found), name, strings.Join(named, ", "), mapping.ErrAmbiguous)
 }
 
 // searchAPI is the search endpoints job j pins (options.search_api), as the client names them.
@@ -165,7 +173,8 @@ func searchAPI(j *jobs.Job) pipedrive.SearchAPI {
 	return pipedrive.SearchAuto
 }
 
-// person finds the one person whose field (email or name) equals key, ignoring case,
+// person finds the one person whose field (email or name) equals key folded as a key
+// (mapping.CanonicalKey: Unicode form, case, white space),
 // through person search with exact match: API v2 /persons/search, or v1 /itemSearch
 // (options.search_api, or the client's fall back).
 func (rs *resolver) person(ctx context.Context, field, key string) (any, error) {
@@ -180,14 +189,14 @@ func (rs *resolver) person(ctx context.Context, field, key string) (any, error) 
 			return nil, err
 		}
 		it := hit.Item
-		if (field == "email" && containsFold(it.Emails, key)) || (field == "name" && strings.EqualFold(strings.TrimSpace(it.Name), key)) {
+		if (field == "email" && containsFold(it.Emails, key)) || (field == "name" && sameKey(it.Name, key)) {
 			ids = append(ids, int64(it.ID))
 		}
 	}
 	return oneID(ids, "person", field, key)
 }
 
-// organization finds the one organization whose name equals key, ignoring case, through
+// organization finds the one organization whose name equals key folded as a key, through
 // organization search with exact match (v2 /organizations/search, or v1 /itemSearch).
 func (rs *resolver) organization(ctx context.Context, key string) (any, error) {
 	r := rs.run
@@ -200,7 +209,7 @@ func (rs *resolver) organization(ctx context.Context, key string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if strings.EqualFold(strings.TrimSpace(hit.Item.Name), key) {
+		if sameKey(hit.Item.Name, key) {
 			ids = append(ids, int64(hit.Item.ID))
 		}
 	}
@@ -218,9 +227,12 @@ func oneID(ids []int64, itemType, field, key string) (any, error) {
 	return nil, fmt.Errorf("%d %ss have %s %q: %w", len(ids), itemType, field, key, mapping.ErrAmbiguous)
 }
 
+// sameKey reports whether a and b are the same key (mapping.CanonicalKey).
+func sameKey(a, b string) bool { return mapping.CanonicalKey(a) == mapping.CanonicalKey(b) }
+
 func containsFold(list []string, s string) bool {
 	for _, v := range list {
-		if strings.EqualFold(strings.TrimSpace(v), s) {
+		if sameKey(v, s) {
 			return true
 		}
 	}

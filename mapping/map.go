@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // result is what one cell (or one text) converts to.
@@ -447,11 +450,30 @@ func copyValue(v any) any {
 // Columns returns the header names the mapping reads, in field order, each once.
 func (m *Mapper) Columns() []string { return slices.Clone(m.columns) }
 
-// CanonicalKey folds a key text for matching: surrounding space trimmed, inner runs of space
-// collapsed to one, lower case. Key and ids.<entity> lookups both use it, so that a key stored
-// by one job is found by another.
+// CanonicalKey folds a key text for matching: Unicode NFC (an "é" typed as one code point or as
+// "e" and a combining accent is one letter), case folded (Unicode simple and full folding: "ß"
+// and "ss" fold alike), surrounding white space trimmed and inner runs of white space (tabs,
+// no-break spaces included) collapsed to one space. Two texts are the same key exactly when
+// their CanonicalKey is equal. The duplicates check of match_on keys, key and ids.<entity>
+// lookups and the importer's match of rows with the account's records all use it, so that a
+// key stored by one job is found by another and a row is never both a duplicate of a sheet
+// row and a stranger to the record that row matched.
 func CanonicalKey(s string) string {
-	return strings.ToLower(strings.Join(strings.Fields(s), " "))
+	if isASCII(s) { // the common case, without the tables
+		return strings.ToLower(strings.Join(strings.Fields(s), " "))
+	}
+	// NFC again after folding: folding may leave a letter and its accent apart.
+	s = norm.NFC.String(cases.Fold().String(norm.NFC.String(s)))
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // keySep separates the parts of a multi-field key.
