@@ -15,6 +15,8 @@ import (
 
 	"github.com/pdbulk/pdbulk/importer"
 	"github.com/pdbulk/pdbulk/jobs"
+	"github.com/pdbulk/pdbulk/pipedrive"
+	"github.com/pdbulk/pdbulk/ratelimit"
 )
 
 // undoOptions are the flags of `pdbulk undo`.
@@ -58,23 +60,35 @@ func undoCmd(env Env, o undoOptions) (err error) {
 		return err
 	}
 	left := created - undone
-	if o.list {
-		return listUndo(env, conn, j, undone)
-	}
-	if left > 0 && !o.yes {
-		if err := confirmUndo(env, j, left, accountName(acct)); err != nil {
-			return err
-		}
-	}
-	locks, err := lockJobs(env.Stop, env, conn, "undo", list, o.waitForLock)
+	doubt, err := rowsInDoubt(env.Stop, conn, j)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if uerr := locks.unlock(); uerr != nil && err == nil {
-			err = uerr
+	if !o.list && (left > 0 || doubt > 0) && !o.yes {
+		if err := confirmUndo(env, j, left, doubt, accountName(acct)); err != nil {
+			return err
 		}
-	}()
+	}
+	// Rows in doubt are looked up under the job's lock, dry run included: a row in flight
+	// in a running process is on its way, not in doubt.
+	if !o.list || doubt > 0 {
+		locks, lerr := lockJobs(env.Stop, env, conn, "undo", list, o.waitForLock)
+		if lerr != nil {
+			return lerr
+		}
+		defer func() {
+			if uerr := locks.unlock(); uerr != nil && err == nil {
+				err = uerr
+			}
+		}()
+	}
+	if doubt > 0 {
+		fmt.Fprintf(env.Stderr, "pdbulk: undo %s: %d rows in doubt (a run stopped between their create and its answer): "+
+			"looking their records up first, for up to %s after each was sent\n", j.Name, doubt, importer.DefaultSettleTime)
+	}
+	if o.list {
+		return listUndo(env, conn, j, doubt)
+	}
 	stats := importer.NewStats(conn.pacer, false)
 	disp := startDisplayFrom(env.Stderr, chooseProgress(env.Stderr, o.jsonOut), "undo "+j.Name, stats, int64(undone), "records")
 	res, err := importer.UndoWith(env.Stop, importer.UndoOptions{
@@ -97,10 +111,60 @@ func undoCmd(env Env, o undoOptions) (err error) {
 	case res.Stopped != nil:
 		fmt.Fprintf(env.Stderr, "pdbulk: undo stopped: %v; run it again to finish\n", res.Stopped)
 		return &ExitError{Code: ExitResumable}
-	case res.Failed > 0:
+	case res.InDoubt.Left > 0 && resumable(res.InDoubt.Why):
+		return &ExitError{Code: ExitResumable}
+	case res.Failed > 0, res.InDoubt.Left > 0:
 		return &ExitError{Code: ExitRejected}
 	}
 	return nil
+}
+
+// resumable reports whether rows stayed in doubt for a reason that running undo again
+// later cures (the API out of reach, the budget spent, an interruption).
+func resumable(why error) bool {
+	return errors.Is(why, importer.ErrUnavailable) || errors.Is(why, pipedrive.ErrUnavailable) ||
+		errors.Is(why, ratelimit.ErrBudgetExhausted) || errors.Is(why, context.Canceled)
+}
+
+// rowsInDoubt counts the rows of j its checkpoint has in flight in the connected account,
+// for the modes whose rows in flight are creates.
+func rowsInDoubt(ctx context.Context, conn *connection, j *jobs.Job) (int, error) {
+	if j.Mode != jobs.ModeCreate && j.Mode != jobs.ModeUpsert {
+		return 0, nil
+	}
+	sum, err := conn.state.OpenRun(j.Name).Summary(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return sum.InFlight, nil
+}
+
+// printInDoubt says what undo found for the rows a run left in flight, and, when some stay
+// in doubt, that their records may still be in Pipedrive and what to run.
+func printInDoubt(w io.Writer, j *jobs.Job, d importer.InDoubt, dryRun bool) {
+	if d.Rows == 0 {
+		return
+	}
+	verb, none := "deleted with the others", "made none (pending again)"
+	if dryRun {
+		verb, none = "listed above", "made none so far"
+	}
+	fmt.Fprintf(w, "in doubt: %d rows a run left in flight: %d records found (%s), %d %s, %d still in doubt\n",
+		d.Rows, d.Found, verb, d.NotMade, none, d.Left)
+	for _, r := range d.Records {
+		fmt.Fprintf(w, "  found: %s\n", r)
+	}
+	if n := d.Found - len(d.Records); n > 0 {
+		fmt.Fprintf(w, "  and %d more\n", n)
+	}
+	for _, p := range d.Problems {
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+	if d.Left > 0 {
+		fmt.Fprintf(w, "pdbulk: undo %s: %d rows are still in doubt: records they may have created are not deleted and may still be in Pipedrive: %v. "+
+			"Run 'pdbulk undo %s' again when that is mended (or 'pdbulk status %s' to see them)\n",
+			j.Name, d.Left, d.Why, j.Path, j.Path)
+	}
 }
 
 // isTerminal reports whether r is a terminal a person can answer from.
@@ -111,12 +175,16 @@ func isTerminal(r io.Reader) bool {
 
 // confirmUndo asks on a terminal before undo deletes n records; without a terminal to ask
 // on it refuses, naming --yes.
-func confirmUndo(env Env, j *jobs.Job, n int, account string) error {
-	if !isTerminal(env.Stdin) {
-		return usageError("undo %s would delete %d records created by the job in %s; stdin is not a terminal to confirm it on: "+
-			"pass --yes to delete them (or --dry-run to list them first). Nothing was deleted", j.Name, n, account)
+func confirmUndo(env Env, j *jobs.Job, n, doubt int, account string) error {
+	also := ""
+	if doubt > 0 {
+		also = fmt.Sprintf(" and those found for %d rows in doubt", doubt)
 	}
-	fmt.Fprintf(env.Stderr, "Delete %d records created by job %s in account %s? [y/N] ", n, j.Name, account)
+	if !isTerminal(env.Stdin) {
+		return usageError("undo %s would delete %d records created by the job%s in %s; stdin is not a terminal to confirm it on: "+
+			"pass --yes to delete them (or --dry-run to list them first). Nothing was deleted", j.Name, n, also, account)
+	}
+	fmt.Fprintf(env.Stderr, "Delete %d records created by job %s%s in account %s? [y/N] ", n, j.Name, also, account)
 	answer, err := readLine(env.Stop, env.Stdin)
 	if err != nil && env.Stop.Err() != nil {
 		fmt.Fprintln(env.Stderr)
@@ -155,8 +223,22 @@ func readLine(ctx context.Context, r io.Reader) (string, error) {
 const undoListPage = 1024
 
 // listUndo prints on stdout the records an undo would delete, a page at a time, and the
-// total; it sends nothing (the account was checked when connecting).
-func listUndo(env Env, conn *connection, j *jobs.Job, undone int) error {
+// total. With rows in doubt it first looks their records up as undo would (the job's lock
+// held), records those it finds as the job's, and lists them with the others; otherwise it
+// sends nothing (the account was checked when connecting).
+func listUndo(env Env, conn *connection, j *jobs.Job, doubt int) error {
+	var found importer.InDoubt
+	if doubt > 0 {
+		var err error
+		found, err = importer.ReconcileInDoubt(env.Stop, importer.UndoOptions{Job: j, Client: conn.client, Pacer: conn.pacer, State: conn.state}, true)
+		if err != nil {
+			return err
+		}
+	}
+	_, undone, _, err := conn.state.UndoneIn(env.Stop, conn.state.Account(), j.Name)
+	if err != nil {
+		return err
+	}
 	run := conn.state.OpenRun(j.Name)
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "ENTITY\tID\tROW\tCREATED\n")
@@ -191,7 +273,11 @@ func listUndo(env Env, conn *connection, j *jobs.Job, undone int) error {
 		fmt.Fprintf(env.Stdout, " (%d more were deleted by an earlier undo)", undone)
 	}
 	fmt.Fprintln(env.Stdout)
+	printInDoubt(env.Stdout, j, found, true)
 	fmt.Fprintf(env.Stderr, "pdbulk: undo %s: dry run: nothing was deleted; run without --dry-run to delete them\n", j.Name)
+	if found.Left > 0 {
+		return &ExitError{Code: ExitRejected}
+	}
 	return nil
 }
 
@@ -209,6 +295,13 @@ func undoSummaryEvent(j *jobs.Job, res *importer.UndoResult) map[string]any {
 		"gone": res.Gone, "refused": res.Refused, "failed": res.Failed - res.Refused,
 		"stats": statsFields(res.Stats), "problems": problems,
 	}
+	if d := res.InDoubt; d.Rows > 0 {
+		doubt := map[string]any{"rows": d.Rows, "found": d.Found, "not_made": d.NotMade, "left": d.Left}
+		if d.Why != nil {
+			doubt["why"] = d.Why.Error()
+		}
+		ev["in_doubt"] = doubt
+	}
 	if !res.UndoneAt.IsZero() {
 		ev["undone_at"] = res.UndoneAt.Format(time.RFC3339)
 	}
@@ -225,6 +318,7 @@ func printUndo(env Env, j *jobs.Job, res *importer.UndoResult) {
 		fmt.Fprintf(w, "undone: %d records, the last at %s; their rows are pending again, and the success report says \"undone\" for them\n",
 			res.Deleted+res.Gone+res.AlreadyDone, res.UndoneAt.Local().Format(time.RFC3339))
 	}
+	printInDoubt(w, j, res.InDoubt, false)
 	if res.Refused > 0 {
 		fmt.Fprintf(w, "refused (kept in Pipedrive):\n")
 		for _, r := range res.RefusedRecords {

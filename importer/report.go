@@ -1,10 +1,13 @@
 package importer
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/pdbulk/pdbulk/jobs"
 	"github.com/pdbulk/pdbulk/sheet"
@@ -187,6 +190,13 @@ func (r *run) mergeSuccess() error {
 // that is repeated (killed after the rename, before the side file was removed) changes
 // nothing.
 func (r *run) recoverSide(width int) error {
+	// The run starts writing its reports here, its job's lock held: what a killed run
+	// left half-written goes first.
+	if n, err := removeLeftovers(r.job); err != nil {
+		r.logf("reports: %v", err)
+	} else if n > 0 {
+		r.logf("removed %d temporary report files that an interrupted run left beside %s", n, r.job.Reports.Success)
+	}
 	side := sidePath(r.job)
 	if _, err := os.Stat(side); err != nil {
 		return nil
@@ -294,4 +304,67 @@ func cellAt(cells []string, i int) string {
 		return cells[i]
 	}
 	return ""
+}
+
+// removeLeftovers removes the temporary files a killed process left beside the job's own
+// reports (the success and reject reports, and the side file of --only-failed). The
+// reports are written to a temporary file beside them, then renamed over them
+// (sheet.Create: "." + name + "." + random digits + ".tmp", or ".xlsx" for a workbook); a
+// SIGKILL before the rename leaves that file behind. Only names of exactly that pattern
+// for those reports, in their folders, are removed; nothing else is touched. The caller
+// holds the job's lock: no other process writes these reports meanwhile. It returns how
+// many files it removed, and the first failure.
+func removeLeftovers(j *jobs.Job) (int, error) {
+	n := 0
+	var first error
+	for _, report := range []string{j.Reports.Success, j.Reports.Rejects, sidePath(j)} {
+		if report == "" {
+			continue
+		}
+		dir, prefix := filepath.Dir(report), "."+filepath.Base(report)+"."
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) && first == nil {
+				first = err
+			}
+			continue
+		}
+		for _, e := range entries {
+			if !e.Type().IsRegular() || !isLeftover(e.Name(), prefix) {
+				continue
+			}
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				if first == nil {
+					first = err
+				}
+				continue
+			}
+			n++
+		}
+	}
+	return n, first
+}
+
+// isLeftover reports whether name is prefix, one or more digits, and ".tmp" or ".xlsx":
+// a temporary file os.CreateTemp made for the report that prefix names.
+func isLeftover(name, prefix string) bool {
+	rest, ok := strings.CutPrefix(name, prefix)
+	if !ok {
+		return false
+	}
+	digits, ok := strings.CutSuffix(rest, ".tmp")
+	if !ok {
+		if digits, ok = strings.CutSuffix(rest, ".xlsx"); !ok {
+			return false
+		}
+	}
+	if digits == "" {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"sync"
@@ -13,8 +14,10 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pdbulk/pdbulk/jobs"
+	"github.com/pdbulk/pdbulk/mapping"
 	"github.com/pdbulk/pdbulk/pipedrive"
 	"github.com/pdbulk/pdbulk/ratelimit"
+	"github.com/pdbulk/pdbulk/sheet"
 )
 
 // UndoResult counts what Undo did.
@@ -34,6 +37,22 @@ type UndoResult struct {
 	Stats          Snapshot // counts for the same summary line as a run
 	// UndoneAt is when undo last removed a record of the job (this undo or an earlier one).
 	UndoneAt time.Time
+	// InDoubt is what undo found, before deleting, for the rows a run left in flight.
+	InDoubt InDoubt
+}
+
+// InDoubt is what reconciling the rows a run left in flight found (a crash or kill -9
+// between a create's send and its answer: the record may exist while the checkpoint does
+// not list it as created).
+type InDoubt struct {
+	Rows    int      // rows in flight in the checkpoint before the lookup
+	Found   int      // their records found and recorded as created by the job
+	NotMade int      // looked for until the settle time without a record: made pending again (kept in flight by a dry run)
+	Left    int      // still in doubt: nothing concluded for them (Why says why)
+	Why     error    // why rows are left in doubt; nil when Left is 0
+	Records []string // "leads ID (row N)", the first maxRefusedShown records found
+	// Problems names rows that could not be looked up, with the reason (the first 20).
+	Problems []string
 }
 
 // UndoOptions configures UndoWith.
@@ -44,6 +63,9 @@ type UndoOptions struct {
 	State       *jobs.State
 	Concurrency int    // 0 = the job's options.concurrency
 	Stats       *Stats // counters for a progress display (NewStats); nil = internal
+	// SettleTime is how long after a row in doubt was sent its record is looked for
+	// (Options.SettleTime); 0 = DefaultSettleTime.
+	SettleTime time.Duration
 }
 
 const (
@@ -73,8 +95,16 @@ func Undo(stop context.Context, j *jobs.Job, c *pipedrive.Client, st *jobs.State
 // of up to undoBatch records per transaction (each found by its primary key, its row by the
 // index of rows by remote id). Memory does not grow with the job's records. At the end the
 // success report says "undone" for every row whose record was removed.
+//
+// Before it deletes anything, it reconciles the rows a run left in flight (ReconcileInDoubt),
+// so that a record a killed run created and never recorded is deleted too; rows it cannot
+// settle are counted in UndoResult.InDoubt.
 func UndoWith(stop context.Context, o UndoOptions) (*UndoResult, error) {
 	j, c, st := o.Job, o.Client, o.State
+	doubt, err := ReconcileInDoubt(stop, o, false)
+	if err != nil {
+		return nil, fmt.Errorf("importer: undo: %w", err)
+	}
 	// Undo works on what was recorded in the state's account, whatever the job file says
 	// now and wherever else the job ran.
 	run := st.OpenRun(j.Name)
@@ -83,7 +113,7 @@ func UndoWith(stop context.Context, o UndoOptions) (*UndoResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("importer: undo: %w", err)
 	}
-	res := &UndoResult{Created: created, AlreadyDone: undone}
+	res := &UndoResult{Created: created, AlreadyDone: undone, InDoubt: doubt}
 	stats := o.Stats
 	if stats == nil {
 		stats = NewStats(o.Pacer, false)
@@ -343,4 +373,204 @@ func refuseOlder(ctx context.Context, rem remote, c *pipedrive.Client, id string
 		return &olderError{added: added, first: since}
 	}
 	return nil
+}
+
+// ReconcileInDoubt settles the rows of o.Job that its checkpoint has in flight, the way a
+// run settles them on resume (indoubt.go): for each, the record its create may have made
+// is looked for until o.SettleTime has passed since the row was sent, and one found is
+// claimed and recorded as created by the row, so that undo deletes it. A row whose record
+// is not found by then did not make one: it is made pending again, or, with dryRun, left in
+// flight. Only modes that create (create, upsert) have such rows to settle.
+//
+// It reads the job's source only when rows are in doubt, and concludes nothing (InDoubt.Left,
+// InDoubt.Why) when the job or its input changed since the checkpoint was written, when
+// the entity carries no add_time (only a run can settle those rows), or when the API cannot
+// be reached. The caller holds the job's lock: a row in flight in a running process is on
+// its way, not in doubt. A non-nil error is a checkpoint failure.
+func ReconcileInDoubt(stop context.Context, o UndoOptions, dryRun bool) (InDoubt, error) {
+	var res InDoubt
+	j := o.Job
+	st := o.State.OpenRun(j.Name)
+	st.Entity = string(j.Entity)
+	if j.Mode != jobs.ModeCreate && j.Mode != jobs.ModeUpsert {
+		return res, nil // its rows in flight are deletes and archives: nothing created
+	}
+	sum, err := st.Summary(stop)
+	if err != nil {
+		return res, err
+	}
+	if res.Rows = sum.InFlight; res.Rows == 0 {
+		return res, nil
+	}
+	left := func(why error) (InDoubt, error) {
+		res.Left = res.Rows - res.Found - res.NotMade
+		if res.Left > 0 {
+			res.Why = why
+		}
+		return res, nil
+	}
+	fp, err := j.FingerprintContext(stop)
+	if err != nil {
+		return left(fmt.Errorf("the job's input cannot be read (%w)", err))
+	}
+	if fp != sum.Fingerprint {
+		return left(errors.New("the job or its input changed since the run that sent them: their records cannot be looked up by what was sent; put the job and its input back as they were and run undo again"))
+	}
+	r, err := newRun(Options{Job: j, Client: o.Client, Pacer: o.Pacer, State: o.State, Concurrency: o.Concurrency, SettleTime: o.SettleTime})
+	if err != nil {
+		return res, err
+	}
+	defer r.close()
+	in, err := sheet.Open(j.Source.Path, r.sheetOptions())
+	if err != nil {
+		return left(fmt.Errorf("the job's input cannot be read (%w)", err))
+	}
+	defer in.Close()
+	r.header = in.Header()
+	if err := r.compile(); err != nil {
+		return left(err)
+	}
+	r.remote = newRemote(j, o.Client)
+	if !r.remote.dated() {
+		return left(fmt.Errorf("%s carry no add_time, so nothing tells whether a matching record is a row's own: run the job (pdbulk run %s) to settle them, then undo", j.Entity, j.Path))
+	}
+	r.plan = newPlannerFor(j, o.Client)
+	r.res = mapping.NewCache(&resolver{run: r})
+	r.state, r.cursor = st, st.Cursor()
+	// A row sent after an undo carried the values of the success report (redo): it is
+	// looked for with them, as the run that sent it read them.
+	r.oldOK = openReportReader(j.Reports.Success, r.header, r.readOptions(true))
+
+	var found, notMade atomic.Int64
+	var mu sync.Mutex // guards res's lists and why
+	var why error
+	note := func(list *[]string, limit int, s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(*list) < limit {
+			*list = append(*list, s)
+		}
+	}
+	ctx, cancel := context.WithCancel(stop)
+	defer cancel()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, r.o.Concurrency))
+	for gctx.Err() == nil && !r.stopped() {
+		row, rerr := in.Next()
+		if rerr == io.EOF {
+			break
+		}
+		var rowErr *sheet.RowError
+		if rerr != nil && !errors.As(rerr, &rowErr) {
+			mu.Lock()
+			why = fmt.Errorf("the job's input cannot be read (%w)", rerr)
+			mu.Unlock()
+			break
+		}
+		p, ok, err := r.cursor.Get(gctx, row.Num)
+		if err != nil {
+			cancel()
+			_ = g.Wait()
+			return res, err
+		}
+		if !ok || p.Status != jobs.StatusInFlight {
+			continue
+		}
+		if rowErr != nil {
+			note(&res.Problems, 20, fmt.Sprintf("row %d: unreadable in the source (%v): fix it in the reject report and run with --only-failed to settle it", row.Num, rowErr))
+			continue
+		}
+		r.redo(&row)
+		g.Go(func() error {
+			id, done, err := r.lookUpDoubt(gctx, row, p)
+			switch {
+			case err == nil && done:
+				found.Add(1)
+				note(&res.Records, maxRefusedShown, fmt.Sprintf("%s %s (row %d)", j.Entity, id, row.Num))
+			case err == nil && dryRun:
+				notMade.Add(1)
+			case err == nil:
+				if err := st.ResetRow(context.WithoutCancel(gctx), row.Num); err != nil {
+					return err
+				}
+				notMade.Add(1)
+			case stop.Err() != nil:
+				mu.Lock()
+				why = cmp(why, context.Canceled)
+				mu.Unlock()
+				cancel()
+			case errors.Is(err, pipedrive.ErrUnavailable), isBudget(err), errors.Is(err, pipedrive.ErrUnauthorized):
+				mu.Lock()
+				why = cmp(why, err)
+				mu.Unlock()
+				cancel() // the next rows would fail the same way
+			default:
+				note(&res.Problems, 20, fmt.Sprintf("row %d: not looked up: %v", row.Num, err))
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return res, err
+	}
+	if err := r.stopErrOrNil(); err != nil {
+		return res, err
+	}
+	res.Found, res.NotMade = int(found.Load()), int(notMade.Load())
+	if why == nil && stop.Err() != nil {
+		why = context.Canceled
+	}
+	if why == nil {
+		why = errors.New("they could not be looked up (see the rows named): run the job (pdbulk run) to settle them, then undo")
+	}
+	return left(why)
+}
+
+// cmp keeps the first of two reasons.
+func cmp(first, next error) error {
+	if first != nil {
+		return first
+	}
+	return next
+}
+
+// stopErrOrNil returns the checkpoint failure that stopped r, if any.
+func (r *run) stopErrOrNil() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stopErr
+}
+
+// lookUpDoubt reconciles one row left in flight by an earlier run with the run's own
+// machinery (reconcile, indoubt.go): the row mapped as it was sent, its record looked for
+// until the settle time has passed since it went in flight. done says the record was found
+// and the row recorded done with it (its id returned).
+func (r *run) lookUpDoubt(ctx context.Context, row sheet.Row, p jobs.RowState) (string, bool, error) {
+	payload, err := r.mapper.Map(ctx, toMappingRow(row), r.res)
+	if err != nil {
+		return "", false, err
+	}
+	match := r.matchOf(payload)
+	body := payload
+	if _, ok := body["id"]; ok {
+		body = withoutID(payload)
+	}
+	ident, err := r.identityOf(body, match)
+	if err != nil {
+		return "", false, err
+	}
+	t := task{row: row, key: r.matchKey(row), srcKey: r.sourceKey(row), inDoubt: true, inFlightAt: p.UpdatedAt}
+	d := &doubt{t: t, ident: ident, key: identKey(ident), first: p.UpdatedAt}
+	done, err := r.reconcile(ctx, d, p.UpdatedAt.Add(r.o.SettleTime))
+	if err != nil || !done {
+		return "", false, err
+	}
+	now, ok, err := r.state.Row(context.WithoutCancel(ctx), row.Num)
+	if err != nil {
+		return "", false, err
+	}
+	if !ok || now.Status != jobs.StatusDone {
+		return "", false, errors.New("settled, and not recorded done")
+	}
+	return now.RemoteID, true, nil
 }
