@@ -3,6 +3,8 @@ package cli
 import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/pdbulk/pdbulk/importer"
 )
 
 // The commands of pdbulk. Each binds its flags to an options value and calls the run
@@ -130,6 +132,7 @@ interrupted undo resumes where it stopped when run again.`,
 	fs.IntVar(&o.concurrency, "concurrency", 0, "parallel requests (default: the job's options.concurrency)")
 	fs.BoolVar(&o.waitForLock, "wait-for-lock", false, "when another process runs the same job, wait for it to finish instead of refusing")
 	fs.BoolVar(&o.list, "dry-run", false, "list the records undo would delete (entity, id, row, when created) and delete nothing")
+	fs.DurationVar(&o.settle, "settle", importer.DefaultSettleTime, "how long the record of a row a killed run left in doubt is looked for after the row was sent (e.g. 30s, 2m)")
 	fs.BoolVarP(&o.yes, "yes", "y", false, "delete without asking (needed when stdin is not a terminal)")
 	o.completions(cmd)
 	return cmd

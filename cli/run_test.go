@@ -446,6 +446,7 @@ func TestUsage(t *testing.T) {
 		{"no connection", []string{"run", job}, cli.ExitUsage, []string{"PIPEDRIVE_API_TOKEN"}},
 		{"status without job", []string{"status"}, cli.ExitUsage, []string{"give one job file"}},
 		{"undo two jobs", []string{"undo", job, job}, cli.ExitUsage, []string{"give one job file"}},
+		{"undo negative settle", []string{"undo", "--settle", "-5s", job}, cli.ExitUsage, []string{"--settle -5s"}},
 		{"bad concurrency value", []string{"run", "--concurrency", "many", job}, cli.ExitUsage, []string{`invalid argument "many" for "--concurrency"`}},
 		{"sandbox bad faults", []string{"sandbox", "--faults", "5xx=2"}, cli.ExitUsage, []string{"--faults", `"5xx"="2"`}},
 		{"sandbox unknown fault", []string{"sandbox", "--faults", "meteor=0.1"}, cli.ExitUsage, []string{`"meteor"`, "unknown key"}},

@@ -248,7 +248,10 @@ func printExportAccount(w io.Writer, j *jobs.Job, st *jobs.State, a jobs.Account
 		}
 	}
 	if j.Export.Incremental {
-		if b := s.Bookmark; b != nil {
+		if b := s.Bookmark; b != nil && b.Stale != "" {
+			fmt.Fprintf(w, "bookmark:  update_time %s, saved %s, but %s: the next run reads every lead of the job's query\n",
+				b.UpdateTime, b.Saved.Local().Format(at), b.Stale)
+		} else if b != nil {
 			fmt.Fprintf(w, "bookmark:  update_time %s (%d leads written at that very time, saved %s): the next run reads the leads updated since then",
 				b.UpdateTime, b.IDs, b.Saved.Local().Format(at))
 			if lb := j.Export.Lookback; lb > 0 {

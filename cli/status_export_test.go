@@ -138,4 +138,8 @@ func TestStatusExportPartWayAndBookmark(t *testing.T) {
 	out = status(inc)
 	wantContains(t, "status", out, "records written to "+filepath.Join(dir, "out", "inc.csv"), "bookmark:  update_time 20",
 		"the next run reads the leads updated since then", "next run:  a new file of the leads updated since the bookmark")
+
+	// The job's query changed: the bookmark no longer says what the next run reads.
+	writeFile(t, dir, "inc.yaml", "kind: export\nname: inc\nentity: leads\nquery: {owner_id: 2}\nincremental: true\ntarget: {path: out/inc.csv, append: true}\ncolumns: {id: ID, title: Title}\n")
+	wantContains(t, "status", status(inc), "but it was saved for", "the next run reads every lead of the job's query")
 }

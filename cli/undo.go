@@ -87,12 +87,12 @@ func undoCmd(env Env, o undoOptions) (err error) {
 			"looking their records up first, for up to %s after each was sent\n", j.Name, doubt, importer.DefaultSettleTime)
 	}
 	if o.list {
-		return listUndo(env, conn, j, doubt)
+		return listUndo(env, conn, j, doubt, o.settle)
 	}
 	stats := importer.NewStats(conn.pacer, false)
 	disp := startDisplayFrom(env.Stderr, chooseProgress(env.Stderr, o.jsonOut), "undo "+j.Name, stats, int64(undone), "records")
 	res, err := importer.UndoWith(env.Stop, importer.UndoOptions{
-		Job: j, Client: conn.client, Pacer: conn.pacer, State: conn.state, Concurrency: o.concurrency, Stats: stats,
+		Job: j, Client: conn.client, Pacer: conn.pacer, State: conn.state, Concurrency: o.concurrency, Stats: stats, SettleTime: o.settle,
 	})
 	disp.stop()
 	switch {
@@ -226,11 +226,11 @@ const undoListPage = 1024
 // total. With rows in doubt it first looks their records up as undo would (the job's lock
 // held), records those it finds as the job's, and lists them with the others; otherwise it
 // sends nothing (the account was checked when connecting).
-func listUndo(env Env, conn *connection, j *jobs.Job, doubt int) error {
+func listUndo(env Env, conn *connection, j *jobs.Job, doubt int, settle time.Duration) error {
 	var found importer.InDoubt
 	if doubt > 0 {
 		var err error
-		found, err = importer.ReconcileInDoubt(env.Stop, importer.UndoOptions{Job: j, Client: conn.client, Pacer: conn.pacer, State: conn.state}, true)
+		found, err = importer.ReconcileInDoubt(env.Stop, importer.UndoOptions{Job: j, Client: conn.client, Pacer: conn.pacer, State: conn.state, SettleTime: settle}, true)
 		if err != nil {
 			return err
 		}

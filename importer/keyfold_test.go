@@ -170,7 +170,7 @@ columns:
 	_, rejects := checkCounts(t, j, res)
 	// The reason names the lookup; the labels' ids are in the resolver's error, which
 	// mapping.LookupError does not print (see TestFindLabel).
-	wantRejected(t, rejects, 2, `several lead labels named "PRIORITY"`)
+	wantRejected(t, rejects, 2, `several lead labels named "PRIORITY" (2 lead labels have a name that folds to "PRIORITY": `)
 	if got, want := labelNames(), []string{"Brand  new label", "Cold", "Hot", "PRIORITY", "Warm", "priority"}; !slices.Equal(got, want) {
 		t.Errorf("labels after the leads job %q, want %q", got, want)
 	}

@@ -102,7 +102,12 @@ type LookupError struct {
 func (e *LookupError) Error() string {
 	what, by := describeLookup(e.Lookup)
 	if errors.Is(e.Err, ErrAmbiguous) {
-		return fmt.Sprintf("several %ss %s %q", what, by, e.Key)
+		msg := fmt.Sprintf("several %ss %s %q", what, by, e.Key)
+		if e.Err != ErrAmbiguous {
+			// The resolver names them: which to keep is the user's choice.
+			msg += " (" + strings.TrimSuffix(e.Err.Error(), ": "+ErrAmbiguous.Error()) + ")"
+		}
+		return msg
 	}
 	return fmt.Sprintf("no %s %s %q", what, by, e.Key)
 }

@@ -52,7 +52,7 @@ func (f *fakeResolver) Resolve(ctx context.Context, lookup, key string, create b
 	defer f.mu.Unlock()
 	k := lookup + "|" + key
 	if f.dup[k] {
-		return nil, fmt.Errorf("fake: %w", ErrAmbiguous)
+		return nil, fmt.Errorf("ids 3, 4 have %s %q: %w", lookup, key, ErrAmbiguous)
 	}
 	if id, ok := f.ids[k]; ok {
 		return id, nil

@@ -264,7 +264,7 @@ func TestMapLookups(t *testing.T) {
 		msg    string
 	}{
 		{"organization missing", text(3, "", "", "Globex"), "Org", ErrNotFound, `row 3, column "Org" (org_id): no organization named "Globex"`},
-		{"person ambiguous", text(4, "", "Bob"), "Person", ErrAmbiguous, `row 4, column "Person" (person_id): several persons named "Bob"`},
+		{"person ambiguous", text(4, "", "Bob"), "Person", ErrAmbiguous, `row 4, column "Person" (person_id): several persons named "Bob" (ids 3, 4 have persons.name "Bob")`},
 		{"id map miss", text(5, "", "", "", "Other"), "Lead", ErrNotFound, `row 5, column "Lead" (lead_id): no record imported by the leads job with key "other"`},
 	}
 	for _, tt := range tests {
