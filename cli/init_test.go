@@ -18,6 +18,7 @@ import (
 
 	"github.com/pdbulk/pdbulk/cli"
 	"github.com/pdbulk/pdbulk/sandbox"
+	"github.com/pdbulk/pdbulk/sheet"
 )
 
 // initAndValidate runs pdbulk init on src for entity (with extra init flags), writing the
@@ -286,4 +287,25 @@ func TestInitDraftOfUnknownHeaderSaysWhatToMap(t *testing.T) {
 	v := pdbulk(t, nil, "validate", job)
 	wantCode(t, v, cli.ExitUsage)
 	wantContains(t, "validate", v.stderr, `field "file" is required to create files`)
+}
+
+// TestInitRefusesAHeaderTooWide: a header wider than the reader takes gets no draft (which
+// validate would refuse), but the reader's reason.
+func TestInitRefusesAHeaderTooWide(t *testing.T) {
+	dir := t.TempDir()
+	cols := make([]string, sheet.MaxColumns+5)
+	for i := range cols {
+		cols[i] = fmt.Sprintf("C%d", i)
+	}
+	src := filepath.Join(dir, "wide.csv")
+	if err := os.WriteFile(src, []byte(strings.Join(cols, ",")+"\n"+strings.Repeat("v,", len(cols)-1)+"v\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	job := filepath.Join(dir, "wide.yaml")
+	r := pdbulk(t, nil, "init", "--entity", "lead_labels", "-o", job, src)
+	wantCode(t, r, cli.ExitUsage)
+	wantContains(t, "init", r.stderr, fmt.Sprintf("the header has %d columns, more than %d", len(cols), sheet.MaxColumns))
+	if _, err := os.Stat(job); err == nil {
+		t.Error("init wrote a draft of a header the reader refuses")
+	}
 }

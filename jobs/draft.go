@@ -617,6 +617,16 @@ func Inspect(ctx context.Context, path string, o InspectOptions) (DraftSource, e
 		}
 	}
 	src.HeaderRow = rows[hi].Num
+	if p.Sheets == nil && len(rows[hi].Cells) >= sheet.MaxColumns {
+		// The sample holds the first MaxColumns cells of a CSV row (an XLSX sheet has no
+		// more): a wider header is one the reader refuses, and a draft of it one that
+		// validate would refuse.
+		r, err := sheet.Open(path, sheet.Options{HeaderRow: src.HeaderRow})
+		if err != nil {
+			return src, err
+		}
+		r.Close()
+	}
 	src.Header = headerNames(rows[hi])
 	src.Rows = rows[hi+1:]
 	if len(src.Rows) > n {
