@@ -93,7 +93,7 @@ func addedOf(s string, err error) (time.Time, time.Duration, error) {
 func newRemote(j *jobs.Job, c *pipedrive.Client) remote {
 	switch j.Entity {
 	case jobs.EntityLeads:
-		return &leadsRemote{c: c, api: searchAPI(j)}
+		return &leadsRemote{c: c, api: searchAPI(j), view: newRecentLeads(c)}
 	case jobs.EntityLeadLabels:
 		return &labelsRemote{c: c}
 	case jobs.EntityFilters:
@@ -163,10 +163,16 @@ func idText(v any) string {
 type leadsRemote struct {
 	c   *pipedrive.Client
 	api pipedrive.SearchAPI // the search endpoints find calls (options.search_api)
+	// view holds the leads updated within search's lag, shared by the run's workers: find
+	// confirms with it a search that found nothing (recentleads.go).
+	view *recentLeads
 }
 
 func (r *leadsRemote) create(ctx context.Context, p map[string]any) (string, error) {
 	l, _, err := r.c.CreateLeadRaw(ctx, p)
+	if err == nil && r.view != nil {
+		r.view.created(l.ID)
+	}
 	return l.ID, err
 }
 
@@ -210,13 +216,23 @@ func existsBy(get func() error) (bool, error) {
 // would find it, at one more search for every row an upsert creates, which would double the
 // search cost of a first run. Every lead the row's title folds to is returned: several are
 // the row's to reject as ambiguous, never one picked.
+//
+// Search lags behind writes (up to recentLeadsWindow): a lead added or renamed by someone
+// else seconds ago is not in its index. When search found no lead for the row, find
+// confirms with the run's view of the leads updated within the lag (recentLeads, read from
+// GET /leads sorted by update_time, consistent at once), compared as search hits are; the
+// leads this run created are left out of the view. Only rows that search found nothing for
+// consult the view, and it is listed at most every recentLeadsEvery, not once per row.
 func (r *leadsRemote) find(ctx context.Context, match map[string]any) ([]string, error) {
 	person, _ := intOf(match["person_id"])
 	org, _ := intOf(match["organization_id"])
 	var candidates []string
+	var key string
+	seen := map[string]bool{}
+	titled := false
 	if title, ok := match["title"].(string); ok && strings.TrimSpace(title) != "" {
-		key := mapping.CanonicalKey(title)
-		seen := map[string]bool{}
+		titled = true
+		key = mapping.CanonicalKey(title)
 		for _, term := range titleTerms(title) {
 			q := pipedrive.LeadSearchV2Query{Term: term, Fields: []string{"title"}, ExactMatch: true, PersonID: person, OrganizationID: org}
 			for hit, err := range r.c.FindLeads(ctx, r.api, q) {
@@ -239,6 +255,21 @@ func (r *leadsRemote) find(ctx context.Context, match map[string]any) ([]string,
 	} else {
 		return nil, &errUnsupported{"leads are found by title, person_id or organization_id: put one of them in match_on"}
 	}
+	ids, err := r.confirm(ctx, candidates, match)
+	if err != nil || len(ids) > 0 || !titled || r.view == nil {
+		return ids, err
+	}
+	// Search's candidates were read again just now: the view's copy of them is no fresher.
+	recent, err := r.view.find(ctx, key, person, org, seen)
+	if err != nil || len(recent) == 0 {
+		return nil, err
+	}
+	return r.confirm(ctx, recent, match)
+}
+
+// confirm reads each candidate lead and returns, sorted, the ids of those that exist and
+// whose fields match (keyMatches).
+func (r *leadsRemote) confirm(ctx context.Context, candidates []string, match map[string]any) ([]string, error) {
 	var ids []string
 	for _, id := range candidates {
 		l, _, err := r.c.Lead(ctx, id)
