@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pdbulk/pdbulk/jobs"
 	"github.com/pdbulk/pdbulk/mapping"
@@ -92,6 +93,9 @@ type label struct{ name, id string }
 // label finds the lead label whose name folds (mapping.CanonicalKey: Unicode form, case, white
 // space) to name's, and creates it (gray) when there is none and it is asked to. When several
 // labels fold to name the lookup is ambiguous, naming them: none is picked and none created.
+// A create is journaled in the checkpoint before it is sent, so that a label whose answer was
+// lost, or whose run ended before the answer came, is found and adopted, never created twice
+// (labeljournal.go).
 func (rs *resolver) label(ctx context.Context, name string, create bool) (any, error) {
 	r := rs.run
 	rs.mu.Lock()
@@ -101,7 +105,14 @@ func (rs *resolver) label(ctx context.Context, name string, create bool) (any, e
 			return nil, err
 		}
 	}
-	if id, err := findLabel(rs.labels, name); err == nil || !errors.Is(err, mapping.ErrNotFound) || !create {
+	id, err := findLabel(rs.labels, name)
+	if !create || !errors.Is(err, mapping.ErrNotFound) {
+		if err == nil && create && !r.o.DryRun {
+			// A create an earlier run sent without learning the id has landed: forget it.
+			if ferr := rs.forgetLabelCreate(ctx, name, ""); ferr != nil {
+				return nil, ferr
+			}
+		}
 		return id, err
 	}
 	if r.o.DryRun {
@@ -109,21 +120,54 @@ func (rs *resolver) label(ctx context.Context, name string, create bool) (any, e
 		rs.addLabelLocked(name, plannedLabelID)
 		return plannedLabelID, nil
 	}
-	l, _, err := r.o.Client.CreateLeadLabelRaw(ctx, map[string]any{"name": name, "color": "gray"})
-	if errors.Is(err, pipedrive.ErrInDoubt) {
-		// The label may exist now: look again before anything else.
-		if lerr := rs.loadLabelsLocked(ctx); lerr != nil {
-			return nil, lerr
-		}
-		if id, ferr := findLabel(rs.labels, name); !errors.Is(ferr, mapping.ErrNotFound) {
-			return id, ferr
-		}
+	if id, found, err := rs.adoptJournaledLabelLocked(ctx, name); found || err != nil {
+		return id, err
 	}
+	c, err := rs.journalLabelCreate(ctx, name)
 	if err != nil {
-		return nil, fmt.Errorf("create lead label %q: %w", name, err)
+		return nil, err
 	}
-	rs.addLabelLocked(name, l.ID)
-	return l.ID, nil
+	l, _, err := r.o.Client.CreateLeadLabelRaw(ctx, map[string]any{"name": name, "color": "gray"})
+	if err == nil {
+		rs.addLabelLocked(name, l.ID)
+		if ferr := rs.forgetLabelCreate(ctx, name, c.value); ferr != nil {
+			return nil, ferr
+		}
+		return l.ID, nil
+	}
+	if !errors.Is(err, pipedrive.ErrInDoubt) {
+		// The server did not take the create (validation, budget, not sent).
+		if ferr := rs.forgetLabelCreate(ctx, name, c.value); ferr != nil {
+			return nil, ferr
+		}
+		return nil, labelCreateError(name, err)
+	}
+	if ctx.Err() != nil {
+		// Stopped before the answer: the journal entry stays, and the next run looks for
+		// the label before it creates one.
+		return nil, labelCreateError(name, err)
+	}
+	// The label may exist now or soon: look for it until the settle time has passed since
+	// the send (a create the server itself answered with an error has finished: a second).
+	deadline := c.sent.Add(r.o.SettleTime)
+	var ide *pipedrive.InDoubtError
+	if errors.As(err, &ide) && ide.Answered {
+		deadline = time.Now().Add(min(r.o.SettleTime, answeredWait))
+	}
+	r.logf("lead label %q: create in doubt (%v); looking for it until %s", name, err, deadline.Format(time.RFC3339))
+	id, ferr := rs.settleLabelLocked(ctx, name, deadline)
+	switch {
+	case errors.Is(ferr, mapping.ErrNotFound):
+		// Not applied: the row is rejected; the entry stays, so a later row or run that
+		// creates the label looks once more first.
+		return nil, labelCreateError(name, err)
+	case ferr != nil:
+		return nil, ferr
+	}
+	if ferr := rs.forgetLabelCreate(ctx, name, c.value); ferr != nil {
+		return nil, ferr
+	}
+	return id, nil
 }
 
 func (rs *resolver) addLabelLocked(name, id string) {
