@@ -177,7 +177,7 @@ func (r *run) reconcile(ctx context.Context, d *doubt, deadline time.Time) (bool
 			for i, c := range found {
 				ids[i] = c.id
 			}
-			return true, r.rejectRow(ctx, d.t, "", fmt.Sprintf("in doubt: %s %v match the row, and without an add_time nothing tells whether one is its own; check them, then run with --only-failed", r.job.Entity, ids))
+			return true, r.rejectRow(ctx, d.t, "", fmt.Sprintf("in doubt: %s %v match the row, and without an add_time nothing tells whether one is its own; check them: if one is, delete this row from the rejects report (--only-failed would create it again); if none is, run with --only-failed", r.job.Entity, ids))
 		}
 		since := r.since(d.first) // the lookup's answer may have taught the server's clock
 		for _, c := range found {
