@@ -31,9 +31,17 @@ type filesCrashArgs struct {
 // TestFilesCrashHelperProcess is not a test: it is one `pdbulk run` of a files job, run as a
 // child process by TestFilesCrashResume, which kills it with SIGKILL.
 func TestFilesCrashHelperProcess(t *testing.T) {
-	raw := os.Getenv(filesCrashEnv)
+	runKilledChild(t, filesCrashEnv, settleNoLate)
+}
+
+// runKilledChild is the body of a child process a crash test kills: one run of the job that
+// the environment variable env names (JSON of filesCrashArgs: the sandbox's base URL and the
+// job file), against its checkpoint beside the job. Without env it is skipped: it is not a
+// test of its own.
+func runKilledChild(t *testing.T, env string, settle time.Duration) {
+	raw := os.Getenv(env)
 	if raw == "" {
-		t.Skip("helper process of TestFilesCrashResume")
+		t.Skip("helper process of a crash test")
 	}
 	var a filesCrashArgs
 	if err := json.Unmarshal([]byte(raw), &a); err != nil {
@@ -52,7 +60,7 @@ func TestFilesCrashHelperProcess(t *testing.T) {
 	// Never outlive a parent that failed to kill us.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := importer.Run(ctx, ctx, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, SettleTime: settleNoLate}); err != nil {
+	if _, err := importer.Run(ctx, ctx, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, SettleTime: settle}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -181,35 +181,12 @@ func TestLabelCreateInDoubt(t *testing.T) {
 // labelKillEnv holds, as JSON, what the helper process of TestLabelCreateKilled runs.
 const labelKillEnv = "PDBULK_LABEL_KILL_HELPER"
 
-type labelKillArgs struct{ Base, Job string }
+type labelKillArgs = filesCrashArgs
 
 // TestLabelCreateKillHelperProcess is not a test: it is one `pdbulk run` of the leads job of
 // TestLabelCreateKilled, run as a child process, which kills it with SIGKILL.
 func TestLabelCreateKillHelperProcess(t *testing.T) {
-	raw := os.Getenv(labelKillEnv)
-	if raw == "" {
-		t.Skip("helper process of TestLabelCreateKilled")
-	}
-	var a labelKillArgs
-	if err := json.Unmarshal([]byte(raw), &a); err != nil {
-		t.Fatal(err)
-	}
-	j, err := jobs.Load(a.Job)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := jobs.OpenState(filepath.Join(j.Dir, ".pdbulk", "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	cn := newConn(t, a.Base)
-	// Never outlive a parent that failed to kill us.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if _, err := importer.Run(ctx, ctx, importer.Options{Job: j, Client: cn.c, Pacer: cn.pacer, State: st, SettleTime: labelSettle}); err != nil {
-		t.Fatal(err)
-	}
+	runKilledChild(t, labelKillEnv, labelSettle)
 }
 
 // TestLabelCreateKilled kills (SIGKILL) a run 200 ms after its POST /leadLabels reached the

@@ -95,10 +95,16 @@ func (s *State) Account() Account { return s.account }
 // JobAccounts returns every account in which the job called jobName has recorded progress
 // or created records, the unknown account included, in the order they were first seen.
 func (s *State) JobAccounts(ctx context.Context, jobName string) ([]Account, error) {
+	return s.accountsOf(ctx, jobName, `SELECT account FROM jobs WHERE name = ? UNION SELECT account FROM created WHERE job = ?`, jobName, jobName)
+}
+
+// accountsOf returns the accounts whose keys the query keys (one column: account) selects,
+// the unknown account included, in the order they were first seen.
+func (s *State) accountsOf(ctx context.Context, jobName, keys string, args ...any) ([]Account, error) {
 	rs, err := s.rdb.QueryContext(ctx, `SELECT k.account, coalesce(a.company_id, 0), coalesce(a.domain, ''), coalesce(a.name, '')
-		FROM (SELECT account FROM jobs WHERE name = ? UNION SELECT account FROM created WHERE job = ?) k
+		FROM (`+keys+`) k
 		LEFT JOIN accounts a ON a.key = k.account
-		ORDER BY coalesce(a.first_seen, 0), k.account`, jobName, jobName)
+		ORDER BY coalesce(a.first_seen, 0), k.account`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: accounts of %s: %w", jobName, err)
 	}

@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -61,28 +60,6 @@ func (s *State) ExportIn(ctx context.Context, a Account, job string) (ExportEntr
 // position, lists' lengths, a last run), the unknown account included, in the order they
 // were first seen. It writes nothing.
 func (s *State) ExportAccounts(ctx context.Context, job string) ([]Account, error) {
-	rs, err := s.rdb.QueryContext(ctx, `SELECT k.account, coalesce(a.company_id, 0), coalesce(a.domain, ''), coalesce(a.name, '')
-		FROM (SELECT DISTINCT account FROM bookmarks WHERE job IN (?, ?, ?, ?)) k
-		LEFT JOIN accounts a ON a.key = k.account
-		ORDER BY coalesce(a.first_seen, 0), k.account`, job, exportProgressKey(job), exportListsKey(job), exportLastKey(job))
-	if err != nil {
-		return nil, fmt.Errorf("jobs: accounts of %s: %w", job, err)
-	}
-	defer rs.Close()
-	var out []Account
-	for rs.Next() {
-		var key string
-		var a Account
-		if err := rs.Scan(&key, &a.CompanyID, &a.Domain, &a.Name); err != nil {
-			return nil, fmt.Errorf("jobs: accounts of %s: %w", job, err)
-		}
-		if key != "" && a.CompanyID == 0 {
-			a.CompanyID, _ = strconv.ParseInt(key, 10, 64)
-		}
-		out = append(out, a)
-	}
-	if err := rs.Err(); err != nil {
-		return nil, fmt.Errorf("jobs: accounts of %s: %w", job, err)
-	}
-	return out, nil
+	return s.accountsOf(ctx, job, `SELECT DISTINCT account FROM bookmarks WHERE job IN (?, ?, ?, ?)`,
+		job, exportProgressKey(job), exportListsKey(job), exportLastKey(job))
 }
