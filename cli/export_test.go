@@ -182,20 +182,8 @@ func exportPositionSaved(t *testing.T, statePath string) bool {
 // order; --restart after another interruption starts over and writes the same file.
 func TestExportInterruptResume(t *testing.T) {
 	t.Parallel()
-	srv, err := sandbox.New(sandbox.Options{Token: testToken, Emulation: sandbox.Emulation{RateLimit: 2000, Latency: 150 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
 	const n = 6000
-	if err := srv.InsertLeads(context.Background(), n, sandbox.SampleLeads(n, time.Now(), srv.LeadLabelIDs())); err != nil {
-		t.Fatal(err)
-	}
-	e := connectedTo(base, testToken)
+	e := connectedTo(slowLeadsSandbox(t, n), testToken)
 	dir := t.TempDir()
 	state := filepath.Join(dir, "state.db")
 	job := writeFile(t, dir, "leads.yaml", "kind: export\nentity: leads\nquery: {archived: all}\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title, add_time: Created}\noptions: {concurrency: 1}\n")
@@ -265,4 +253,23 @@ func TestExportInterruptResume(t *testing.T) {
 	if len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
 	}
+}
+
+// slowLeadsSandbox starts a sandbox holding n sample leads that answers after 150 ms (so
+// that an export of them can be stopped part-way), and returns its base URL.
+func slowLeadsSandbox(t *testing.T, n int) string {
+	t.Helper()
+	srv, err := sandbox.New(sandbox.Options{Token: testToken, Emulation: sandbox.Emulation{RateLimit: 2000, Latency: 150 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := srv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	if err := srv.InsertLeads(context.Background(), n, sandbox.SampleLeads(n, time.Now(), srv.LeadLabelIDs())); err != nil {
+		t.Fatal(err)
+	}
+	return base
 }

@@ -83,20 +83,8 @@ func mustZone(t *testing.T, name string) *time.Location {
 // export reports its bookmark (what the next run reads back to) after its first run.
 func TestStatusExportPartWayAndBookmark(t *testing.T) {
 	t.Parallel()
-	srv, err := sandbox.New(sandbox.Options{Token: testToken, Emulation: sandbox.Emulation{RateLimit: 2000, Latency: 150 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
 	const n = 6000
-	if err := srv.InsertLeads(context.Background(), n, sandbox.SampleLeads(n, time.Now(), srv.LeadLabelIDs())); err != nil {
-		t.Fatal(err)
-	}
-	e := connectedTo(base, testToken)
+	e := connectedTo(slowLeadsSandbox(t, n), testToken)
 	dir := t.TempDir()
 	state := filepath.Join(dir, "state.db")
 	job := writeFile(t, dir, "leads.yaml", "kind: export\nentity: leads\nquery: {archived: all}\ntarget: out/leads.csv\ncolumns: {id: ID, title: Title, add_time: Created}\noptions: {concurrency: 1}\n")
