@@ -51,10 +51,18 @@ func fieldFor(s mapping.Spec, path string) (mapping.Field, bool) {
 	return mapping.Field{}, false
 }
 
-// matchKey is the row's match key: the match_on cells, folded by mapping.CanonicalKey (so
-// "Acme " and "acme" are the same key), joined. "" when the job has
+// matchKey is the row's match key as the checkpoint stores it: the match_on cells, folded by
+// mapping.CanonicalKey (so "Acme " and "acme" are the same key), joined. "" when the job has
 // no match_on or every part is empty (such rows are never duplicates of each other).
-func (r *run) matchKey(row sheet.Row) string {
+func (r *run) matchKey(row sheet.Row) string { return r.keyOf(row, mapping.CanonicalKey) }
+
+// dupKey is the key the duplicates check of one sheet compares: matchKey folded further by
+// mapping.FoldKey (Unicode form and full case folding), as rows are matched with the account's
+// records, so that "Café" typed in two forms is one key. It is never stored: a stored key
+// keeps CanonicalKey's form, which every version of pdbulk finds.
+func (r *run) dupKey(row sheet.Row) string { return r.keyOf(row, mapping.FoldKey) }
+
+func (r *run) keyOf(row sheet.Row, fold func(string) string) string {
 	if len(r.keyCols) == 0 {
 		return ""
 	}
@@ -63,7 +71,7 @@ func (r *run) matchKey(row sheet.Row) string {
 	for i, k := range r.keyCols {
 		v := k.value
 		if k.col >= 0 {
-			v = mapping.CanonicalKey(cellText(row, k.col))
+			v = fold(cellText(row, k.col))
 		}
 		if v != "" {
 			empty = false
@@ -124,7 +132,7 @@ func (r *run) checkDuplicates() error {
 		if err != nil && !errors.As(err, &rowErr) {
 			return fmt.Errorf("importer: %w", err)
 		}
-		k := r.matchKey(row)
+		k := r.dupKey(row)
 		if k == "" {
 			continue
 		}

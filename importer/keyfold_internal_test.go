@@ -13,7 +13,7 @@ import (
 func TestFindLabel(t *testing.T) {
 	labels := map[string][]label{}
 	add := func(name, id string) {
-		k := mapping.CanonicalKey(name)
+		k := mapping.FoldKey(name)
 		labels[k] = append(labels[k], label{name: name, id: id})
 	}
 	add("Hot", "h")

@@ -1,6 +1,6 @@
 package importer_test
 
-// Match keys are folded one way everywhere (mapping.CanonicalKey: Unicode NFC, case folding,
+// Match keys are compared folded one way everywhere (mapping.FoldKey: Unicode NFC, case folding,
 // white space trimmed and collapsed): in the sheet's duplicates check, in the match of rows
 // with the account's records (update, upsert) and in the label lookup. A record the row's key
 // folds to is found, never created again; several are ambiguous, never one picked.

@@ -96,7 +96,7 @@ func wantOneFreshLabel(t *testing.T, c *pipedrive.Client, st *jobs.State) {
 	var fresh []string
 	var names []string
 	for _, l := range labels {
-		if mapping.CanonicalKey(l.Name) == "fresh label" {
+		if mapping.FoldKey(l.Name) == "fresh label" {
 			fresh = append(fresh, l.ID)
 			names = append(names, l.Name)
 		}

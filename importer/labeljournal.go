@@ -13,7 +13,7 @@ import (
 // A lead label that create_missing makes is created once, however the run ends:
 //
 //  1. Before POST /leadLabels is sent, the checkpoint records that a label of the name
-//     (folded: mapping.CanonicalKey) may be on its way, and when (our clock). The entry is
+//     (folded: mapping.FoldKey) may be on its way, and when (our clock). The entry is
 //     the account's, not a job's: any job of the account about to create a label of that
 //     name learns of it.
 //  2. The entry is forgotten once the label's id is known (answered, or found in the list),
@@ -41,7 +41,7 @@ type labelCreate struct {
 // journaledLabelCreate returns the create of a label of name an earlier run (or an earlier
 // attempt of this one) recorded without learning the label's id, and whether there is one.
 func (rs *resolver) journaledLabelCreate(ctx context.Context, name string) (labelCreate, bool, error) {
-	v, ok, err := rs.run.o.State.Bookmark(ctx, labelCreateKey(mapping.CanonicalKey(name)))
+	v, ok, err := rs.run.o.State.Bookmark(ctx, labelCreateKey(mapping.FoldKey(name)))
 	if err != nil || !ok {
 		return labelCreate{}, false, err
 	}
@@ -58,7 +58,7 @@ func (rs *resolver) journaledLabelCreate(ctx context.Context, name string) (labe
 func (rs *resolver) journalLabelCreate(ctx context.Context, name string) (labelCreate, error) {
 	now := time.Now()
 	c := labelCreate{value: strconv.FormatInt(now.UnixMicro(), 10), sent: now}
-	if err := rs.run.o.State.SetBookmark(ctx, labelCreateKey(mapping.CanonicalKey(name)), c.value); err != nil {
+	if err := rs.run.o.State.SetBookmark(ctx, labelCreateKey(mapping.FoldKey(name)), c.value); err != nil {
 		return labelCreate{}, rs.checkpointErr(ctx, err)
 	}
 	return c, nil
@@ -85,7 +85,7 @@ func (rs *resolver) forgetLabelCreate(ctx context.Context, name, value string) e
 	if !ok || (value != "" && c.value != value) {
 		return nil
 	}
-	if err := rs.run.o.State.DeleteBookmark(ctx, labelCreateKey(mapping.CanonicalKey(name))); err != nil {
+	if err := rs.run.o.State.DeleteBookmark(ctx, labelCreateKey(mapping.FoldKey(name))); err != nil {
 		return rs.run.fatal(err)
 	}
 	return nil

@@ -40,7 +40,7 @@ func matches(rec, match map[string]any) bool {
 }
 
 // keyMatches reports whether rec is a record a row's match_on fields (match) name: text is
-// compared as a key, folded by mapping.CanonicalKey (Unicode form, case and white space, as
+// compared as a key, folded by mapping.FoldKey (Unicode form, case and white space, as
 // the duplicates check of the sheet folds it), every other value in its stored form. It finds
 // the records of update, upsert, delete and archive; the records a create in doubt may have
 // made are compared by matches, in stored form, so that a row never adopts a record whose
@@ -53,7 +53,7 @@ func keyMatches(rec, match map[string]any) bool {
 		}
 		g, gok := got.(string)
 		w, wok := want.(string)
-		if !gok || !wok || mapping.CanonicalKey(g) != mapping.CanonicalKey(w) {
+		if !gok || !wok || mapping.FoldKey(g) != mapping.FoldKey(w) {
 			return false
 		}
 	}

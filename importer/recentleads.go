@@ -34,7 +34,7 @@ const (
 // recentLead is what the view keeps of one lead: what find compares, as it compares a
 // search hit.
 type recentLead struct {
-	key         string // mapping.CanonicalKey of the title
+	key         string // mapping.FoldKey of the title
 	person, org int    // person_id, organization_id; 0 when none
 	updated     time.Time
 }
@@ -182,7 +182,7 @@ read:
 
 func (v *recentLeads) putLocked(l pipedrive.Lead, updated time.Time) {
 	v.dropLocked(l.ID)
-	r := recentLead{key: mapping.CanonicalKey(l.Title), updated: updated}
+	r := recentLead{key: mapping.FoldKey(l.Title), updated: updated}
 	if l.PersonID != nil {
 		r.person = *l.PersonID
 	}

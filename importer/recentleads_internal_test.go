@@ -83,6 +83,10 @@ func TestLeadsFindSearchLag(t *testing.T) {
 		if err != nil || !slices.Equal(got, tc.want) {
 			t.Errorf("find(%v) = %v, %v; want %v", match, got, err, tc.want)
 		}
+		if !r.view.refreshed.IsZero() {
+			// However slow the machine, the finds below come within the interval.
+			r.view.refreshed = time.Now().Add(time.Hour)
+		}
 	}
 	if _, err := r.find(ctx, map[string]any{"title": "Mine"}); err != nil {
 		t.Fatal(err)
@@ -94,7 +98,7 @@ func TestLeadsFindSearchLag(t *testing.T) {
 	// A lead added now is seen at the next refresh, which reads one page from the newest
 	// lead the first one read.
 	later := theirs("Later", 1)
-	r.view.refreshed = r.view.refreshed.Add(-recentLeadsEvery) // as if the interval had passed
+	r.view.refreshed = time.Now().Add(-recentLeadsEvery) // as if the interval had passed
 	got, err := r.find(ctx, map[string]any{"title": "later"})
 	if err != nil || !slices.Equal(got, []string{later}) {
 		t.Errorf("find(later) after a refresh = %v, %v; want [%s]", got, err, later)

@@ -232,14 +232,14 @@ func (r *leadsRemote) find(ctx context.Context, match map[string]any) ([]string,
 	titled := false
 	if title, ok := match["title"].(string); ok && strings.TrimSpace(title) != "" {
 		titled = true
-		key = mapping.CanonicalKey(title)
+		key = mapping.FoldKey(title)
 		for _, term := range titleTerms(title) {
 			q := pipedrive.LeadSearchV2Query{Term: term, Fields: []string{"title"}, ExactMatch: true, PersonID: person, OrganizationID: org}
 			for hit, err := range r.c.FindLeads(ctx, r.api, q) {
 				if err != nil {
 					return nil, err
 				}
-				if id := hit.Item.ID; !seen[id] && mapping.CanonicalKey(hit.Item.Title) == key {
+				if id := hit.Item.ID; !seen[id] && mapping.FoldKey(hit.Item.Title) == key {
 					seen[id] = true
 					candidates = append(candidates, id)
 				}

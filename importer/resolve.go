@@ -22,7 +22,7 @@ type resolver struct {
 	run *run
 
 	mu     sync.Mutex
-	labels map[string][]label // by name folded (mapping.CanonicalKey); loaded once, then kept up to date
+	labels map[string][]label // by name folded (mapping.FoldKey); loaded once, then kept up to date
 
 	noConn sync.Once // says once that a dry run without a connection skips lookups
 }
@@ -90,7 +90,7 @@ func (rs *resolver) idMap(ctx context.Context, entity, key string) (any, error) 
 // label is a lead label of the account, as label lookups compare them.
 type label struct{ name, id string }
 
-// label finds the lead label whose name folds (mapping.CanonicalKey: Unicode form, case, white
+// label finds the lead label whose name folds (mapping.FoldKey: Unicode form, case, white
 // space) to name's, and creates it (gray) when there is none and it is asked to. When several
 // labels fold to name the lookup is ambiguous, naming them: none is picked and none created.
 // A create is journaled in the checkpoint before it is sent, so that a label whose answer was
@@ -171,7 +171,7 @@ func (rs *resolver) label(ctx context.Context, name string, create bool) (any, e
 }
 
 func (rs *resolver) addLabelLocked(name, id string) {
-	k := mapping.CanonicalKey(name)
+	k := mapping.FoldKey(name)
 	rs.labels[k] = append(rs.labels[k], label{name: name, id: id})
 }
 
@@ -192,7 +192,7 @@ func (rs *resolver) loadLabelsLocked(ctx context.Context) error {
 // an error matching mapping.ErrNotFound when there is none, mapping.ErrAmbiguous naming them
 // when there are several.
 func findLabel(labels map[string][]label, name string) (any, error) {
-	found := labels[mapping.CanonicalKey(name)]
+	found := labels[mapping.FoldKey(name)]
 	switch len(found) {
 	case 0:
 		return nil, mapping.ErrNotFound
@@ -218,7 +218,7 @@ func searchAPI(j *jobs.Job) pipedrive.SearchAPI {
 }
 
 // person finds the one person whose field (email or name) equals key folded as a key
-// (mapping.CanonicalKey: Unicode form, case, white space),
+// (mapping.FoldKey: Unicode form, case, white space),
 // through person search with exact match: API v2 /persons/search, or v1 /itemSearch
 // (options.search_api, or the client's fall back).
 func (rs *resolver) person(ctx context.Context, field, key string) (any, error) {
@@ -271,8 +271,8 @@ func oneID(ids []int64, itemType, field, key string) (any, error) {
 	return nil, fmt.Errorf("%d %ss have %s %q: %w", len(ids), itemType, field, key, mapping.ErrAmbiguous)
 }
 
-// sameKey reports whether a and b are the same key (mapping.CanonicalKey).
-func sameKey(a, b string) bool { return mapping.CanonicalKey(a) == mapping.CanonicalKey(b) }
+// sameKey reports whether a and b are the same key (mapping.FoldKey).
+func sameKey(a, b string) bool { return mapping.FoldKey(a) == mapping.FoldKey(b) }
 
 func containsFold(list []string, s string) bool {
 	for _, v := range list {

@@ -119,7 +119,7 @@ type run struct {
 
 	mu       sync.Mutex
 	problems []Problem
-	firstRow keyRows // match key → first row that has it (duplicates in one file)
+	firstRow keyRows // dupKey → first row that has it (duplicates in one file)
 	stopErr  error
 }
 
@@ -598,7 +598,7 @@ func (r *run) admit(ctx context.Context, row sheet.Row) (task, bool) {
 		}
 	}
 	if t.key != "" {
-		if first, dup := r.noteKey(t.key, row.Num); dup {
+		if first, dup := r.noteKey(r.dupKey(row), row.Num); dup {
 			t.out = r.reject(ctx, row.Num, "", fmt.Sprintf("duplicate: row %d has the same %s (%s); the first row wins", first, r.matchOnText(), t.key), t.key)
 			return t, true
 		}

@@ -450,17 +450,24 @@ func copyValue(v any) any {
 // Columns returns the header names the mapping reads, in field order, each once.
 func (m *Mapper) Columns() []string { return slices.Clone(m.columns) }
 
-// CanonicalKey folds a key text for matching: Unicode NFC (an "é" typed as one code point or as
-// "e" and a combining accent is one letter), case folded (Unicode simple and full folding: "ß"
-// and "ss" fold alike), surrounding white space trimmed and inner runs of white space (tabs,
-// no-break spaces included) collapsed to one space. Two texts are the same key exactly when
-// their CanonicalKey is equal. The duplicates check of match_on keys, key and ids.<entity>
-// lookups and the importer's match of rows with the account's records all use it, so that a
-// key stored by one job is found by another and a row is never both a duplicate of a sheet
-// row and a stranger to the record that row matched.
+// CanonicalKey is a key as the checkpoint stores it: surrounding space trimmed, inner runs
+// of space collapsed to one, lower case. Key and ids.<entity> lookups both use it, so that a
+// key stored by one job is found by another, by any version of pdbulk: it must not change
+// (FoldKey compares texts more thoroughly; a stored key keeps this form).
 func CanonicalKey(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(s), " "))
+}
+
+// FoldKey folds a key text for comparing: Unicode NFC (an "é" typed as one code point or as
+// "e" and a combining accent is one letter), case folded (Unicode simple and full folding:
+// "ß" and "ss" fold alike), surrounding white space trimmed and inner runs of white space
+// (tabs, no-break spaces included) collapsed to one space. Two texts are the same key exactly
+// when their FoldKey is equal. The duplicates check of match_on keys in one sheet, the match
+// of rows with the account's records and label lookups use it, so that a row is never both a
+// duplicate of a sheet row and a stranger to the record that row matched.
+func FoldKey(s string) string {
 	if isASCII(s) { // the common case, without the tables
-		return strings.ToLower(strings.Join(strings.Fields(s), " "))
+		return CanonicalKey(s)
 	}
 	// NFC again after folding: folding may leave a letter and its accent apart.
 	s = norm.NFC.String(cases.Fold().String(norm.NFC.String(s)))
