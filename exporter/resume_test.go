@@ -2,6 +2,7 @@ package exporter_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -273,6 +274,20 @@ func TestExportResumeIncremental(t *testing.T) {
 	}
 	if _, ok, _ := st.Bookmark(context.Background(), j.Name); ok {
 		t.Fatalf("an interrupted incremental export saved its bookmark")
+	}
+	// A run killed between moving its file into place and forgetting its position leaves
+	// the file at the target: the resume must finish (incremental exports refuse to
+	// replace an earlier run's file, never their own).
+	raw, ok, err := st.ExportProgress(context.Background(), j.Name)
+	if err != nil || !ok {
+		t.Fatalf("no position saved (%v)", err)
+	}
+	var prog struct{ Path string }
+	if err := json.Unmarshal([]byte(raw), &prog); err != nil || prog.Path == "" {
+		t.Fatalf("position %s: %v", raw, err)
+	}
+	if err := os.WriteFile(prog.Path, []byte("ID,Title,Updated\n"), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	opts.Client = c
 	res, err := exporter.Run(context.Background(), opts)

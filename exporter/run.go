@@ -108,8 +108,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, fmt.Errorf("exporter: %w", err)
 	}
 	res := &Result{Path: path}
-	if err := refuseReplace(x, path); err != nil {
-		return nil, err
+	if prog == nil {
+		// A resumed run writes the file its first part began; that file may be in place
+		// already when the run was killed between moving it there and forgetting its
+		// position, and the resume then finishes as before.
+		if err := refuseReplace(x, path); err != nil {
+			return nil, err
+		}
 	}
 
 	lookups, err := readLookups(ctx, o.Client, x.Sheets)
