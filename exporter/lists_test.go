@@ -298,6 +298,11 @@ func TestExportAgainKnowsItsLists(t *testing.T) {
 // length and asks for the one page alone. (A client whose limit no round trip can reach
 // stands in for the long round trips: its Gate is at its bound from the start.)
 func TestExportFirstRunAtTheBound(t *testing.T) {
+	// The 64 answers of the first round trip come back together and queue for the client's
+	// answer budget (pages of unknown length reserve their bound: a few are read at once),
+	// so the pager can learn that page 0 ends the list after some slots have freed and a few
+	// more requests have gone: 2 to 4 in 1 run of 10 under -race (pipedrive/answer.go).
+	const slip = 8
 	cases := []struct {
 		name        string
 		leads, page int
@@ -324,8 +329,8 @@ func TestExportFirstRunAtTheBound(t *testing.T) {
 				t.Errorf("first run: %d requests in the first round trip for a list of %d pages, want its share of the %d in flight", firstTrip, pages, ratelimit.MaxGate)
 			}
 			switch {
-			case pages < ratelimit.MaxGate && sent > ratelimit.MaxGate+1:
-				t.Errorf("first run: %d requests for a list of %d pages, more than the %d in flight", sent, pages, ratelimit.MaxGate)
+			case pages < ratelimit.MaxGate && sent > ratelimit.MaxGate+slip:
+				t.Errorf("first run: %d requests for a list of %d pages, more than the %d in flight and %d more", sent, pages, ratelimit.MaxGate, slip)
 			case pages >= ratelimit.MaxGate && sent > pages+24:
 				// As many as TestExportFindsTheEndOfTheList allows with 64 in flight.
 				t.Errorf("first run: %d requests for a list of %d pages", sent, pages)
