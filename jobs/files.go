@@ -86,28 +86,15 @@ func (j *Job) FingerprintContext(ctx context.Context) (string, error) {
 		}
 		return hex.EncodeToString(h.Sum(nil)), nil
 	}
-	f, err := os.Open(j.Source.Path)
+	f, err := sheet.OpenStream(ctx, j.Source.Path) // no read starts after ctx ends
 	if err != nil {
 		return "", fmt.Errorf("jobs: fingerprint %s: %w", j.Name, err)
 	}
 	defer f.Close()
-	if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {
+	if _, err := io.Copy(h, f); err != nil {
 		return "", fmt.Errorf("jobs: fingerprint %s: read source: %w", j.Name, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// ctxReader reads r until ctx ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // ResolveFile turns a file path from a files job's sheet into an absolute path inside
