@@ -74,7 +74,7 @@ func loadJobs(env Env, files []string) ([]*jobs.Job, error) {
 	for _, f := range files {
 		j, err := jobs.LoadContext(env.Stop, f)
 		if isInterrupt(err) {
-			return nil, &ExitError{Code: ExitResumable, Err: fmt.Errorf("interrupted while reading the job file %s; nothing was sent: run the same command again", f)}
+			return nil, stoppedBeforeSending("interrupted while reading the job file " + f)
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -243,7 +243,13 @@ func interrupted(env Env, err error, doing string) error {
 	if env.Stop.Err() == nil || !isInterrupt(err) {
 		return err
 	}
-	return &ExitError{Code: ExitResumable, Err: fmt.Errorf("interrupted while %s; nothing was sent: run the same command again", doing)}
+	return stoppedBeforeSending("interrupted while " + doing)
+}
+
+// stoppedBeforeSending is the exit of a first signal that came before anything was sent
+// (what names where it came): resumable, as every first signal.
+func stoppedBeforeSending(what string) *ExitError {
+	return &ExitError{Code: ExitResumable, Err: fmt.Errorf("%s; nothing was sent: run the same command again", what)}
 }
 
 // refusedToken says, for an error of a 401 answer, that the API token was refused and where
@@ -361,7 +367,7 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 	}
 	restore, err := spoolSource(env.Stop, env, conn.statePath, j)
 	if isInterrupt(err) {
-		return ExitResumable, &ExitError{Code: ExitResumable, Err: fmt.Errorf("%s: interrupted while reading the source; nothing was sent: run the same command again", j.Name)}
+		return ExitResumable, stoppedBeforeSending(j.Name + ": interrupted while reading the source")
 	}
 	if err != nil {
 		return ExitFatal, &ExitError{Code: ExitFatal, Err: fmt.Errorf("%s: %w", j.Name, err)}
@@ -373,7 +379,7 @@ func runJob(env Env, o runOptions, conn *connection, j *jobs.Job) (int, error) {
 			in = budgetNotice(env, o, conn, j)
 			if env.Stop.Err() != nil {
 				// The signal came while the source was hashed or counted.
-				return ExitResumable, &ExitError{Code: ExitResumable, Err: fmt.Errorf("%s: interrupted while reading the source; nothing was sent: run the same command again", j.Name)}
+				return ExitResumable, stoppedBeforeSending(j.Name + ": interrupted while reading the source")
 			}
 		}
 		stats := importer.NewStats(conn.pacer, o.dryRun)

@@ -40,6 +40,13 @@ func readKey(x *jobs.Export) string {
 	return strings.Join(parts, " ")
 }
 
+// staleFor reports whether b was saved for another read than x's (readKey, returned as
+// now). A bookmark that records no read matches.
+func (b bookmark) staleFor(x *jobs.Export) (now string, stale bool) {
+	now = readKey(x)
+	return now, b.Read != "" && b.Read != now
+}
+
 // loadBookmark returns the bookmark the job's last run saved, or none (read every lead)
 // when there is none or it was saved for another read: the records of a new query that
 // were updated before the old bookmark would never be read otherwise. It says so in one
@@ -57,7 +64,7 @@ func (o *Options) loadBookmark(ctx context.Context) (bookmark, error) {
 	if err := json.Unmarshal([]byte(v), &bm); err != nil {
 		return bm, fmt.Errorf("exporter: the bookmark of %s is unreadable (%v): run with --restart to export everything again", j.Name, err)
 	}
-	if now := readKey(j.Export); bm.Read != "" && bm.Read != now {
+	if now, stale := bm.staleFor(j.Export); stale {
 		o.Logf("the job's query changed since its bookmark was saved (was %s, now %s): reading all its leads, not only those updated since %s",
 			bm.Read, now, bm.UpdateTime)
 		return bookmark{}, nil

@@ -12,18 +12,10 @@ import (
 	"github.com/pdbulk/pdbulk/jobs"
 )
 
-// lastRun is what a complete run of an export job saves once its file is in place.
-type lastRun struct {
-	Path     string        `json:"path"`
-	Sheets   []SheetResult `json:"sheets"`
-	Requests int64         `json:"requests"`
-	Since    string        `json:"since,omitempty"`
-}
-
 // saveLast keeps what this complete run wrote, for `pdbulk status`. A failure costs status
 // its report, not this run its file: it is logged.
 func (o *Options) saveLast(ctx context.Context, res *Result) {
-	b, err := json.Marshal(lastRun{Path: res.Path, Sheets: res.Sheets, Requests: res.Requests, Since: res.Since})
+	b, err := json.Marshal(LastRun{Path: res.Path, Sheets: res.Sheets, Requests: res.Requests, Since: res.Since})
 	if err == nil {
 		err = o.State.SetExportLast(ctx, o.Job.Name, string(b))
 	}
@@ -40,13 +32,14 @@ type Status struct {
 	Lists    []ListLength // the lengths of the lists as last read to their end, by list
 }
 
-// LastRun is the last complete run of an export job.
+// LastRun is the last complete run of an export job, as the run saves it once its file is in
+// place (Finished is when the checkpoint saved it).
 type LastRun struct {
-	Finished time.Time
-	Path     string        // the file written
-	Sheets   []SheetResult // records per sheet
-	Requests int64
-	Since    string // incremental: the bookmark it started from ("" every record)
+	Finished time.Time     `json:"-"`
+	Path     string        `json:"path"`   // the file written
+	Sheets   []SheetResult `json:"sheets"` // records per sheet
+	Requests int64         `json:"requests"`
+	Since    string        `json:"since,omitempty"` // incremental: the bookmark it started from ("" every record)
 }
 
 // Records is the records written, every sheet.
@@ -93,11 +86,11 @@ func StatusIn(ctx context.Context, st *jobs.State, a jobs.Account, j *jobs.Job) 
 	}
 	s := &Status{}
 	if e.Last.Value != "" {
-		var l lastRun
-		if err := json.Unmarshal([]byte(e.Last.Value), &l); err != nil {
+		s.Last = &LastRun{}
+		if err := json.Unmarshal([]byte(e.Last.Value), s.Last); err != nil {
 			return nil, fmt.Errorf("exporter: the last run of %s is unreadable: %w", j.Name, err)
 		}
-		s.Last = &LastRun{Finished: e.Last.Saved, Path: l.Path, Sheets: l.Sheets, Requests: l.Requests, Since: l.Since}
+		s.Last.Finished = e.Last.Saved
 	}
 	if e.Bookmark.Value != "" {
 		var b bookmark
@@ -105,7 +98,7 @@ func StatusIn(ctx context.Context, st *jobs.State, a jobs.Account, j *jobs.Job) 
 			return nil, fmt.Errorf("exporter: the bookmark of %s is unreadable (run with --restart to export everything again): %w", j.Name, err)
 		}
 		s.Bookmark = &Bookmark{UpdateTime: b.UpdateTime, IDs: len(b.IDs), Saved: e.Bookmark.Saved}
-		if now := readKey(j.Export); b.Read != "" && b.Read != now {
+		if now, stale := b.staleFor(j.Export); stale {
 			s.Bookmark.Stale = fmt.Sprintf("it was saved for %s, the job now reads %s", b.Read, now)
 		}
 	}

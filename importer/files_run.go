@@ -42,10 +42,7 @@ func (r *run) processFile(ctx context.Context, t task, payload, match map[string
 		fr = &filesRemote{c: r.o.Client, job: r.job}
 	}
 	fr.start(r)
-	body := payload
-	if _, ok := body["id"]; ok {
-		body = withoutID(payload)
-	}
+	body := withoutID(payload)
 	mode := r.job.Mode
 	kind := r.job.FilesKindOf()
 	var size int64

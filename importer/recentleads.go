@@ -99,7 +99,7 @@ func (v *recentLeads) find(ctx context.Context, key string, person, org int, ski
 		return nil, err
 	}
 	defer v.release()
-	if v.refreshed.IsZero() || time.Since(v.refreshed) >= recentLeadsEvery {
+	if time.Since(v.refreshed) >= recentLeadsEvery { // a zero time is long past
 		if err := v.refreshLocked(ctx); err != nil {
 			return nil, err
 		}

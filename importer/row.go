@@ -32,10 +32,7 @@ func (r *run) process(feed, ctx context.Context, t task, stopFeeding func()) err
 		return nil
 	}
 	match := r.matchOf(payload)
-	body := payload
-	if _, ok := body["id"]; ok {
-		body = withoutID(payload)
-	}
+	body := withoutID(payload)
 	switch r.job.Mode {
 	case jobs.ModeCreate:
 		return r.create(ctx, t, body, match, stopFeeding)
@@ -47,7 +44,12 @@ func (r *run) process(feed, ctx context.Context, t task, stopFeeding func()) err
 	return fmt.Errorf("importer: mode %q is not supported", r.job.Mode)
 }
 
+// withoutID is p without its id (the body of a write: the id goes in the path), or p itself
+// when it has none.
 func withoutID(p map[string]any) map[string]any {
+	if _, ok := p["id"]; !ok {
+		return p
+	}
 	out := make(map[string]any, len(p))
 	for k, v := range p {
 		if k != "id" {

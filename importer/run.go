@@ -671,10 +671,13 @@ func (r *run) setStopped(err error) {
 	}
 }
 
-func (r *run) stopped() bool {
+func (r *run) stopped() bool { return r.stopError() != nil }
+
+// stopError returns the checkpoint failure that stopped r, if any.
+func (r *run) stopError() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.stopErr != nil
+	return r.stopErr
 }
 
 func isBudget(err error) bool { return errors.Is(err, ratelimit.ErrBudgetExhausted) }

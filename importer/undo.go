@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -496,12 +497,12 @@ func ReconcileInDoubt(stop context.Context, o UndoOptions, dryRun bool) (InDoubt
 				notMade.Add(1)
 			case stop.Err() != nil:
 				mu.Lock()
-				why = cmp(why, context.Canceled)
+				why = cmp.Or(why, error(context.Canceled))
 				mu.Unlock()
 				cancel()
 			case errors.Is(err, pipedrive.ErrUnavailable), isBudget(err), errors.Is(err, pipedrive.ErrUnauthorized):
 				mu.Lock()
-				why = cmp(why, err)
+				why = cmp.Or(why, err)
 				mu.Unlock()
 				cancel() // the next rows would fail the same way
 			default:
@@ -513,7 +514,7 @@ func ReconcileInDoubt(stop context.Context, o UndoOptions, dryRun bool) (InDoubt
 	if err := g.Wait(); err != nil {
 		return res, err
 	}
-	if err := r.stopErrOrNil(); err != nil {
+	if err := r.stopError(); err != nil {
 		return res, err
 	}
 	res.Found, res.NotMade = int(found.Load()), int(notMade.Load())
@@ -526,21 +527,6 @@ func ReconcileInDoubt(stop context.Context, o UndoOptions, dryRun bool) (InDoubt
 	return left(why)
 }
 
-// cmp keeps the first of two reasons.
-func cmp(first, next error) error {
-	if first != nil {
-		return first
-	}
-	return next
-}
-
-// stopErrOrNil returns the checkpoint failure that stopped r, if any.
-func (r *run) stopErrOrNil() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.stopErr
-}
-
 // lookUpDoubt reconciles one row left in flight by an earlier run with the run's own
 // machinery (reconcile, indoubt.go): the row mapped as it was sent, its record looked for
 // until the settle time has passed since it went in flight. done says the record was found
@@ -551,10 +537,7 @@ func (r *run) lookUpDoubt(ctx context.Context, row sheet.Row, p jobs.RowState) (
 		return "", false, err
 	}
 	match := r.matchOf(payload)
-	body := payload
-	if _, ok := body["id"]; ok {
-		body = withoutID(payload)
-	}
+	body := withoutID(payload)
 	ident, err := r.identityOf(body, match)
 	if err != nil {
 		return "", false, err

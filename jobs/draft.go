@@ -216,26 +216,31 @@ func DraftJob(entity Entity, src DraftSource) ([]byte, error) {
 			break
 		}
 	}
-	// The mapping lines, and the comments among them: with no mapping, YAML would read
-	// "columns:" as no mapping at all, and validate would not say which field to map.
-	var cols bytes.Buffer
+	// With no field line, YAML would read "columns:" as no mapping at all, and validate would
+	// not say which field to map. Field lines: the columns mapped (a currency only comes with
+	// an amount), and a label's default colour.
+	b.WriteString("columns:")
+	if len(lines) == 0 && entity != EntityLeadLabels {
+		b.WriteString(" {}")
+	}
+	b.WriteString("\n")
 	for _, l := range lines {
-		cols.WriteString(l + "\n")
+		b.WriteString(l + "\n")
 	}
 	if len(lines) == 0 {
-		cols.WriteString("  # no column was recognised: map fields as  field: Column Name\n")
+		b.WriteString("  # no column was recognised: map fields as  field: Column Name\n")
 	}
 	switch entity {
 	case EntityLeads:
 		if !used["person_id"] && !used["organization_id"] {
-			cols.WriteString("  # person_id: {column: Contact email, lookup: persons.email}   # a lead needs a person or an organization\n")
+			b.WriteString("  # person_id: {column: Contact email, lookup: persons.email}   # a lead needs a person or an organization\n")
 		}
 		if used["value.amount"] && !used["value.currency"] {
-			cols.WriteString("  value.currency: {value: EUR}   # the currency of every amount: check it\n")
+			b.WriteString("  value.currency: {value: EUR}   # the currency of every amount: check it\n")
 		}
 	case EntityLeadLabels:
 		if !used["color"] {
-			cols.WriteString("  color: {value: gray}           # blue, brown, dark-gray, gray, green, orange, pink, purple, red or yellow\n")
+			b.WriteString("  color: {value: gray}           # blue, brown, dark-gray, gray, green, orange, pink, purple, red or yellow\n")
 		}
 	}
 	var rest []string
@@ -249,23 +254,11 @@ func DraftJob(entity Entity, src DraftSource) ([]byte, error) {
 		}
 	}
 	if len(rest) > 0 {
-		cols.WriteString("  # Columns not mapped (map them as  field: Column Name, or leave them out):\n")
+		b.WriteString("  # Columns not mapped (map them as  field: Column Name, or leave them out):\n")
 		for _, r := range rest {
-			fmt.Fprintf(&cols, "  #   %s\n", r)
+			fmt.Fprintf(&b, "  #   %s\n", r)
 		}
 	}
-	b.WriteString("columns:")
-	anyField := false
-	for _, l := range strings.Split(cols.String(), "\n") {
-		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "#") {
-			anyField = true
-		}
-	}
-	if !anyField {
-		b.WriteString(" {}")
-	}
-	b.WriteString("\n")
-	b.Write(cols.Bytes())
 	b.WriteString("options: {max_rejects: 0, duplicates: first}   # concurrency adapts by itself; concurrency: N pins it\n")
 	fmt.Fprintf(&b, "reports: {success: %s, rejects: %s}\n",
 		quote("out/"+safeName(base)+".success.csv"), quote("out/"+safeName(base)+".rejects.csv"))

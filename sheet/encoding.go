@@ -175,6 +175,9 @@ func (d utf16Decoder) Transform(dst, src []byte, atEOF bool) (nDst, nSrc int, er
 // the encoding enc left them: a byte the file has but the encoding does not define. ok is
 // false when s is valid UTF-8.
 func undecodable(enc, s string) (why string, ok bool) {
+	if utf8.ValidString(s) { // every cell of every row comes here: the fast path first
+		return "", false
+	}
 	i := 0
 	for i < len(s) {
 		r, size := utf8.DecodeRuneInString(s[i:])
