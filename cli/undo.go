@@ -84,7 +84,7 @@ func undoCmd(env Env, o undoOptions) (err error) {
 	}
 	if doubt > 0 {
 		fmt.Fprintf(env.Stderr, "pdbulk: undo %s: %d rows in doubt (a run stopped between their create and its answer): "+
-			"looking their records up first, for up to %s after each was sent\n", j.Name, doubt, importer.DefaultSettleTime)
+			"looking their records up first, for up to %s after each was sent\n", j.Name, doubt, o.settle)
 	}
 	if o.list {
 		return listUndo(env, conn, j, doubt, o.settle)
